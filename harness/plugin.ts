@@ -1,0 +1,117 @@
+// The technique plugin contract: a technique is data (defaults, paper) plus one apply() that returns a small object the trainer drives.
+import type * as tf from '@tensorflow/tfjs';
+import type { Model } from './model/model.js';
+import type { Batch } from './train/batch.js';
+
+export const CATEGORIES = [
+  'training_method',
+  'adapter',
+  'quantization',
+  'parameter_selection',
+  'mixture_of_experts',
+  'application',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export interface Paper {
+  title: string;
+  year: number;
+  arxiv?: string;
+}
+
+/** What the conformance suite may expect of a technique. */
+export interface Properties {
+  /** The adapted model's output equals the base model's right after apply() (LoRA: B = 0; IA3: ones). */
+  identityAtInit: boolean;
+  /** Training changes base weights by design (full fine-tuning, ReLoRA merges): no "disable restores base" check. */
+  changesBase: boolean;
+}
+
+export interface Footprint {
+  totalParams: number;      // parameters of the adapted model, base included
+  trainableParams: number;  // entries the optimizer may update
+  extraParams: number;      // parameters the technique added on top of the base
+  baseBytes: number;        // real bytes of the base weights (packed when quantized)
+  optimizerStateBytes: number;
+}
+
+export interface OptimizerSpec {
+  lr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/** A group of variables trained with its own learning-rate scale (LoRA+: B at λ·lr). */
+export interface ParamGroup {
+  vars: tf.Variable[];
+  lrScale?: number;
+  weightDecay?: number;
+}
+
+/** The optimizer interface the trainer drives; a technique may supply its own (GaLore). */
+export interface Optimizer {
+  /** Applies one update. `lr` is the scheduled learning rate of this step. */
+  step(grads: Map<tf.Variable, tf.Tensor>, lr: number): void;
+  /** Bytes held in optimizer state (moments, projectors). */
+  stateBytes(): number;
+  /** Drops state for these variables (ReLoRA's reset); all when omitted. */
+  reset(vars?: tf.Variable[]): void;
+  dispose(): void;
+}
+
+export interface StepContext {
+  step: number;
+  totalSteps: number;
+  optimizer: Optimizer;
+}
+
+export interface ApplyContext {
+  seed: number;
+  totalSteps: number;
+  /** Training batches, for techniques that look at data before training (FishMask's Fisher information). */
+  sampleBatches(n: number): Batch[];
+  /** The trainer's loss for a batch; techniques that score parameters by gradient use it. */
+  loss(batch: Batch): tf.Scalar;
+}
+
+export interface Applied {
+  /** The variables the optimizer updates, in groups when learning rates differ. */
+  paramGroups(): ParamGroup[];
+  /** Replaces the trainer's AdamW (GaLore). */
+  optimizer?(spec: OptimizerSpec, groups: ParamGroup[]): Optimizer;
+  /** Masks or rewrites gradients before the update (FishMask, Child-Tuning). Must not dispose its inputs. */
+  transformGrads?(grads: Map<tf.Variable, tf.Tensor>): Map<tf.Variable, tf.Tensor>;
+  /** Called after each optimizer step (ReLoRA merges, AdaLoRA pruning, LISA layer switching). */
+  onStep?(ctx: StepContext): void;
+  /** Added to the task loss while training (MoE load balancing, AdaLoRA orthogonality). */
+  auxLoss?(): tf.Scalar | null;
+  /** Folds the technique into the base weights; outputs stay the same. */
+  merge?(): void;
+  /** The state that defines the fine-tuned model on top of the base: what gets saved. */
+  adapterState(): Record<string, tf.Tensor>;
+  loadAdapterState(state: Record<string, tf.Tensor>): void;
+  footprint(): Footprint;
+  /** Extra measurements to store with the trial (expert utilisation, sparsity, rank). */
+  metrics?(): Record<string, number>;
+  dispose(): void;
+}
+
+export interface Technique<C extends object = Record<string, unknown>> {
+  id: string;
+  name: string;
+  category: Category;
+  paper: Paper;
+  /** Every hyper-parameter with its default, reasons in comments at the definition. */
+  defaults: C;
+  properties: Properties;
+  /** Returns a full config or throws one sentence naming the bad field. */
+  validate(config: unknown): C;
+  /** null when the technique applies to this model; otherwise the reason to skip the pair. */
+  unsupported?(model: Model): string | null;
+  apply(model: Model, config: C, ctx: ApplyContext): Applied;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTechnique = Technique<any>;
