@@ -1,0 +1,65 @@
+// The DuckDB schema of the results store; bump SCHEMA_VERSION and add a migration when a table changes.
+
+export const SCHEMA_VERSION = 1;
+
+// Integer meters are BIGINT (bytes overflow INTEGER); a meter that was not measured is NULL, not 0.
+// config_hash is UNIQUE: every stored trial is finished, so a config appears at most once and a
+// killed-then-rerun sweep cannot leave duplicates. No foreign keys: DuckDB's FK checks make
+// replacing a failed trial (delete + insert in one transaction) awkward, and the store is the only writer.
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id VARCHAR PRIMARY KEY,
+  suite VARCHAR NOT NULL,
+  git_commit VARCHAR,
+  backend VARCHAR NOT NULL,
+  kernel_pack VARCHAR NOT NULL,
+  blas VARCHAR,
+  threads INTEGER NOT NULL,
+  host VARCHAR NOT NULL,
+  cpu VARCHAR NOT NULL,
+  packages JSON NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS trials (
+  trial_id VARCHAR PRIMARY KEY,
+  run_id VARCHAR NOT NULL,
+  config_hash VARCHAR NOT NULL UNIQUE,
+  model VARCHAR NOT NULL,
+  dataset VARCHAR NOT NULL,
+  technique VARCHAR NOT NULL,
+  category VARCHAR NOT NULL,
+  seed INTEGER NOT NULL,
+  config JSON NOT NULL,
+  status VARCHAR NOT NULL CHECK (status IN ('ok', 'failed', 'skipped')),
+  error VARCHAR,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP NOT NULL,
+  trainable_params BIGINT,
+  total_params BIGINT,
+  extra_params BIGINT,
+  base_bytes BIGINT,
+  optimizer_state_bytes BIGINT,
+  adapter_bytes BIGINT,
+  peak_bytes BIGINT,
+  peak_rss_bytes BIGINT,
+  tokens_per_s DOUBLE,
+  ms_per_step DOUBLE,
+  steps INTEGER
+);
+CREATE TABLE IF NOT EXISTS metrics (
+  trial_id VARCHAR NOT NULL, split VARCHAR NOT NULL, step INTEGER NOT NULL, name VARCHAR NOT NULL, value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS curves (
+  trial_id VARCHAR NOT NULL, step INTEGER NOT NULL, loss DOUBLE, lr DOUBLE
+);
+CREATE TABLE IF NOT EXISTS predictions (
+  trial_id VARCHAR NOT NULL, split VARCHAR NOT NULL, item INTEGER NOT NULL, predicted DOUBLE, target DOUBLE
+);
+CREATE TABLE IF NOT EXISTS reported (
+  technique VARCHAR, category VARCHAR, base_model VARCHAR, benchmark VARCHAR, task VARCHAR,
+  metric VARCHAR, value DOUBLE, trainable_params VARCHAR, source_paper VARCHAR, source_year INTEGER,
+  source_table VARCHAR, source_url VARCHAR, notes VARCHAR
+);
+`;
