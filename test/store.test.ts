@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Store, StoreError, type TrialRecord } from '../harness/store/index.js';
-import { runMeta, trial } from './store-fixtures.js';
+import { runMeta, trial } from '../harness/store/testing.js';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-store-'));
@@ -203,7 +203,7 @@ test('a run killed mid-sweep loses at most the trial in flight', async () => {
   const file = path.join(dir, 'r.duckdb');
   const child = path.join(dir, 'writer.mts');
   const storeUrl = new URL('../harness/store/index.ts', import.meta.url).href;
-  const fixturesUrl = new URL('./store-fixtures.ts', import.meta.url).href;
+  const fixturesUrl = new URL('../harness/store/testing.ts', import.meta.url).href;
   fs.writeFileSync(child, `
     import { Store } from '${storeUrl}';
     import { trial, runMeta } from '${fixturesUrl}';

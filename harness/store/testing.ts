@@ -1,6 +1,6 @@
-// Synthetic runs and trials for store and report tests (numbers are made up; the write path is real).
+// Synthetic runs and trials for tests of the store, the report and the CLI (made-up numbers, real write path).
 import { randomUUID } from 'node:crypto';
-import type { RunMeta, TrialRecord } from '../harness/store/index.js';
+import type { RunMeta, TrialRecord } from './types.js';
 
 export function runMeta(over: Partial<RunMeta> = {}): RunMeta {
   return {
