@@ -1,0 +1,18 @@
+// The dataset registry: every built-in dataset spec, and loadDataset(id) with one clear sentence when one can't be built.
+import { Registry } from '../harness/registry.js';
+import type { Dataset, DatasetSpec } from './types.js';
+import { spamSpec } from './tasks/spam.js';
+
+export const datasetRegistry = new Registry<DatasetSpec>('dataset');
+datasetRegistry.register(spamSpec);
+
+export async function loadDataset(id: string): Promise<Dataset> {
+  const spec = datasetRegistry.get(id);
+  const why = spec.unavailable();
+  if (why) throw new Error(`Dataset "${id}" is unavailable: ${why}`);
+  return spec.load();
+}
+
+export type { Dataset, DatasetSpec, Example, Splits, DatasetCard, TaskKind } from './types.js';
+export { loadCorpus, reservedSotuIds, type Corpus, type Doc } from './corpus.js';
+export { builtinTokenizer, trainTokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer/index.js';
