@@ -106,6 +106,11 @@ export interface Technique<C extends object = Record<string, unknown>> {
   /** Every hyper-parameter with its default, reasons in comments at the definition. */
   defaults: C;
   properties: Properties;
+  /**
+   * Learning rate relative to the suite's (which is tuned for full fine-tuning), following the paper's setups:
+   * parameter-efficient methods train few parameters from zero and use larger rates. A suite entry's `lr` overrides.
+   */
+  lrMultiplier?: number;
   /** Returns a full config or throws one sentence naming the bad field. */
   validate(config: unknown): C;
   /** null when the technique applies to this model; otherwise the reason to skip the pair. */

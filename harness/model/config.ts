@@ -1,0 +1,69 @@
+// Model configurations: the two families and their named sizes.
+
+export type Family = 'encoder' | 'decoder';
+
+export interface ModelConfig {
+  family: Family;
+  vocabSize: number;
+  dModel: number;
+  nLayers: number;
+  nHeads: number;
+  dFF: number;
+  /** Longest sequence the model is built for (encoder: size of the learned position table). */
+  maxLen: number;
+  normEps: number;
+  /** RoPE base (decoder). */
+  ropeTheta: number;
+  /** RoPE position interpolation factor: positions are divided by it (LongLoRA evaluates at 2x context with 2). */
+  ropeScale: number;
+}
+
+export interface ModelPreset {
+  id: string;
+  description: string;
+  config: Omit<ModelConfig, 'vocabSize'> & { vocabSize?: number };
+  /** Tokenizer vocabulary the built-in base is pretrained with. */
+  tokenizerVocab: number;
+  pretrain: PretrainBudget;
+}
+
+export interface PretrainBudget {
+  steps: number;
+  batchSize: number;
+  seqLen: number;
+  lr: number;
+}
+
+const shared = { normEps: 1e-5, ropeTheta: 10000, ropeScale: 1 };
+
+// Sizes: *-tiny (~0.5M params) keeps CI fast; *-small (~2-10M) is what the default suites fine-tune.
+export const MODEL_PRESETS: ModelPreset[] = [
+  {
+    id: 'encoder-tiny',
+    description: 'RoBERTa-like encoder, d=64, 2 layers, 4 heads; masked-LM pretrained on the built-in corpus',
+    config: { family: 'encoder', dModel: 64, nLayers: 2, nHeads: 4, dFF: 256, maxLen: 128, ...shared },
+    tokenizerVocab: 2000,
+    pretrain: { steps: 300, batchSize: 32, seqLen: 64, lr: 1e-3 },
+  },
+  {
+    id: 'encoder-small',
+    description: 'RoBERTa-like encoder, d=128, 4 layers, 4 heads; masked-LM pretrained on the built-in corpus',
+    config: { family: 'encoder', dModel: 128, nLayers: 4, nHeads: 4, dFF: 512, maxLen: 256, ...shared },
+    tokenizerVocab: 4000,
+    pretrain: { steps: 1500, batchSize: 32, seqLen: 128, lr: 7e-4 },
+  },
+  {
+    id: 'decoder-tiny',
+    description: 'LLaMA-like decoder (RMSNorm, RoPE, SwiGLU), d=64, 2 layers, 4 heads; causal-LM pretrained',
+    config: { family: 'decoder', dModel: 64, nLayers: 2, nHeads: 4, dFF: 172, maxLen: 128, ...shared },
+    tokenizerVocab: 2000,
+    pretrain: { steps: 300, batchSize: 32, seqLen: 64, lr: 1e-3 },
+  },
+  {
+    id: 'decoder-small',
+    description: 'LLaMA-like decoder (RMSNorm, RoPE, SwiGLU), d=128, 4 layers, 4 heads; causal-LM pretrained',
+    config: { family: 'decoder', dModel: 128, nLayers: 4, nHeads: 4, dFF: 344, maxLen: 256, ...shared },
+    tokenizerVocab: 4000,
+    pretrain: { steps: 1500, batchSize: 32, seqLen: 128, lr: 7e-4 },
+  },
+];

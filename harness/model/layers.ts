@@ -1,0 +1,82 @@
+// The transformer's math as plain tfjs ops: norms, activations, RoPE, attention. Shapes in comments.
+import * as tf from '@tensorflow/tfjs';
+
+export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
+}
+
+export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
+  const ms = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), gain);
+}
+
+/** GELU, tanh approximation (as in GPT-2/BERT implementations). */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/** [B, T, d] → [B, H, T, d/H] */
+export function splitHeads(x: tf.Tensor, nHeads: number): tf.Tensor4D {
+  const [B, T, d] = x.shape;
+  return tf.transpose(tf.reshape(x, [B, T, nHeads, d / nHeads]), [0, 2, 1, 3]);
+}
+
+/** [B, H, T, hd] → [B, T, H*hd] */
+export function mergeHeads(x: tf.Tensor): tf.Tensor3D {
+  const [B, H, T, hd] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [B, T, H * hd]);
+}
+
+/** Additive score bias from a padding mask [B, S] (1 = token): [B, 1, 1, S], 0 or -1e9. */
+export function paddingBias(mask: tf.Tensor): tf.Tensor4D {
+  const [B, S] = mask.shape;
+  return tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [B, 1, 1, S]);
+}
+
+/** Causal bias [1, 1, T, S]: query t (at absolute position S-T+t) sees keys up to itself. */
+export function causalBias(T: number, S: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const q = tf.add(tf.range(0, T, 1, 'int32'), S - T).reshape([T, 1]);
+    const k = tf.range(0, S, 1, 'int32').reshape([1, S]);
+    return tf.reshape(tf.mul(tf.cast(tf.greater(k, q), 'float32'), -1e9), [1, 1, T, S]);
+  });
+}
+
+/** Scaled dot-product attention. q [B,H,T,hd], k/v [B,H,S,hd], bias broadcastable to [B,H,T,S]. */
+export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
+  const hd = q.shape[3]!;
+  const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true), 1 / Math.sqrt(hd)), bias);
+  return tf.matMul(tf.softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
+}
+
+/** RoPE tables for T positions: cos, sin [T, hd] (halves duplicated, the rotate-half layout of HF LLaMA). */
+export function ropeTables(T: number, hd: number, theta: number, scale: number, offset = 0): [tf.Tensor2D, tf.Tensor2D] {
+  const half = hd / 2;
+  const angles = new Float32Array(T * hd);
+  for (let t = 0; t < T; t++) {
+    const pos = (t + offset) / scale;
+    for (let i = 0; i < half; i++) {
+      const a = pos / Math.pow(theta, (2 * i) / hd);
+      angles[t * hd + i] = a;
+      angles[t * hd + half + i] = a;
+    }
+  }
+  const ang = tf.tensor2d(angles, [T, hd]);
+  const out: [tf.Tensor2D, tf.Tensor2D] = [tf.cos(ang), tf.sin(ang)];
+  ang.dispose();
+  return out;
+}
+
+/** x [B,H,T,hd] rotated by position: x*cos + rotate_half(x)*sin. */
+export function applyRope(x: tf.Tensor, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor {
+  const hd = x.shape[3]!;
+  const [x1, x2] = tf.split(x, [hd / 2, hd / 2], 3);
+  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+}

@@ -1,0 +1,135 @@
+// The model: named parameters, linear layers found by pattern, hook points, and the two families' forward passes.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.js';
+import { Hooks, Linear, SeedStream, globToRegExp } from './module.js';
+import { encoderBackbone } from './encoder.js';
+import { decoderBackbone } from './decoder.js';
+
+/** Embedded input as it enters the first block. `prefix` counts positions techniques prepended (soft prompts). */
+export interface Embedded {
+  h: tf.Tensor; // [B, S, d]
+  mask: tf.Tensor; // [B, S], 1 = token
+  prefix: number;
+}
+
+export interface Backbone {
+  /** ids [B,T] int32, mask [B,T] → final hidden states [B,T,d] (prepended positions removed). */
+  hidden(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
+  /** Hidden states [N,d] → vocabulary logits [N,V]. */
+  lmLogits(h: tf.Tensor2D): tf.Tensor2D;
+  /** Builds the task head's parameters; returns hidden [B,T,d] + mask → outputs [B,nOut]. */
+  head(nOut: number): (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D;
+}
+
+export type Init = 'normal' | 'zeros' | 'ones';
+
+export class Model {
+  readonly params = new Map<string, tf.Variable>();
+  readonly linears = new Map<string, Linear>();
+  readonly hooks = new Hooks();
+  /** Techniques read this (dropout, NEFTune noise, S²-Attn are training-only). */
+  training = false;
+  private readonly seeds: SeedStream;
+  private readonly backbone: Backbone;
+  private headFn: ((h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D) | null = null;
+
+  constructor(readonly config: ModelConfig, seed = 0) {
+    this.seeds = new SeedStream(seed + 1);
+    this.backbone = config.family === 'encoder' ? encoderBackbone(this) : decoderBackbone(this);
+  }
+
+  get family() {
+    return this.config.family;
+  }
+
+  layerIndices(): number[] {
+    return Array.from({ length: this.config.nLayers }, (_, i) => i);
+  }
+
+  param(name: string, shape: number[], init: Init, std = 0.02): tf.Variable {
+    if (this.params.has(name)) throw new Error(`Parameter "${name}" is defined twice.`);
+    const value =
+      init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : tf.randomNormal(shape, 0, std, 'float32', this.seeds.next());
+    const v = tf.variable(value, true);
+    value.dispose();
+    this.params.set(name, v);
+    return v;
+  }
+
+  linear(name: string, dIn: number, dOut: number, bias: boolean): Linear {
+    const w = this.param(`${name}.weight`, [dIn, dOut], 'normal');
+    const b = bias ? this.param(`${name}.bias`, [dOut], 'zeros') : null;
+    const l = new Linear(name, w, b, this.hooks);
+    this.linears.set(name, l);
+    return l;
+  }
+
+  /** Linear layers whose dotted name matches a glob such as `layers.*.attn.{q,v}`. */
+  find(pattern: string): Linear[] {
+    const re = globToRegExp(pattern);
+    return [...this.linears.values()].filter((l) => re.test(l.name));
+  }
+
+  /** Parameters whose dotted name matches a glob (all when omitted). */
+  named(pattern = '**'): [string, tf.Variable][] {
+    const re = globToRegExp(pattern);
+    return [...this.params.entries()].filter(([n]) => re.test(n));
+  }
+
+  numParams(): number {
+    let n = 0;
+    for (const v of this.params.values()) n += v.size;
+    return n;
+  }
+
+  hidden(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {
+    return this.backbone.hidden(ids, mask);
+  }
+
+  lmLogits(h: tf.Tensor2D): tf.Tensor2D {
+    return this.backbone.lmLogits(h);
+  }
+
+  /** Adds the task head (`head.*`): nOut classes, or 1 for regression. */
+  addHead(nOut: number): void {
+    if (this.headFn) throw new Error('The model already has a task head.');
+    this.headFn = this.backbone.head(nOut);
+  }
+
+  get hasHead(): boolean {
+    return this.headFn !== null;
+  }
+
+  /** ids [B,T], mask [B,T] → head outputs [B,nOut]. */
+  classify(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
+    if (!this.headFn) throw new Error('The model has no task head; call addHead() first.');
+    return this.headFn(this.hidden(ids, mask), mask);
+  }
+
+  /** A copy of every parameter, by name (what a checkpoint holds). */
+  state(pattern = '**'): Record<string, tf.Tensor> {
+    return Object.fromEntries(this.named(pattern).map(([n, v]) => [n, tf.clone(v)]));
+  }
+
+  /** Assigns parameters by name; names the first missing or mis-shaped tensor. `strict` requires every parameter. */
+  load(state: Record<string, tf.Tensor>, { strict = false, source = 'checkpoint' } = {}): void {
+    for (const [name, v] of this.params) {
+      const t = state[name];
+      if (!t) {
+        if (strict) throw new Error(`The ${source} has no tensor "${name}".`);
+        continue;
+      }
+      if (t.shape.join() !== v.shape.join()) {
+        throw new Error(`The ${source}'s tensor "${name}" has shape [${t.shape}] but the model expects [${v.shape}].`);
+      }
+      v.assign(t);
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.params.clear();
+    this.linears.clear();
+    this.hooks.clear();
+  }
+}

@@ -1,0 +1,114 @@
+// The pieces a model is built from: named parameters, linear layers, and hook points techniques wrap.
+import * as tf from '@tensorflow/tfjs';
+
+/** A wrapper around a hook point: gets the input and the rest of the chain, returns the output. */
+export type Wrapper<I = any, O = any> = (input: I, next: (input: I) => O) => O;
+
+/**
+ * Named hook points. Linear layers are points named after the layer (`layers.0.attn.q`); blocks expose
+ * `layers.N.attn` (sub-layer output), `layers.N.ffn` (whole FFN), `layers.N.ffn.act` (FFN intermediate),
+ * `layers.N.attn.qkv` (q, k, v and the score bias, before attention) and `embed` ({h, mask, prefix}).
+ * When hooks are disabled every point runs its base computation, which is how "disable the adapter" works.
+ */
+export class Hooks {
+  private readonly wrappers = new Map<string, Wrapper[]>();
+  enabled = true;
+
+  wrap<I, O>(point: string, fn: Wrapper<I, O>): () => void {
+    const list = this.wrappers.get(point) ?? [];
+    list.push(fn);
+    this.wrappers.set(point, list);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  has(point: string): boolean {
+    return (this.wrappers.get(point)?.length ?? 0) > 0;
+  }
+
+  call<I, O>(point: string, input: I, base: (input: I) => O): O {
+    const list = this.wrappers.get(point);
+    if (!this.enabled || !list || list.length === 0) return base(input);
+    // The first registered wrapper is innermost.
+    let f = base;
+    for (const w of list) {
+      const inner = f;
+      f = (x: I) => w(x, inner);
+    }
+    return f(input);
+  }
+
+  clear(): void {
+    this.wrappers.clear();
+  }
+}
+
+/** y = x W + b with W stored [d_in, d_out]; a hook point named after the layer. */
+export class Linear {
+  constructor(
+    readonly name: string,
+    readonly weight: tf.Variable,
+    readonly bias: tf.Variable | null,
+    private readonly hooks: Hooks,
+  ) {}
+
+  get dIn(): number {
+    return this.weight.shape[0];
+  }
+  get dOut(): number {
+    return this.weight.shape[1]!;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return this.hooks.call(this.name, x, (x) => this.base(x));
+  }
+
+  /** The frozen-base computation, also used by wrappers that add to it. */
+  base(x: tf.Tensor, weight: tf.Tensor = this.weight): tf.Tensor {
+    return dense(x, weight, this.bias);
+  }
+}
+
+/** x [..., d_in] @ w [d_in, d_out] (+ b), as one 2-D matmul. */
+export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null = null): tf.Tensor {
+  const lead = x.shape.slice(0, -1);
+  const x2 = tf.reshape(x, [-1, x.shape[x.shape.length - 1]]) as tf.Tensor2D;
+  const y = tf.fused.matMul({ a: x2, b: w as tf.Tensor2D, bias: b ?? undefined });
+  return tf.reshape(y, [...lead, w.shape[1]!]);
+}
+
+/** Glob over dotted names: `*` one segment, `**` any number, `{q,v}` alternatives. */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*' && pattern[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (c === '*') re += '[^.]+';
+    else if (c === '{') re += '(?:';
+    else if (c === '}') re += ')';
+    else if (c === ',') re += '|';
+    else re += c.replace(/[.+?^$()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Deterministic seeds for parameter initialisation: one stream per model. */
+export class SeedStream {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 1;
+  }
+  next(): number {
+    // xorshift32: enough to give every tensor its own reproducible seed.
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return this.state;
+  }
+}

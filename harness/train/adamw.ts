@@ -1,0 +1,67 @@
+// AdamW (Loshchilov & Hutter): Adam moments with decoupled weight decay, per-group lr scale and decay.
+import * as tf from '@tensorflow/tfjs';
+import type { Optimizer, OptimizerSpec, ParamGroup } from '../plugin.js';
+
+interface Slot {
+  m: tf.Variable;
+  v: tf.Variable;
+  t: number;
+  lrScale: number;
+  weightDecay: number;
+}
+
+export class AdamW implements Optimizer {
+  private readonly slots = new Map<tf.Variable, Slot>();
+  private readonly groupOf = new Map<tf.Variable, { lrScale: number; weightDecay: number }>();
+
+  constructor(private readonly spec: OptimizerSpec, groups: ParamGroup[]) {
+    for (const g of groups) {
+      for (const v of g.vars) this.groupOf.set(v, { lrScale: g.lrScale ?? 1, weightDecay: g.weightDecay ?? spec.weightDecay });
+    }
+  }
+
+  step(grads: Map<tf.Variable, tf.Tensor>, lr: number): void {
+    const { beta1: b1, beta2: b2, eps } = this.spec;
+    for (const [p, g] of grads) {
+      let s = this.slots.get(p);
+      if (!s) {
+        const group = this.groupOf.get(p) ?? { lrScale: 1, weightDecay: this.spec.weightDecay };
+        s = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false), t: 0, ...group };
+        this.slots.set(p, s);
+      }
+      s.t += 1;
+      const a = lr * s.lrScale;
+      const c1 = 1 - b1 ** s.t;
+      const c2 = 1 - b2 ** s.t;
+      tf.tidy(() => {
+        const m = tf.add(tf.mul(s.m, b1), tf.mul(g, 1 - b1));
+        const v = tf.add(tf.mul(s.v, b2), tf.mul(tf.square(g), 1 - b2));
+        s.m.assign(m);
+        s.v.assign(v);
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        const decayed = s.weightDecay > 0 ? tf.mul(p, 1 - a * s.weightDecay) : p;
+        p.assign(tf.sub(decayed, tf.mul(update, a)));
+      });
+    }
+  }
+
+  stateBytes(): number {
+    let n = 0;
+    for (const s of this.slots.values()) n += (s.m.size + s.v.size) * 4;
+    return n;
+  }
+
+  reset(vars?: tf.Variable[]): void {
+    for (const p of vars ?? [...this.slots.keys()]) {
+      const s = this.slots.get(p);
+      if (!s) continue;
+      s.m.dispose();
+      s.v.dispose();
+      this.slots.delete(p);
+    }
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}

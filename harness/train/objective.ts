@@ -1,0 +1,75 @@
+// Task objectives: how a dataset's examples become token ids, a training loss and predictions, per task kind.
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset, Example } from '../../datasets/types.js';
+import type { Model } from '../model/model.js';
+import type { Batch, Encoded } from './batch.js';
+
+export const CLS = 2;
+export const SEP = 3;
+
+export interface Encoder {
+  encode(text: string): number[];
+}
+
+export interface Objective {
+  /** Size of the task head. */
+  nOutputs: number;
+  labelDtype: 'int32' | 'float32';
+  regression: boolean;
+  encode(ex: Example): Encoded;
+  loss(model: Model, batch: Batch): tf.Scalar;
+  /** One prediction per row: class index or regression value. */
+  predict(model: Model, batch: Batch): Promise<number[]>;
+}
+
+/** [CLS] text [SEP] (text2 [SEP]), truncated so both segments keep a share of maxLen. */
+export function encodePair(tok: Encoder, ex: Example, maxLen: number): number[] {
+  const a = tok.encode(ex.text);
+  if (ex.text2 === undefined) return [CLS, ...a.slice(0, maxLen - 2), SEP];
+  const b = tok.encode(ex.text2);
+  const room = maxLen - 3;
+  const nb = Math.min(b.length, Math.max(Math.floor(room / 2), room - a.length));
+  return [CLS, ...a.slice(0, room - nb), SEP, ...b.slice(0, nb), SEP];
+}
+
+/** Mean cross-entropy of logits [N,C] against int labels [N]. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
+  const logp = tf.logSoftmax(logits);
+  return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, logits.shape[1])), 1))) as tf.Scalar;
+}
+
+export function objectiveFor(dataset: Dataset, tok: Encoder, maxLen: number): Objective {
+  const encode = (ex: Example): Encoded => ({ ids: encodePair(tok, ex, maxLen), label: ex.label });
+  if (dataset.kind === 'classification' || dataset.kind === 'pair-classification') {
+    const nOutputs = dataset.labels?.length ?? 2;
+    return {
+      nOutputs,
+      labelDtype: 'int32',
+      regression: false,
+      encode,
+      loss: (m, b) => crossEntropy(m.classify(b.ids, b.mask), b.labels),
+      predict: async (m, b) => {
+        const arg = tf.tidy(() => tf.argMax(m.classify(b.ids, b.mask), 1));
+        const out = Array.from(await arg.data());
+        arg.dispose();
+        return out;
+      },
+    };
+  }
+  if (dataset.kind === 'regression') {
+    return {
+      nOutputs: 1,
+      labelDtype: 'float32',
+      regression: true,
+      encode,
+      loss: (m, b) => tf.losses.meanSquaredError(b.labels, tf.reshape(m.classify(b.ids, b.mask), [-1])) as tf.Scalar,
+      predict: async (m, b) => {
+        const y = tf.tidy(() => tf.reshape(m.classify(b.ids, b.mask), [-1]));
+        const out = Array.from(await y.data());
+        y.dispose();
+        return out;
+      },
+    };
+  }
+  throw new Error(`Dataset "${dataset.id}" is a ${dataset.kind} task, which this harness version cannot train yet.`);
+}

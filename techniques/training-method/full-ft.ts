@@ -1,0 +1,28 @@
+// Full fine-tuning: the baseline every technique is compared with; every parameter trains with AdamW.
+import type { Technique } from '../../harness/plugin.js';
+import { footprint } from '../shared/footprint.js';
+import { validateWith, z } from '../shared/config.js';
+
+const schema = z.object({}).strict();
+type Config = z.infer<typeof schema>;
+
+export const fullFt: Technique<Config> = {
+  id: 'full-ft',
+  name: 'Full fine-tuning',
+  category: 'training_method',
+  paper: { title: 'Baseline: all parameters updated', year: 2018 },
+  defaults: {},
+  properties: { identityAtInit: true, changesBase: true },
+  validate: (c) => validateWith('full-ft', schema, c),
+  apply(model) {
+    const vars = () => [...model.params.values()];
+    const groups = () => [{ vars: vars() }];
+    return {
+      paramGroups: groups,
+      adapterState: () => model.state(),
+      loadAdapterState: (s) => model.load(s, { source: 'adapter state' }),
+      footprint: () => footprint(model, groups()),
+      dispose: () => {},
+    };
+  },
+};
