@@ -1,13 +1,15 @@
 // Picks and initialises the tensor backend: tfjs-node-gpu / tfjs-node when installed, else wasm plus our kernel pack.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { unsortedSegmentSumConfig } from './kernels/unsorted_segment_sum.js';
+import { jsKernels, nativeKernels, registerAll } from './kernel_pack.js';
+import { INSTALL_HINT, loadNative } from './native/index.js';
 
 export interface BackendInfo {
   name: string;        // tfjs backend name: 'wasm', 'tensorflow', 'cpu', ...
   threads: number;
-  kernelPack: string;  // what we registered on top of the stock backend
+  kernelPack: string;  // what we registered on top of the stock backend: 'native', 'js', 'libtensorflow', 'none'
   blas: string | null;
+  kernels?: string[];  // kernel names the pack replaced or added
 }
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -33,12 +35,25 @@ async function tryNative(): Promise<boolean> {
   return false;
 }
 
+let warned = false;
+
 async function initWasm(threads: number): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setThreadsCount(threads);
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) tf.registerKernel(unsortedSegmentSumConfig);
+  const { addon, reason } = loadNative();
+  const kernels = registerAll(jsKernels());
+  if (addon) {
+    addon.setThreads(threads);
+    kernels.push(...registerAll(nativeKernels(addon)));
+  } else if (!warned && process.env.FTBENCH_NO_NATIVE !== '1') {
+    // One line, once: the run still works, only slower.
+    warned = true;
+    console.warn(`ftbench: running without the native kernel pack (${reason}); training is much slower. To fix: ${INSTALL_HINT}.`);
+  }
   if (!(await tf.setBackend('wasm'))) throw new Error('The wasm tensor backend failed to initialise.');
-  return { name: 'wasm', threads: wasm.getThreadsCount(), kernelPack: 'js', blas: null };
+  return addon
+    ? { name: 'wasm', threads: addon.getThreads(), kernelPack: 'native', blas: addon.blasName(), kernels }
+    : { name: 'wasm', threads: wasm.getThreadsCount(), kernelPack: 'js', blas: null, kernels };
 }
 
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {

@@ -1,0 +1,25 @@
+// The kernel pack: which kernels ftbench registers on the wasm backend, native ones first when the addon is loaded.
+import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './native/index.js';
+import { unsortedSegmentSumConfig } from './kernels/unsorted_segment_sum.js';
+import { batchMatMulConfig } from './kernels/batch_mat_mul.js';
+import { fusedMatMulConfig } from './kernels/fused_mat_mul.js';
+
+/** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
+export function jsKernels(): tf.KernelConfig[] {
+  return [unsortedSegmentSumConfig];
+}
+
+/** Kernels running on the native addon. */
+export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
+  return [batchMatMulConfig(addon), fusedMatMulConfig(addon)];
+}
+
+/** Replaces any stock kernel of the same name (registerKernel refuses duplicates). */
+export function registerAll(configs: tf.KernelConfig[]): string[] {
+  for (const c of configs) {
+    if (tf.getKernel(c.kernelName, c.backendName)) tf.unregisterKernel(c.kernelName, c.backendName);
+    tf.registerKernel(c);
+  }
+  return configs.map((c) => c.kernelName);
+}

@@ -1,0 +1,34 @@
+// Loads the compiled kernel pack (native/build/Release/ftbench_native.node); null when it is absent or FTBENCH_NO_NATIVE=1.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface NativeAddon {
+  /** c[i] = op(a[aIdx[i]]) · op(b[bIdx[i]]) (+ bias, activation); offsets are byte offsets into `heap`, -1 = none. */
+  bmm(heap: Uint8Array, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number,
+      ta: number, tb: number, aIdx: Int32Array, bIdx: Int32Array, biasOff: number, biasLen: number, act: number,
+      alpha: number): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  blasName(): string;
+}
+
+export const ADDON_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'build', 'Release', 'ftbench_native.node');
+
+export const INSTALL_HINT =
+  'install a CBLAS (Debian/Ubuntu: `apt-get install libopenblas-dev`), then run `npm rebuild` or `npm ci`';
+
+let cached: { addon: NativeAddon | null; reason: string | null } | null = null;
+
+export function loadNative(): { addon: NativeAddon | null; reason: string | null } {
+  if (cached) return cached;
+  if (process.env.FTBENCH_NO_NATIVE === '1') return (cached = { addon: null, reason: 'FTBENCH_NO_NATIVE=1' });
+  if (!existsSync(ADDON_PATH)) return (cached = { addon: null, reason: 'the native kernel pack was not built' });
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+    return (cached = { addon, reason: null });
+  } catch (e) {
+    return (cached = { addon: null, reason: `the native kernel pack failed to load (${(e as Error).message.split('\n')[0]})` });
+  }
+}

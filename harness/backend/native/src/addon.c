@@ -1,0 +1,87 @@
+/* N-API glue of the ftbench kernel pack: JS passes the wasm heap (a Uint8Array) plus byte offsets, so nothing is copied. */
+#include <node_api.h>
+#include <stdint.h>
+#include "ftb.h"
+
+#define MAX_ARGS 20
+#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "ftbench_native: bad argument in " #call); return NULL; } } while (0)
+
+typedef struct { napi_env env; napi_value argv[MAX_ARGS]; size_t argc; } Args;
+
+static int get_args(napi_env env, napi_callback_info info, Args *a) {
+  a->env = env;
+  a->argc = MAX_ARGS;
+  return napi_get_cb_info(env, info, &a->argc, a->argv, NULL, NULL) == napi_ok;
+}
+
+static int64_t i64(Args *a, size_t i) {
+  int64_t v = 0;
+  if (i < a->argc) napi_get_value_int64(a->env, a->argv[i], &v);
+  return v;
+}
+
+static double f64(Args *a, size_t i) {
+  double v = 0;
+  if (i < a->argc) napi_get_value_double(a->env, a->argv[i], &v);
+  return v;
+}
+
+/* Base pointer of a typed array (the wasm heap, or a small index array); NULL when not one. */
+static void *data_of(Args *a, size_t i) {
+  void *data = NULL;
+  size_t len;
+  napi_value buf;
+  size_t off;
+  napi_typedarray_type t;
+  if (i >= a->argc) return NULL;
+  if (napi_get_typedarray_info(a->env, a->argv[i], &t, &len, &data, &buf, &off) != napi_ok) return NULL;
+  return data;
+}
+
+#define HEAP_F32(base, off) ((off) < 0 ? NULL : (float *)((uint8_t *)(base) + (off)))
+
+/* bmm(heap, aOff, bOff, cOff, batch, m, n, k, ta, tb, aIdx, bIdx, biasOff, biasLen, act, alpha) */
+static napi_value bmm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a) || a.argc < 16) { napi_throw_error(env, NULL, "bmm: 16 arguments expected"); return NULL; }
+  uint8_t *heap = data_of(&a, 0);
+  const int32_t *a_idx = data_of(&a, 10), *b_idx = data_of(&a, 11);
+  if (!heap || !a_idx || !b_idx) { napi_throw_error(env, NULL, "bmm: heap and index arrays must be typed arrays"); return NULL; }
+  ftb_bmm(HEAP_F32(heap, i64(&a, 1)), HEAP_F32(heap, i64(&a, 2)), HEAP_F32(heap, i64(&a, 3)), (int)i64(&a, 4),
+          (int)i64(&a, 5), (int)i64(&a, 6), (int)i64(&a, 7), (int)i64(&a, 8), (int)i64(&a, 9), a_idx, b_idx,
+          HEAP_F32(heap, i64(&a, 12)), (int)i64(&a, 13), (int)i64(&a, 14), (float)f64(&a, 15));
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  Args a;
+  if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
+  return NULL;
+}
+
+static napi_value get_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_int32(env, ftb_get_threads(), &out));
+  return out;
+}
+
+static napi_value blas_name(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, ftb_blas_name(), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"bmm", NULL, bmm, NULL, NULL, NULL, napi_default, NULL},
+    {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"blasName", NULL, blas_name, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

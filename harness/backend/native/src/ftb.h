@@ -1,0 +1,23 @@
+/* Shared declarations of the ftbench kernel pack (C side): BLAS entry points we use and our kernels. */
+#ifndef FTB_H
+#define FTB_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Declared here rather than via <cblas.h>: OpenBLAS, BLIS and MKL ship different headers but the same ABI. */
+enum { FTB_ROW_MAJOR = 101, FTB_NO_TRANS = 111, FTB_TRANS = 112 };
+void cblas_sgemm(int layout, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+
+/* Activations of tfjs _FusedMatMul that we apply in place (prelu is done by tfjs itself). */
+enum { FTB_ACT_LINEAR = 0, FTB_ACT_RELU = 1, FTB_ACT_RELU6 = 2, FTB_ACT_LEAKYRELU = 3, FTB_ACT_SIGMOID = 4, FTB_ACT_ELU = 5 };
+
+/* c[i] = a[aIdx[i]] x b[bIdx[i]] for i < batch, each op(A) m×k, op(B) k×n, row-major; bias (length n, or 1) then act. */
+void ftb_bmm(const float *a, const float *b, float *c, int batch, int m, int n, int k, int ta, int tb,
+             const int32_t *a_idx, const int32_t *b_idx, const float *bias, int bias_len, int act, float alpha);
+
+void ftb_set_threads(int n);
+int ftb_get_threads(void);
+const char *ftb_blas_name(void);
+
+#endif
