@@ -134,3 +134,32 @@ test('registry: unknown ids suggest a near one; unavailable datasets say why in 
   datasetRegistry.register({ ...spec, id: 'test-missing', unavailable: () => 'The npm package x is not installed; run "npm install x".' });
   await assert.rejects(loadDataset('test-missing'), /^Error: Dataset "test-missing" is unavailable: The npm package x is not installed/);
 });
+
+test('sotu-year: passages from reserved speeches only, splits by speech, targets normalised', async () => {
+  const { buildSotuYear, yearToTarget, targetToYear } = await import('../datasets/tasks/sotu-year.js');
+  const { splits, speechIds } = buildSotuYear();
+  const reserved = new Set(reservedSotuIds());
+  const where = new Map<string, string>();
+  for (const s of ['train', 'dev', 'test'] as const) {
+    assert.equal(speechIds[s].length, splits[s].length);
+    for (const id of speechIds[s]) {
+      assert.ok(reserved.has(id), `${id} is not a reserved speech`);
+      assert.ok((where.get(id) ?? s) === s, `${id} in ${where.get(id)} and ${s}`);
+      where.set(id, s);
+    }
+    assert.ok(new Set(speechIds[s]).size >= 5, `${s} has speeches from several years`);
+  }
+  // No pretraining document contains a task passage.
+  const c = await loadCorpus();
+  const probe = splits.test.slice(0, 20).map((e) => e.text);
+  assert.ok(!c.docs.some((d) => probe.some((p) => d.text.includes(p))));
+  assert.equal(yearToTarget(1900), 0);
+  assert.equal(targetToYear(yearToTarget(2021)), 2021);
+  const all = [...splits.train, ...splits.dev, ...splits.test];
+  assert.ok(all.every((e) => e.label > -1.2 && e.label < 1.3 && e.text.length >= 100 && e.text.length <= 500));
+  const d = await loadDataset('sotu-year');
+  assert.equal(d.kind, 'regression');
+  assert.deepEqual(d.metrics, ['pearson', 'spearman']);
+  const labels = new Set(d.splits.train.slice(0, 30).map((e) => e.label));
+  assert.ok(labels.size > 5, 'train is shuffled across speeches');
+});
