@@ -4,6 +4,9 @@ import type { NativeAddon } from './native/index.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted_segment_sum.js';
 import { batchMatMulConfig } from './kernels/batch_mat_mul.js';
 import { fusedMatMulConfig } from './kernels/fused_mat_mul.js';
+import { unaryConfig } from './kernels/unary.js';
+import { powConfig } from './kernels/pow.js';
+import { sumConfig } from './kernels/sum.js';
 
 /** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
 export function jsKernels(): tf.KernelConfig[] {
@@ -12,7 +15,11 @@ export function jsKernels(): tf.KernelConfig[] {
 
 /** Kernels running on the native addon. */
 export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
-  return [batchMatMulConfig(addon), fusedMatMulConfig(addon)];
+  return [
+    batchMatMulConfig(addon), fusedMatMulConfig(addon),
+    unaryConfig(addon, 'Tanh'), unaryConfig(addon, 'Sigmoid'), unaryConfig(addon, 'Exp'),
+    powConfig(addon), sumConfig(addon),
+  ];
 }
 
 /** Replaces any stock kernel of the same name (registerKernel refuses duplicates). */

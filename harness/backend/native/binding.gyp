@@ -3,8 +3,8 @@
   "targets": [
     {
       "target_name": "ftbench_native",
-      "sources": ["src/addon.c", "src/gemm.c", "src/threads.c"],
-      "cflags": ["-O3", "-march=native", "-fno-math-errno", "-std=c11"],
+      "sources": ["src/addon.c", "src/gemm.c", "src/threads.c", "src/elementwise.c", "src/reduce.c"],
+      "cflags": ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-std=c11"],
       "defines": ["NAPI_VERSION=8", "FTB_BLAS_<!(node -p \"(process.env.FTBENCH_BLAS || 'openblas').toUpperCase()\")"],
       "libraries": ["-l<!(node -p \"process.env.FTBENCH_BLAS || 'openblas'\")", "-lpthread", "-lm"]
     }

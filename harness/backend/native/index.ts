@@ -9,6 +9,10 @@ export interface NativeAddon {
   bmm(heap: Uint8Array, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number,
       ta: number, tb: number, aIdx: Int32Array, bIdx: Int32Array, biasOff: number, biasLen: number, act: number,
       alpha: number): void;
+  /** y = op(x) elementwise over n floats; op codes in kernels/unary.ts. */
+  unary(heap: Uint8Array, op: number, xOff: number, yOff: number, n: number, p: number): void;
+  /** x as [outer, inner]: overOuter ? y[inner] : y[outer]. */
+  sum(heap: Uint8Array, xOff: number, yOff: number, outer: number, inner: number, overOuter: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   blasName(): string;

@@ -53,6 +53,26 @@ static napi_value bmm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* unary(heap, op, xOff, yOff, n, p) */
+static napi_value unary(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a) || a.argc < 6) { napi_throw_error(env, NULL, "unary: 6 arguments expected"); return NULL; }
+  uint8_t *heap = data_of(&a, 0);
+  if (!heap) { napi_throw_error(env, NULL, "unary: heap must be a typed array"); return NULL; }
+  ftb_unary((int)i64(&a, 1), HEAP_F32(heap, i64(&a, 2)), HEAP_F32(heap, i64(&a, 3)), (size_t)i64(&a, 4), (float)f64(&a, 5));
+  return NULL;
+}
+
+/* sum(heap, xOff, yOff, outer, inner, overOuter) */
+static napi_value sum(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a) || a.argc < 6) { napi_throw_error(env, NULL, "sum: 6 arguments expected"); return NULL; }
+  uint8_t *heap = data_of(&a, 0);
+  if (!heap) { napi_throw_error(env, NULL, "sum: heap must be a typed array"); return NULL; }
+  ftb_sum(HEAP_F32(heap, i64(&a, 1)), HEAP_F32(heap, i64(&a, 2)), (size_t)i64(&a, 3), (size_t)i64(&a, 4), (int)i64(&a, 5));
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
@@ -76,6 +96,8 @@ static napi_value blas_name(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"bmm", NULL, bmm, NULL, NULL, NULL, napi_default, NULL},
+    {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
+    {"sum", NULL, sum, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"blasName", NULL, blas_name, NULL, NULL, NULL, napi_default, NULL},

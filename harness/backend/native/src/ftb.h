@@ -16,6 +16,13 @@ enum { FTB_ACT_LINEAR = 0, FTB_ACT_RELU = 1, FTB_ACT_RELU6 = 2, FTB_ACT_LEAKYREL
 void ftb_bmm(const float *a, const float *b, float *c, int batch, int m, int n, int k, int ta, int tb,
              const int32_t *a_idx, const int32_t *b_idx, const float *bias, int bias_len, int act, float alpha);
 
+/* Unary elementwise ops; p is the exponent of POW. */
+enum { FTB_UN_TANH = 0, FTB_UN_SIGMOID = 1, FTB_UN_EXP = 2, FTB_UN_POW = 3 };
+void ftb_unary(int op, const float *x, float *y, size_t n, float p);
+
+/* x viewed as [outer, inner]: over_outer ? y[inner] = sum over rows : y[outer] = sum over each row. */
+void ftb_sum(const float *x, float *y, size_t outer, size_t inner, int over_outer);
+
 void ftb_set_threads(int n);
 int ftb_get_threads(void);
 const char *ftb_blas_name(void);
