@@ -1,6 +1,7 @@
 // Vega-Lite specs for the report's charts, built from the collated tables and the curves.
 import type { TopLevelSpec } from 'vega-lite';
 import type { CurvePoint, TrialRow } from './load.js';
+import { isPercent } from './metrics.js';
 import type { ModelTable } from './tables.js';
 
 export interface Chart { id: string; title: string; caption: string; spec: TopLevelSpec }
@@ -26,9 +27,10 @@ export function buildCharts(tables: readonly ModelTable[], trials: readonly Tria
 function scoreVsParams(t: ModelTable): Chart | null {
   const values: Record<string, unknown>[] = [];
   for (const col of t.columns) {
+    // Percent metrics are plotted ×100, the way the tables print them.
     const points = t.groups.flatMap((g) => g.rows)
       .filter((r) => r.cells[col.dataset] && r.trainableParams && r.trainableParams > 0)
-      .map((r) => ({ technique: r.technique, category: r.category, dataset: `${col.dataset} (${col.metric})`, trainable: r.trainableParams!, score: r.cells[col.dataset]!.mean, pareto: false }));
+      .map((r) => ({ technique: r.technique, category: r.category, dataset: `${col.dataset} (${col.metric})`, trainable: r.trainableParams!, score: r.cells[col.dataset]!.mean * (isPercent(col.metric) ? 100 : 1), pareto: false }));
     // Pareto-optimal: no other technique is at least as good with fewer (or equal) trainable parameters.
     const better = (a: number, b: number) => (col.higherIsBetter ? a > b : a < b);
     for (const p of points) {
@@ -51,7 +53,7 @@ function scoreVsParams(t: ModelTable): Chart | null {
         width: 300, height: 220,
         layer: [
           { transform: [{ filter: 'datum.pareto' }], mark: { type: 'line', color: '#999', strokeDash: [4, 3] }, encoding: { x, y, order: { field: 'trainable', type: 'quantitative' } } },
-          { mark: { type: 'point', filled: true, size: 90 }, encoding: { x, y, color: { field: 'technique', type: 'nominal' }, shape: { field: 'pareto', type: 'nominal', title: 'Pareto front' }, tooltip: [{ field: 'technique' }, { field: 'trainable', format: ',' }, { field: 'score', format: '.4f' }] } },
+          { mark: { type: 'point', filled: true, size: 90 }, encoding: { x, y, color: { field: 'technique', type: 'nominal' }, size: { field: 'pareto', type: 'nominal', title: 'on Pareto front', scale: { domain: [false, true], range: [50, 160] } }, tooltip: [{ field: 'technique' }, { field: 'trainable', format: ',' }, { field: 'score', format: '.3~f' }] } },
         ],
       },
     } as TopLevelSpec,

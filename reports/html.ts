@@ -72,7 +72,7 @@ function modelTable(t: ModelTable): string {
     body.push(`<tr class="baseline"><td>${b.name === 'accuracy' ? 'majority baseline' : `baseline (${esc(b.name)})`}</td>${cells.join('')}<td colspan="${width - cols.length - 1}"></td></tr>`);
   }
   return `<h3 id="model-${esc(t.model)}">${esc(t.model)}</h3>
-<table class="results" data-model="${esc(t.model)}"><thead>${head}</thead><tbody>${body.join('\n')}</tbody></table>`;
+<div class="scroll"><table class="results" data-model="${esc(t.model)}"><thead>${head}</thead><tbody>${body.join('\n')}</tbody></table></div>`;
 }
 
 function scoreTd(metric: string, c: Parameters<typeof scoreText>[1]): string {
@@ -130,8 +130,9 @@ function reportedTable(t: ReportedTable): string {
     return `<tr class="reported-row"><td>${esc(r.technique)}${r.id ? ` <small>(${esc(r.id)})</small>` : ''}</td><td>${esc(r.trainableParams ?? '')}</td>${cells.join('')}${ranks}</tr>`;
   });
   const sources = t.sources.map((s) => `<li value="${s.ref}">${esc(s.paper)}${s.year ? `, ${s.year}` : ''} — ${esc(s.table)}${s.arxiv ? ` — arXiv:${esc(s.arxiv)}` : ''}</li>`);
-  return `<details class="reported"${t.ranked ? ' open' : ''}><summary>${esc(t.benchmark)} — ${esc(t.baseModel)} <small>(${t.rows.length} rows, ${t.tasks.length} tasks)</small></summary>
-<table class="reported"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>
+  // Collapsed: the literature's tables run to thousands of rows; the summary says which compare ranks.
+  return `<details class="reported"><summary>${esc(t.benchmark)} — ${esc(t.baseModel)} <small>(${t.rows.length} rows, ${t.tasks.length} tasks${t.ranked ? '; ranks compared with ours' : ''})</small></summary>
+<div class="scroll"><table class="reported"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>
 <ol class="sources">${sources.join('')}</ol></details>`;
 }
 
@@ -159,7 +160,7 @@ tr.baseline td { color: var(--muted); font-style: italic; }
 td.best, .best { font-weight: 700; color: var(--best); }
 tr.win td:last-child { color: var(--best); font-weight: 600; } tr.loss td:last-child { color: #b42318; font-weight: 600; }
 tr.problem.failed td:first-child { color: #b42318; font-weight: 600; }
-figure.chart { margin: 1rem 0 2rem; overflow-x: auto; } .svg svg { max-width: none; }
+figure.chart { margin: 1rem 0 2rem; overflow-x: auto; } .scroll { overflow-x: auto; max-width: 100%; } .svg svg { max-width: none; }
 details.reported { margin: .3rem 0; } details.reported summary { cursor: pointer; padding: .2rem 0; }
 ol.sources { color: var(--muted); font-size: 12px; margin-top: 0; }
 sup { color: var(--muted); font-size: 9px; margin-left: 1px; }
