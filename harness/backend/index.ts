@@ -36,15 +36,21 @@ async function tryNative(): Promise<boolean> {
 }
 
 let warned = false;
+let registered: { kernels: string[]; native: boolean } | null = null;
 
 async function initWasm(threads: number): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setThreadsCount(threads);
   const { addon, reason } = loadNative();
-  const kernels = registerAll(jsKernels());
+  // Once per process: the pack's fallbacks capture the stock kernels they replace.
+  if (!registered) {
+    const kernels = registerAll(jsKernels());
+    if (addon) kernels.push(...registerAll(nativeKernels(addon)));
+    registered = { kernels, native: addon != null };
+  }
+  const kernels = registered.kernels;
   if (addon) {
     addon.setThreads(threads);
-    kernels.push(...registerAll(nativeKernels(addon)));
   } else if (!warned && process.env.FTBENCH_NO_NATIVE !== '1') {
     // One line, once: the run still works, only slower.
     warned = true;

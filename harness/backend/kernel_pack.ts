@@ -7,10 +7,12 @@ import { fusedMatMulConfig } from './kernels/fused_mat_mul.js';
 import { unaryConfig } from './kernels/unary.js';
 import { powConfig } from './kernels/pow.js';
 import { sumConfig } from './kernels/sum.js';
+import { binaryConfig } from './kernels/binary.js';
+import { identityConfig } from './kernels/identity.js';
 
 /** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
 export function jsKernels(): tf.KernelConfig[] {
-  return [unsortedSegmentSumConfig];
+  return [unsortedSegmentSumConfig, identityConfig()];
 }
 
 /** Kernels running on the native addon. */
@@ -19,6 +21,7 @@ export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
     batchMatMulConfig(addon), fusedMatMulConfig(addon),
     unaryConfig(addon, 'Tanh'), unaryConfig(addon, 'Sigmoid'), unaryConfig(addon, 'Exp'),
     powConfig(addon), sumConfig(addon),
+    binaryConfig(addon, 'Add'), binaryConfig(addon, 'Sub'), binaryConfig(addon, 'Multiply'), binaryConfig(addon, 'RealDiv'),
   ];
 }
 

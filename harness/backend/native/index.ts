@@ -13,6 +13,8 @@ export interface NativeAddon {
   unary(heap: Uint8Array, op: number, xOff: number, yOff: number, n: number, p: number): void;
   /** x as [outer, inner]: overOuter ? y[inner] : y[outer]. */
   sum(heap: Uint8Array, xOff: number, yOff: number, outer: number, inner: number, overOuter: number): void;
+  /** c = a op b; aRep/bRep: 0 full [rows, n], 1 one row broadcast, 2 scalar. */
+  binary(heap: Uint8Array, op: number, aOff: number, bOff: number, cOff: number, rows: number, n: number, aRep: number, bRep: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   blasName(): string;

@@ -73,6 +73,17 @@ static napi_value sum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* binary(heap, op, aOff, bOff, cOff, rows, n, aRep, bRep) */
+static napi_value binary(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!get_args(env, info, &a) || a.argc < 9) { napi_throw_error(env, NULL, "binary: 9 arguments expected"); return NULL; }
+  uint8_t *heap = data_of(&a, 0);
+  if (!heap) { napi_throw_error(env, NULL, "binary: heap must be a typed array"); return NULL; }
+  ftb_binary((int)i64(&a, 1), HEAP_F32(heap, i64(&a, 2)), HEAP_F32(heap, i64(&a, 3)), HEAP_F32(heap, i64(&a, 4)),
+             (size_t)i64(&a, 5), (size_t)i64(&a, 6), (int)i64(&a, 7), (int)i64(&a, 8));
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
@@ -98,6 +109,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"bmm", NULL, bmm, NULL, NULL, NULL, napi_default, NULL},
     {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
     {"sum", NULL, sum, NULL, NULL, NULL, napi_default, NULL},
+    {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"blasName", NULL, blas_name, NULL, NULL, NULL, napi_default, NULL},

@@ -23,6 +23,10 @@ void ftb_unary(int op, const float *x, float *y, size_t n, float p);
 /* x viewed as [outer, inner]: over_outer ? y[inner] = sum over rows : y[outer] = sum over each row. */
 void ftb_sum(const float *x, float *y, size_t outer, size_t inner, int over_outer);
 
+/* c = a op b; a_rep/b_rep: 0 = full [rows, n], 1 = one row [n] broadcast, 2 = scalar. */
+enum { FTB_BIN_ADD = 0, FTB_BIN_SUB = 1, FTB_BIN_MUL = 2, FTB_BIN_DIV = 3 };
+void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep);
+
 void ftb_set_threads(int n);
 int ftb_get_threads(void);
 const char *ftb_blas_name(void);
