@@ -51,7 +51,7 @@ async function initWasm(threads: number): Promise<BackendInfo> {
   const kernels = registered.kernels;
   if (addon) {
     addon.setThreads(threads);
-  } else if (!warned && process.env.FTBENCH_NO_NATIVE !== '1') {
+  } else if (!warned) {
     // One line, once: the run still works, only slower.
     warned = true;
     console.warn(`ftbench: running without the native kernel pack (${reason}); training is much slower. To fix: ${INSTALL_HINT}.`);
@@ -63,7 +63,11 @@ async function initWasm(threads: number): Promise<BackendInfo> {
 }
 
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (current && (choice === 'auto' || choice === current.name)) return current;
+  if (current && (choice === 'auto' || choice === current.name)) {
+    // Someone may have switched backends since (tests compare against `cpu`): make ours active again.
+    if (tf.getBackend() !== current.name) await tf.setBackend(current.name);
+    return current;
+  }
   const threads = threadCount();
   if (choice === 'tensorflow' || choice === 'auto') {
     if (await tryNative()) return (current = { name: 'tensorflow', threads, kernelPack: 'libtensorflow', blas: null });

@@ -1,0 +1,199 @@
+// Property tests: every kernel of the pack against the tfjs `cpu` backend on random shapes (1e-4 relative error).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../harness/backend/index.js';
+
+// Deterministic data: a failing case reproduces.
+let seed = 12345;
+const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+const DIMS = [1, 2, 3, 5, 7, 16, 33];
+const data = (shape: number[], lo = -2, hi = 2) =>
+  Float32Array.from({ length: shape.reduce((p, s) => p * s, 1) }, () => lo + (hi - lo) * rand());
+
+interface Case {
+  name: string;
+  run: () => tf.Tensor;
+  /** Plain-JS expected value where tfjs `cpu` itself is wrong (it mis-broadcasts some transposed batch matmuls). */
+  reference?: () => { shape: number[]; values: Float32Array };
+  /** Floor of the relative error's denominator, as a fraction of the largest |expected| (default 1e-3). */
+  floor?: number;
+}
+
+/** Runs every case on `cpu`, then on the default backend, and compares. `scale` guards near-zero results of sums. */
+async function compare(cases: Case[]): Promise<void> {
+  const expected: { shape: number[]; values: Float32Array | Int32Array | Uint8Array }[] = [];
+  await tf.setBackend('cpu');
+  for (const c of cases) expected.push(c.reference ? c.reference() : tf.tidy(() => { const t = c.run(); return { shape: t.shape, values: t.dataSync() as Float32Array }; }));
+  const info = await initBackend('auto');
+  assert.equal(tf.getBackend(), info.name);
+  cases.forEach((c, i) => {
+    const got = tf.tidy(() => { const t = c.run(); return { shape: t.shape, values: t.dataSync() as Float32Array }; });
+    const exp = expected[i];
+    assert.deepEqual(got.shape, exp.shape, `${c.name}: shape`);
+    let maxAbs = 0;
+    for (const v of exp.values) maxAbs = Math.max(maxAbs, Math.abs(v));
+    let worst = 0;
+    for (let j = 0; j < exp.values.length; j++) {
+      const e = exp.values[j], g = got.values[j];
+      // Relative to the element, with a floor at 1e-3 of the tensor's largest magnitude (cancellation in sums).
+      const err = Math.abs(g - e) / Math.max(Math.abs(e), (c.floor ?? 1e-3) * maxAbs, 1e-6);
+      if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : Math.max(worst, err);
+    }
+    assert.ok(worst <= 1e-4, `${c.name}: max relative error ${worst}`);
+  });
+}
+
+/** out[..., i, j] = Σ_k op(a)[..., i, k] op(b)[..., k, j] with numpy broadcasting of the batch dims, in float64. */
+function matMulReference(aShape: number[], av: Float32Array, bShape: number[], bv: Float32Array, ta: boolean, tb: boolean) {
+  const ab = aShape.slice(0, -2), bb = bShape.slice(0, -2);
+  const outB = tf.backend_util.assertAndGetBroadcastShape(ab, bb);
+  const [ar, ac] = aShape.slice(-2), [br, bc] = bShape.slice(-2);
+  const m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+  const batch = outB.reduce((p, s) => p * s, 1);
+  const values = new Float32Array(batch * m * n);
+  const index = (coord: number[], shape: number[]) => {
+    const off = coord.length - shape.length;
+    return shape.reduce((idx, s, d) => idx * s + (s === 1 ? 0 : coord[d + off]), 0);
+  };
+  for (let bi = 0; bi < batch; bi++) {
+    const coord: number[] = [];
+    let r = bi;
+    for (let d = outB.length - 1; d >= 0; d--) { coord[d] = r % outB[d]; r = Math.floor(r / outB[d]); }
+    const ao = index(coord, ab) * ar * ac, bo = index(coord, bb) * br * bc;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let q = 0; q < k; q++) acc += av[ao + (ta ? q * ac + i : i * ac + q)] * bv[bo + (tb ? j * bc + q : q * bc + j)];
+      values[(bi * m + i) * n + j] = acc;
+    }
+  }
+  return { shape: [...outB, m, n], values };
+}
+
+// Input tensors are created inside each run, so they live on whichever backend is active.
+function t(shape: number[], values: Float32Array) {
+  return tf.tensor(values, shape);
+}
+
+test('BatchMatMul: transposes, batch broadcasting, ranks 2-4, size-1 and empty dims', async () => {
+  const cases: Case[] = [];
+  for (let i = 0; i < 40; i++) {
+    const m = pick(DIMS), n = pick(DIMS), k = pick(DIMS);
+    const ta = rand() < 0.5, tb = rand() < 0.5;
+    const batches: [number[], number[]] = pick([
+      [[], []], [[3], [3]], [[3], []], [[], [4]], [[2, 1], [1, 3]], [[1], [5]], [[2, 3], [3]], [[4, 2], [4, 2]],
+    ]);
+    const aShape = [...batches[0], ...(ta ? [k, m] : [m, k])];
+    const bShape = [...batches[1], ...(tb ? [n, k] : [k, n])];
+    if (aShape.length < 2 || bShape.length < 2) continue;
+    const av = data(aShape), bv = data(bShape);
+    const broadcasts = batches[0].join() !== batches[1].join();
+    cases.push({
+      name: `matMul ${aShape}${ta ? 'ᵀ' : ''} × ${bShape}${tb ? 'ᵀ' : ''}`,
+      run: () => tf.matMul(t(aShape, av), t(bShape, bv), ta, tb),
+      reference: broadcasts ? () => matMulReference(aShape, av, bShape, bv, ta, tb) : undefined,
+    });
+  }
+  for (const [aShape, bShape] of [[[0, 4], [4, 3]], [[3, 0], [0, 5]], [[2, 0, 3], [2, 3, 4]], [[1, 1], [1, 1]], [[1, 300], [300, 1]]]) {
+    const av = data(aShape), bv = data(bShape);
+    cases.push({ name: `matMul ${aShape} × ${bShape}`, run: () => tf.matMul(t(aShape, av), t(bShape, bv)) });
+  }
+  const big = [[130, 257], [257, 70]];
+  const av = data(big[0]), bv = data(big[1]);
+  // Long dot products: float64 reference; an entry that cancels to near 0 is judged against 1% of the largest
+  // (float32 rounding of 257 terms is ~1e-5 of their magnitude, whatever the order).
+  cases.push({ name: 'matMul 130×257×70', run: () => tf.matMul(t(big[0], av), t(big[1], bv)), reference: () => matMulReference(big[0], av, big[1], bv, false, false), floor: 1e-2 });
+  await compare(cases);
+});
+
+test('_FusedMatMul: bias shapes and every activation', async () => {
+  const cases: Case[] = [];
+  for (const activation of ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu', 'prelu'] as const) {
+    for (const biasKind of ['none', 'row', 'scalar', 'full']) {
+      const m = pick(DIMS), n = pick(DIMS), k = pick(DIMS), ta = rand() < 0.5, tb = rand() < 0.5;
+      const batch = pick([[], [2]]);
+      const aShape = [...batch, ...(ta ? [k, m] : [m, k])], bShape = [...batch, ...(tb ? [n, k] : [k, n])];
+      const outShape = [...batch, m, n];
+      const biasShape = biasKind === 'row' ? [n] : biasKind === 'scalar' ? [1] : outShape;
+      const av = data(aShape), bv = data(bShape), cv = data(biasShape, -4, 4), pv = data([n], 0, 0.5);
+      cases.push({
+        name: `fused ${activation} bias=${biasKind} ${aShape}${ta ? 'ᵀ' : ''} × ${bShape}${tb ? 'ᵀ' : ''}`,
+        run: () => tf.fused.matMul({
+          a: t(aShape, av) as tf.Tensor2D, b: t(bShape, bv) as tf.Tensor2D, transposeA: ta, transposeB: tb,
+          bias: biasKind === 'none' ? undefined : t(biasShape, cv), activation,
+          preluActivationWeights: activation === 'prelu' ? t([n], pv) : undefined, leakyreluAlpha: 0.1,
+        }),
+      });
+    }
+  }
+  await compare(cases);
+});
+
+test('unary kernels: tanh, sigmoid, exp over small, moderate and saturating inputs', async () => {
+  const cases: Case[] = [];
+  for (const [lo, hi] of [[-1e-4, 1e-4], [-0.7, 0.7], [-5, 5], [-30, 30], [-80, 80]]) {
+    const shape = [pick(DIMS), pick(DIMS), 9];
+    const xv = data(shape, lo, hi);
+    cases.push({ name: `tanh [${lo},${hi}]`, run: () => tf.tanh(t(shape, xv)) });
+    cases.push({ name: `sigmoid [${lo},${hi}]`, run: () => tf.sigmoid(t(shape, xv)) });
+    if (hi <= 80) cases.push({ name: `exp [${lo},${hi}]`, run: () => tf.exp(t(shape, xv)) });
+  }
+  cases.push({ name: 'tanh empty', run: () => tf.tanh(tf.zeros([0, 3])) });
+  const gv = data([7, 33], -6, 6);
+  cases.push({ name: 'gelu (model formula)', run: () => { const x = t([7, 33], gv); return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))); } });
+  await compare(cases);
+});
+
+test('Pow with scalar and tensor exponents', async () => {
+  const cases: Case[] = [];
+  for (const p of [0, 1, 2, 3, 0.5, -1, 1.7, -2.5]) {
+    const shape = [pick(DIMS), pick(DIMS)];
+    const xv = data(shape, 0.1, 3);
+    cases.push({ name: `pow x^${p}`, run: () => tf.pow(t(shape, xv), p) });
+  }
+  const xv = data([5, 4], -3, 3);
+  cases.push({ name: 'pow negative base, integer exponent', run: () => tf.pow(t([5, 4], xv), 3) });
+  const ev = data([4], 0, 2);
+  const bv = data([5, 4], 0.5, 2);
+  cases.push({ name: 'pow tensor exponent', run: () => tf.pow(t([5, 4], bv), t([4], ev)) });
+  await compare(cases);
+});
+
+test('Sum over leading, trailing, middle and all axes, keepDims', async () => {
+  const cases: Case[] = [];
+  for (let i = 0; i < 25; i++) {
+    const rank = pick([1, 2, 3, 4]);
+    const shape = Array.from({ length: rank }, () => pick(DIMS));
+    const axis = pick([undefined, 0, -1, [0, 1], [rank - 2, rank - 1], 1]);
+    if (Array.isArray(axis) ? axis.some((a) => a < 0 || a >= rank) : axis === 1 && rank < 2) continue;
+    const keep = rand() < 0.3;
+    const xv = data(shape);
+    cases.push({ name: `sum ${shape} axis=${axis} keep=${keep}`, run: () => tf.sum(t(shape, xv), axis, keep) });
+  }
+  cases.push({ name: 'sum empty', run: () => tf.sum(tf.zeros([0, 4]), 0) });
+  await compare(cases);
+});
+
+test('Add/Sub/Multiply/RealDiv: same shape, scalar, row and general broadcasts, int32', async () => {
+  const cases: Case[] = [];
+  const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
+  for (const [name, op] of Object.entries(ops)) {
+    for (const [as, bs] of [[[3, 5], [3, 5]], [[3, 5], [5]], [[5], [3, 5]], [[2, 3, 5], [1, 1, 5]], [[3, 5], []], [[], [3, 5]], [[], []], [[3, 1], [1, 5]], [[2, 3, 5], [3, 1]], [[0, 5], [5]]]) {
+      const av = data(as), bv = data(bs, 0.5, 2);
+      cases.push({ name: `${name} ${as} ${bs}`, run: () => op(t(as, av), t(bs, bv)) });
+    }
+    cases.push({ name: `${name} int32`, run: () => op(tf.tensor1d([7, 9, -4], 'int32'), tf.tensor1d([2, 3, 3], 'int32')) });
+  }
+  await compare(cases);
+});
+
+test('Identity (clone) and UnsortedSegmentSum (gather gradient)', async () => {
+  const xv = data([6, 4]);
+  const ids = [0, 2, 2, 5, 0, 1];
+  await compare([
+    { name: 'clone', run: () => tf.clone(t([6, 4], xv)) },
+    { name: 'unsortedSegmentSum', run: () => tf.unsortedSegmentSum(t([6, 4], xv), tf.tensor1d(ids, 'int32'), 7) },
+    { name: 'gather grad', run: () => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, tf.tensor1d(ids, 'int32')), 1.5)))(t([6, 4], xv)) },
+  ]);
+});
