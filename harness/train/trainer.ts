@@ -65,7 +65,9 @@ export class BatchStream {
 
 export function globalNormClip(grads: Map<tf.Variable, tf.Tensor>, maxNorm: number): Map<tf.Variable, tf.Tensor> {
   if (!(maxNorm > 0)) return grads;
-  const norm = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))))).dataSync()[0];
+  const normT = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))));
+  const norm = normT.dataSync()[0];
+  normT.dispose();
   if (!(norm > maxNorm)) return grads;
   const scale = maxNorm / norm;
   return new Map([...grads].map(([v, g]) => [v, tf.mul(g, scale)]));

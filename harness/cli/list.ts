@@ -1,0 +1,51 @@
+// `ftbench list`: the registries as a table or JSON.
+import { techniques } from '../../techniques/index.js';
+import { datasetRegistry } from '../../datasets/index.js';
+import { models } from '../model/bases.js';
+import { builtinSuites, loadSuite } from '../sweep/suite.js';
+
+type Row = Record<string, string | number | null>;
+
+function rowsOf(what: string): Row[] {
+  switch (what) {
+    case 'techniques':
+      return techniques.all().map((t) => ({ id: t.id, name: t.name, category: t.category, paper: t.paper.title, year: t.paper.year, arxiv: t.paper.arxiv ?? null }));
+    case 'datasets':
+      return datasetRegistry.all().map((d) => ({
+        id: d.id,
+        name: d.name,
+        kind: d.kind,
+        metrics: d.metrics.join(', '),
+        available: d.unavailable() ?? 'yes',
+        source: d.card.source,
+        license: d.card.license,
+        size: d.card.size,
+        split_by: d.card.splitBy,
+      }));
+    case 'models':
+      return models.all().map((m) => ({ id: m.id, family: m.config.family, d_model: m.config.dModel, layers: m.config.nLayers, heads: m.config.nHeads, description: m.description }));
+    case 'suites':
+      return builtinSuites().map((s) => {
+        const suite = loadSuite(s);
+        return { id: s, models: suite.models.join(', '), datasets: suite.datasets.join(', '), techniques: suite.techniques.length, seeds: suite.seeds.length, steps: suite.budget.steps };
+      });
+    default:
+      throw new Error(`Cannot list "${what}": choose techniques, datasets, models or suites.`);
+  }
+}
+
+export function listCommand(what: string, o: { json?: boolean }): void {
+  const rows = rowsOf(what);
+  if (o.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (what === 'datasets') {
+    for (const r of rows) {
+      console.log(`${r.id} — ${r.name} (${r.kind}; ${r.metrics})`);
+      for (const k of ['available', 'source', 'license', 'size', 'split_by']) console.log(`  ${k}: ${r[k]}`);
+    }
+    return;
+  }
+  console.table(rows);
+}

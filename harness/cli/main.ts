@@ -1,0 +1,114 @@
+// ftbench's command line: run, list, report, pretrain. Every error a user can cause ends as one sentence.
+import { Command, Option } from 'commander';
+import path from 'node:path';
+import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../paths.js';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend/index.js';
+import { loadSuite, builtinSuites } from '../sweep/suite.js';
+import { runSweep } from '../sweep/run.js';
+import { plainEvents } from './plain.js';
+import { listCommand } from './list.js';
+
+const program = new Command('ftbench')
+  .description('Benchmark fine-tuning techniques of transformer language models, side by side.')
+  .showHelpAfterError();
+
+const backendOption = () => new Option('--backend <name>', 'tensor backend').choices([...BACKEND_CHOICES]).default('auto');
+
+program
+  .command('run')
+  .description('run a suite (models × datasets × techniques × seeds); finished trials are skipped')
+  .option('--suite <name|file>', `built-in suite (${builtinSuites().join(', ')}) or a YAML/JSON file`, 'default')
+  .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
+  .addOption(backendOption())
+  .option('--plain', 'one line per event, even on a terminal')
+  .option('--shard <k/n>', 'run only the k-th of n deterministic shards of the plan')
+  .action(async (o: { suite: string; db: string; backend: BackendChoice; plain?: boolean; shard?: string }) => {
+    const suite = loadSuite(o.suite);
+    const shard = o.shard ? parseShard(o.shard) : undefined;
+    const backend = await initBackend(o.backend);
+    console.log(`backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ''}), ${backend.threads} threads`);
+    let stop = false;
+    const onSigint = () => {
+      if (stop) process.exit(130);
+      stop = true;
+      console.log('\nstopping after the trial in flight is stored; press Ctrl-C again to quit now');
+    };
+    process.on('SIGINT', onSigint);
+    const summary = await runSweep(suite, {
+      db: path.resolve(o.db),
+      createDir: path.resolve(o.db) === DEFAULT_DB,
+      backend,
+      events: plainEvents(),
+      shouldStop: () => stop,
+      shard,
+    });
+    process.off('SIGINT', onSigint);
+    console.log(
+      `${summary.stopped ? 'stopped' : 'done'}: ${summary.ran} trials run (${summary.failed} failed), ${summary.skippedAsDone} already stored; results in ${o.db}` +
+        (summary.stopped ? `\nresume with: ftbench run --suite ${o.suite} --db ${o.db}` : ''),
+    );
+  });
+
+program
+  .command('list')
+  .description('list techniques, datasets, models or suites')
+  .argument('<what>', 'techniques | datasets | models | suites')
+  .option('--json', 'print JSON')
+  .action(listCommand);
+
+program
+  .command('report')
+  .description('write the HTML report (or Markdown/CSV tables) from the results database')
+  .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
+  .option('--out <dir>', 'output directory', DEFAULT_REPORT_DIR)
+  .option('--run <id>', 'only this run')
+  .addOption(new Option('--format <format>', 'output format').choices(['html', 'md', 'csv']).default('html'))
+  .action(async (o: { db: string; out: string; run?: string; format: 'html' | 'md' | 'csv' }) => {
+    const { buildReport } = await import('../../reports/build.js');
+    const file = await buildReport({ db: path.resolve(o.db), out: path.resolve(o.out), runId: o.run, format: o.format });
+    console.log(`report written to ${file}`);
+  });
+
+program
+  .command('pretrain')
+  .description('pretrain the built-in base models (cached by config hash); --check says what is cached')
+  .option('--model <id...>', 'only these models')
+  .option('--check', 'only report what is cached')
+  .addOption(backendOption())
+  .action(async (o: { model?: string[]; check?: boolean; backend: BackendChoice }) => {
+    const { models, isCached, ensureBase } = await import('../model/bases.js');
+    const ids = o.model ?? models.all().map((m) => m.id);
+    for (const id of ids) models.get(id);
+    if (o.check) {
+      for (const id of ids) {
+        const c = await isCached(id);
+        console.log(`${id}: ${c.cached ? `cached at ${c.path}` : 'not cached'}`);
+      }
+      return;
+    }
+    await initBackend(o.backend);
+    for (const id of ids) {
+      const base = await ensureBase(id, (p) => {
+        if (p.step % 50 === 0 || p.step === p.total) console.log(`${id}: step ${p.step}/${p.total} loss ${p.loss.toFixed(3)}`);
+      });
+      const r = base.pretrain;
+      console.log(`${id}: held-out perplexity ${r.heldOutPerplexity.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); ${base.checkpoint}`);
+    }
+  });
+
+function parseShard(s: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const k = Number(m?.[1]), n = Number(m?.[2]);
+  if (!m || n < 1 || k >= n) throw new Error(`--shard "${s}" must be k/n with 0 ≤ k < n, e.g. 0/4.`);
+  return { k, n };
+}
+
+try {
+  await program.parseAsync(process.argv);
+  // tfjs and DuckDB keep handles open; the work is done, so leave now.
+  process.exit(0);
+} catch (e) {
+  console.error(`ftbench: ${(e as Error).message}`);
+  if (process.env.FTBENCH_DEBUG) console.error(e);
+  process.exit(1);
+}

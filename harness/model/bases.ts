@@ -1,0 +1,98 @@
+// Base models by id: built-in presets pretrained once and cached by config hash, loaded fresh for every trial.
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Registry } from '../registry.js';
+import { hashOf } from '../hash.js';
+import { cacheDir } from '../paths.js';
+import { MODEL_PRESETS, type ModelConfig, type ModelPreset } from './config.js';
+import { Model } from './model.js';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { builtinTokenizer, loadCorpus, type Tokenizer } from '../../datasets/index.js';
+import { pretrain, type PretrainProgress, type PretrainResult } from '../pretrain/pretrain.js';
+import { cachedJson } from '../../datasets/cache.js';
+
+export const models = new Registry<ModelPreset>('model');
+for (const p of MODEL_PRESETS) models.register(p);
+
+/** Bump when the model code changes in a way that invalidates cached checkpoints. */
+const MODEL_CODE_VERSION = 1;
+
+export interface BaseInfo {
+  id: string;
+  config: ModelConfig;
+  checkpoint: string;
+  checkpointHash: string;
+  pretrain: PretrainResult;
+}
+
+export interface Base extends BaseInfo {
+  tokenizer: Tokenizer;
+  /** Held-out pretraining text as token streams, for perplexity and forgetting. */
+  heldOut: number[][];
+}
+
+async function corpusStreams(tok: Tokenizer) {
+  const corpus = await loadCorpus();
+  return cachedJson(`corpus-tokens`, hashOf({ corpus: corpus.contentHash, tok: tok.hash }), () => ({
+    train: corpus.train.map((d) => tok.encode(d.text)),
+    heldOut: corpus.heldOut.map((d) => tok.encode(d.text)),
+  }));
+}
+
+function configOf(p: ModelPreset, tok: Tokenizer): ModelConfig {
+  return { ...p.config, vocabSize: tok.vocabSize } as ModelConfig;
+}
+
+async function keyOf(p: ModelPreset, tok: Tokenizer): Promise<string> {
+  const corpus = await loadCorpus();
+  return hashOf({ config: configOf(p, tok), pretrain: p.pretrain, tokenizer: tok.hash, corpus: corpus.contentHash, v: MODEL_CODE_VERSION });
+}
+
+function paths(p: ModelPreset, key: string) {
+  const dir = cacheDir('models');
+  return { weights: path.join(dir, `${p.id}-${key}.safetensors`), info: path.join(dir, `${p.id}-${key}.json`) };
+}
+
+export async function isCached(id: string): Promise<{ cached: boolean; path: string }> {
+  const p = models.get(id);
+  const tok = await builtinTokenizer(p.tokenizerVocab);
+  const f = paths(p, await keyOf(p, tok));
+  return { cached: fs.existsSync(f.weights) && fs.existsSync(f.info), path: f.weights };
+}
+
+/** Pretrains the preset unless its checkpoint is cached; returns where it is and what pretraining measured. */
+export async function ensureBase(id: string, onProgress?: (p: PretrainProgress) => void): Promise<Base> {
+  const p = models.get(id);
+  const tok = await builtinTokenizer(p.tokenizerVocab);
+  const key = await keyOf(p, tok);
+  const f = paths(p, key);
+  const streams = await corpusStreams(tok);
+  if (!(fs.existsSync(f.weights) && fs.existsSync(f.info))) {
+    const model = new Model(configOf(p, tok), 0);
+    const result = await pretrain(model, streams, p.pretrain, onProgress);
+    const tmp = `${f.weights}.${process.pid}.tmp`;
+    await saveSafetensors(tmp, model.state(), { preset: p.id, key });
+    model.dispose();
+    const info: BaseInfo = { id, config: configOf(p, tok), checkpoint: f.weights, checkpointHash: key, pretrain: result };
+    fs.writeFileSync(`${f.info}.${process.pid}.tmp`, JSON.stringify(info, null, 1));
+    fs.renameSync(tmp, f.weights); // weights first: the info file marks a complete checkpoint
+    fs.renameSync(`${f.info}.${process.pid}.tmp`, f.info);
+  }
+  const info = JSON.parse(fs.readFileSync(f.info, 'utf8')) as BaseInfo;
+  return { ...info, checkpoint: f.weights, tokenizer: tok, heldOut: streams.heldOut };
+}
+
+const loaded = new Map<string, Record<string, tf.Tensor>>();
+
+/** A fresh Model with the base checkpoint's weights; `seed` only affects parameters the checkpoint lacks (heads). */
+export function instantiate(base: Base, seed: number): Model {
+  let state = loaded.get(base.checkpoint);
+  if (!state) {
+    state = loadSafetensors(base.checkpoint).tensors;
+    loaded.set(base.checkpoint, state);
+  }
+  const model = new Model(base.config, seed);
+  model.load(state, { strict: true, source: `checkpoint ${base.checkpoint}` });
+  return model;
+}

@@ -1,0 +1,54 @@
+// The planner: a suite becomes a deterministic list of trials, each with the hash that identifies its result.
+import type { AnyTechnique } from '../plugin.js';
+import { techniques } from '../../techniques/index.js';
+import { hashOf } from '../hash.js';
+import type { Suite, SuiteBudget, TechniqueEntry } from './suite.js';
+
+export interface PlannedTrial {
+  index: number;
+  model: string;
+  dataset: string;
+  technique: AnyTechnique;
+  /** Validated, complete technique config. */
+  config: Record<string, unknown>;
+  label: string;
+  lr: number;
+  seed: number;
+  budget: SuiteBudget;
+}
+
+function entryOf(e: TechniqueEntry) {
+  return typeof e === 'string' ? { id: e, config: {}, lr: undefined, label: undefined } : e;
+}
+
+/** Validates every technique id and config up front, so a typo fails before any training. */
+export function plan(suite: Suite): PlannedTrial[] {
+  const entries = suite.techniques.map((raw) => {
+    const e = entryOf(raw);
+    const technique = techniques.get(e.id);
+    const config = technique.validate(e.config) as Record<string, unknown>;
+    return { technique, config, label: e.label ?? e.id, lr: e.lr ?? suite.budget.lr * (technique.lrMultiplier ?? 1) };
+  });
+  const out: PlannedTrial[] = [];
+  for (const model of suite.models)
+    for (const dataset of suite.datasets)
+      for (const seed of suite.seeds)
+        for (const e of entries) out.push({ index: out.length, model, dataset, seed, budget: suite.budget, ...e });
+  return out;
+}
+
+/** Everything that changes a trial's result: base checkpoint, data, technique and config, seed, budget, backend. */
+export function configHash(t: PlannedTrial, ctx: { checkpointHash: string; datasetHash: string; backend: string }): string {
+  return hashOf({
+    model: t.model,
+    checkpoint: ctx.checkpointHash,
+    dataset: t.dataset,
+    data: ctx.datasetHash,
+    technique: t.technique.id,
+    config: t.config,
+    lr: t.lr,
+    seed: t.seed, // also seeds the adapter init and the head
+    budget: t.budget,
+    backend: ctx.backend,
+  });
+}

@@ -1,0 +1,128 @@
+// The sweep: plan a suite, prepare bases and data, run every unfinished trial, store each as it finishes.
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { Store, type TrialRecord } from '../store/index.js';
+import { ensureBase, type Base } from '../model/bases.js';
+import { loadDataset, type Dataset } from '../../datasets/index.js';
+import type { BackendInfo } from '../backend/index.js';
+import type { PretrainProgress } from '../pretrain/pretrain.js';
+import type { StepReport } from '../train/trainer.js';
+import { ROOT } from '../paths.js';
+import { configHash, plan, type PlannedTrial } from './plan.js';
+import type { Suite } from './suite.js';
+import { baseHeldOut, runTrial } from './trial.js';
+
+export interface SweepEvents {
+  planned?(trials: PlannedTrial[], alreadyDone: number): void;
+  pretraining?(model: string, p: PretrainProgress): void;
+  trialStart?(t: PlannedTrial): void;
+  step?(t: PlannedTrial, r: StepReport): void;
+  trialEnd?(t: PlannedTrial, r: TrialRecord): void;
+}
+
+export interface SweepOptions {
+  db: string;
+  /** Create the database's directory (only for the default location). */
+  createDir?: boolean;
+  backend: BackendInfo;
+  events?: SweepEvents;
+  /** Checked between steps and trials: a requested stop ends after the trial in flight is stored. */
+  shouldStop?: () => boolean;
+  /** Run only trials whose index % n === k (several machines share one plan). */
+  shard?: { k: number; n: number };
+}
+
+export interface SweepSummary {
+  runId: string;
+  planned: number;
+  skippedAsDone: number;
+  ran: number;
+  failed: number;
+  stopped: boolean;
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+function packageVersions(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const out: Record<string, string> = { node: process.version };
+  for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@duckdb/node-api', 'vega-lite']) {
+    try {
+      out[p] = require(`${p}/package.json`).version;
+    } catch {
+      /* optional */
+    }
+  }
+  return out;
+}
+
+export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
+  let trials = plan(suite); // validates ids and configs before anything is opened
+  if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
+  const store = await Store.open(opts.db, { createDir: opts.createDir });
+  const ev = opts.events ?? {};
+  const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
+  try {
+    const datasets = new Map<string, Dataset>();
+    for (const id of suite.datasets) datasets.set(id, await loadDataset(id));
+    const bases = new Map<string, Base & { heldOutLoss: number }>();
+    for (const id of suite.models) {
+      const base = await ensureBase(id, (p) => ev.pretraining?.(id, p));
+      bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base) });
+    }
+    const hashOf = (t: PlannedTrial) =>
+      configHash(t, { checkpointHash: bases.get(t.model)!.checkpointHash, datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
+    const done = await store.finishedConfigHashes();
+    const todo = trials.filter((t) => !done.has(hashOf(t)));
+    summary.skippedAsDone = trials.length - todo.length;
+    ev.planned?.(trials, summary.skippedAsDone);
+    const { backend } = opts;
+    summary.runId = await store.beginRun({
+      suite: suite.name,
+      gitCommit: gitCommit(),
+      backend: backend.name,
+      kernelPack: backend.kernelPack,
+      blas: backend.blas,
+      threads: backend.threads,
+      host: os.hostname(),
+      cpu: `${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
+      packages: packageVersions(),
+      startedAt: new Date(),
+    });
+    for (const t of todo) {
+      if (opts.shouldStop?.()) {
+        summary.stopped = true;
+        break;
+      }
+      ev.trialStart?.(t);
+      const base = bases.get(t.model)!;
+      const record = await runTrial(t, {
+        base,
+        dataset: datasets.get(t.dataset)!,
+        baseHeldOutLoss: base.heldOutLoss,
+        configHash: hashOf(t),
+        onStep: (r) => ev.step?.(t, r),
+        shouldStop: opts.shouldStop,
+      });
+      if (opts.shouldStop?.() && record.status === 'ok' && record.steps < t.budget.steps) {
+        summary.stopped = true; // interrupted mid-training: not a result, leave it for the resumed run
+        break;
+      }
+      await store.recordTrial(summary.runId, record);
+      summary.ran++;
+      if (record.status === 'failed') summary.failed++;
+      ev.trialEnd?.(t, record);
+    }
+    await store.finishRun(summary.runId);
+  } finally {
+    await store.close();
+  }
+  return summary;
+}

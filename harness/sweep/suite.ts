@@ -1,0 +1,87 @@
+// Suite files (YAML or JSON): which models, datasets, techniques and seeds to run, under one training budget.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { ROOT } from '../paths.js';
+
+const techniqueEntry = z.union([
+  z.string(),
+  z
+    .object({
+      id: z.string(),
+      config: z.record(z.string(), z.unknown()).default({}),
+      /** Overrides the learning rate (otherwise budget.lr × the technique's lrMultiplier). */
+      lr: z.number().positive().optional(),
+      /** Name shown in reports when the same technique runs with several configs. */
+      label: z.string().optional(),
+    })
+    .strict(),
+]);
+
+const budget = z
+  .object({
+    steps: z.number().int().positive(),
+    batch_size: z.number().int().positive(),
+    eval_every: z.number().int().nonnegative().default(0),
+    lr: z.number().positive(),
+    max_len: z.number().int().min(8).default(128),
+    warmup_ratio: z.number().min(0).max(1).default(0.06),
+    weight_decay: z.number().min(0).default(0.01),
+    clip_norm: z.number().min(0).default(1.0),
+    schedule: z.enum(['linear', 'cosine', 'constant']).default('linear'),
+    /** Use only the first N training examples (the built sets are shuffled once, so this is a random subset). */
+    train_examples: z.number().int().positive().optional(),
+    /** Evaluate on at most N dev/test examples. */
+    eval_examples: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const suiteSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    models: z.array(z.string()).min(1),
+    datasets: z.array(z.string()).min(1),
+    techniques: z.array(techniqueEntry).min(1),
+    seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
+    budget,
+  })
+  .strict();
+
+export type Suite = z.infer<typeof suiteSchema>;
+export type SuiteBudget = Suite['budget'];
+export type TechniqueEntry = z.infer<typeof techniqueEntry>;
+
+export const SUITES_DIR = path.join(ROOT, 'harness', 'suites');
+
+export function builtinSuites(): string[] {
+  return fs
+    .readdirSync(SUITES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** A built-in suite by name, or a YAML/JSON file by path; errors name the file and the bad field. */
+export function loadSuite(nameOrFile: string): Suite {
+  const builtin = path.join(SUITES_DIR, `${nameOrFile}.yaml`);
+  const file = fs.existsSync(builtin) && !nameOrFile.includes('/') ? builtin : nameOrFile;
+  if (!fs.existsSync(file)) {
+    throw new Error(`Suite "${nameOrFile}" is neither a built-in suite (${builtinSuites().join(', ')}) nor a file that exists.`);
+  }
+  let raw: unknown;
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    throw new Error(`Suite file ${file} cannot be parsed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = suiteSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
+    throw new Error(`Suite file ${file}: field "${issue.path.join('.') || '(top level)'}"${keys}: ${issue.message}.`);
+  }
+  return r.data;
+}
