@@ -1,14 +1,15 @@
-// The technique registry: every plugin is listed here, once. `ftbench new technique` appends to this list.
+// The technique registry: each category folder lists its plugins in its index.ts; this file registers them all.
 import { Registry } from '../harness/registry.js';
 import type { AnyTechnique } from '../harness/plugin.js';
-import { fullFt } from './training-method/full-ft.js';
-import { lora } from './adapter/lora.js';
+import { trainingMethod } from './training-method/index.js';
+import { adapter } from './adapter/index.js';
+import { quantization } from './quantization/index.js';
+import { parameterSelection } from './parameter-selection/index.js';
+import { mixtureOfExperts } from './mixture-of-experts/index.js';
+import { application } from './application/index.js';
 
 export const techniques = new Registry<AnyTechnique>('technique');
 
-const ALL: AnyTechnique[] = [
-  fullFt,
-  lora,
-];
-
-for (const t of ALL) techniques.register(t);
+for (const t of [...trainingMethod, ...adapter, ...quantization, ...parameterSelection, ...mixtureOfExperts, ...application]) {
+  techniques.register(t);
+}

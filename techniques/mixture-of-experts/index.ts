@@ -1,0 +1,4 @@
+// mixture-of-experts plugins (TECHNIQUES.md §5), in catalogue order.
+import type { AnyTechnique } from '../../harness/plugin.js';
+
+export const mixtureOfExperts: AnyTechnique[] = [];

@@ -1,0 +1,4 @@
+// quantization plugins (TECHNIQUES.md §3), in catalogue order.
+import type { AnyTechnique } from '../../harness/plugin.js';
+
+export const quantization: AnyTechnique[] = [];
