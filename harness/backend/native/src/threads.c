@@ -5,21 +5,12 @@
 void openblas_set_num_threads(int);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
-char *openblas_get_corename(void);
 void ftb_set_threads(int n) { openblas_set_num_threads(n); }
 int ftb_get_threads(void) { return openblas_get_num_threads(); }
 const char *ftb_blas_name(void) {
-  static char name[256];
-  if (!name[0]) {
-    const char *cfg = openblas_get_config(), *core = openblas_get_corename();
-    int i = 0;
-    for (const char *p = "OpenBLAS "; *p && i < 250; p++) name[i++] = *p;
-    for (const char *p = cfg; p && *p && i < 200; p++) name[i++] = *p;
-    name[i++] = ' ';
-    for (const char *p = core; p && *p && i < 250; p++) name[i++] = *p;
-    name[i] = 0;
-  }
-  return name;
+  /* e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64" */
+  const char *cfg = openblas_get_config();
+  return cfg ? cfg : "OpenBLAS";
 }
 #elif defined(FTB_BLAS_BLIS)
 void bli_thread_set_num_threads(long);

@@ -1,0 +1,106 @@
+// `npm run bench`: the reference step on ftbench's default backend, plain tfjs `cpu` and a PyTorch twin, interleaved;
+// medians, ratios, GEMM GFLOP/s and peak RSS. `--json` prints one object instead of the table.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { initBackend, threadCount } from '../harness/backend/index.js';
+import { gemmGflops } from './gemm.js';
+import { Subject } from './subject.js';
+import type { StepKind } from './step.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const num = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const json = flag('json');
+const rounds = num('rounds', 7); // interleaved rounds; each times `iters` steps of every fast subject
+const iters = num('iters', 3);
+const cpuSteps = num('cpu-steps', 2); // the tfjs cpu backend takes ~10 s a step: a few suffice for a 100× check
+const kinds: StepKind[] = ['full_ft', 'lora'];
+const threads = threadCount();
+const here = path.dirname(fileURLToPath(import.meta.url));
+const log = (s: string) => { if (!json) process.stderr.write(s + '\n'); };
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** First python with torch importable: FTBENCH_PYTHON, then python3 on PATH, then the system one (Debian's python3-torch). */
+function findTorchPython(): string | null {
+  if (flag('no-torch')) return null;
+  for (const py of [process.env.FTBENCH_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (py && spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return null;
+}
+
+const info = await initBackend('auto');
+log(`backend ${info.name} (${info.kernelPack}), BLAS ${info.blas ?? 'none'}, ${info.threads} threads`);
+const gemm512 = gemmGflops(512), gemm1024 = gemmGflops(1024);
+log(`GEMM ${gemm512.toFixed(1)} GFLOP/s at 512³, ${gemm1024.toFixed(1)} at 1024³`);
+
+const env = { ...process.env, FTBENCH_THREADS: String(threads) };
+const nodeArgs = (backend: string, kind: StepKind) => ['--import', 'tsx', path.join(here, 'worker.ts'), backend, kind];
+const python = findTorchPython();
+const subjects = kinds.map((kind) => ({
+  kind,
+  ftbench: new Subject(`ftbench ${kind}`, process.execPath, nodeArgs('auto', kind), env),
+  cpu: flag('no-cpu') || cpuSteps <= 0 ? null : new Subject(`tfjs-cpu ${kind}`, process.execPath, nodeArgs('cpu', kind), env),
+  torch: python ? new Subject(`pytorch ${kind}`, python, [path.join(here, 'torch_twin.py'), kind, String(threads)], env) : null,
+  times: { ftbench: [] as number[], cpu: [] as number[], torch: [] as number[] },
+}));
+const torchInfo = subjects[0].torch ? await subjects[0].torch.ask<{ torch: string; blas: string; libblas: string | null; threads: number }>('info') : null;
+if (torchInfo) log(`pytorch ${torchInfo.torch}, BLAS ${torchInfo.blas} (${torchInfo.libblas}), ${torchInfo.threads} threads`);
+else log('pytorch: not found (python3 -c "import torch" failed); its column stays empty');
+if (torchInfo && !/openblas/i.test(torchInfo.blas)) log('WARNING: the PyTorch twin does not use OpenBLAS, so its times are not a fair reference.');
+
+// Warm-up: heap growth, first-use allocations, BLAS thread start.
+for (const s of subjects) {
+  await s.ftbench.run(3);
+  if (s.torch) await s.torch.run(3);
+  if (s.cpu) await s.cpu.run(1);
+}
+// Interleaved: every round gives each subject the same machine conditions; pauses let spinning BLAS threads sleep.
+for (let r = 0; r < rounds; r++) {
+  for (const s of subjects) {
+    s.times.ftbench.push(...(await s.ftbench.run(iters)));
+    await pause(50);
+    if (s.torch) { s.times.torch.push(...(await s.torch.run(iters))); await pause(50); }
+    if (s.cpu && r < cpuSteps) { s.times.cpu.push(...(await s.cpu.run(1))); await pause(50); }
+  }
+  log(`round ${r + 1}/${rounds} done`);
+}
+
+const result: Record<string, unknown> = {
+  backend: info.name, kernel_pack: info.kernelPack, blas: info.blas, threads: info.threads,
+  gemm_gflops_512: round(gemm512), gemm_gflops_1024: round(gemm1024),
+  pytorch: torchInfo,
+};
+for (const s of subjects) {
+  const ft = median(s.times.ftbench), cpu = s.times.cpu.length ? median(s.times.cpu) : null, pt = s.times.torch.length ? median(s.times.torch) : null;
+  const [ftRss, cpuRss, ptRss] = [await s.ftbench.quit(), s.cpu ? await s.cpu.quit() : null, s.torch ? await s.torch.quit() : null];
+  result[s.kind] = {
+    ftbench_ms: round(ft), tfjs_cpu_ms: round(cpu), pytorch_ms: round(pt),
+    ratio_vs_pytorch: pt ? round(ft / pt, 3) : null, ratio_vs_tfjs_cpu: cpu ? round(cpu / ft, 1) : null,
+    ftbench_rss_mb: round(ftRss), tfjs_cpu_rss_mb: round(cpuRss), pytorch_rss_mb: round(ptRss),
+    samples: { ftbench: s.times.ftbench.length, tfjs_cpu: s.times.cpu.length, pytorch: s.times.torch.length },
+  };
+}
+
+function round(x: number | null, digits = 1): number | null {
+  return x == null ? null : Number(x.toFixed(digits));
+}
+
+if (json) console.log(JSON.stringify(result));
+else {
+  const rows = kinds.map((k) => result[k] as Record<string, number | null>);
+  const cell = (v: number | null, unit = '') => (v == null ? '—' : `${v}${unit}`);
+  console.log('\n| step | ftbench ms | PyTorch ms | tfjs cpu ms | ftbench / PyTorch | speed-up vs tfjs cpu | RSS ftbench MB | RSS PyTorch MB |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  kinds.forEach((k, i) => {
+    const r = rows[i];
+    console.log(`| ${k} | ${cell(r.ftbench_ms)} | ${cell(r.pytorch_ms)} | ${cell(r.tfjs_cpu_ms)} | ${cell(r.ratio_vs_pytorch, '×')} | ${cell(r.ratio_vs_tfjs_cpu, '×')} | ${cell(r.ftbench_rss_mb)} | ${cell(r.pytorch_rss_mb)} |`);
+  });
+  console.log(`\nGEMM: ${result.gemm_gflops_512} GFLOP/s at 512³, ${result.gemm_gflops_1024} GFLOP/s at 1024³; backend ${info.name} + ${info.kernelPack} kernel pack, BLAS ${info.blas}, ${info.threads} threads.`);
+}
+process.exit(0);

@@ -1,0 +1,28 @@
+// One benchmark subject in its own process (so its peak RSS is its own): serves `info`, `run N`, `quit` on stdin.
+// Usage: tsx bench/worker.ts auto|cpu full_ft|lora
+import readline from 'node:readline';
+import { initBackend, type BackendChoice } from '../harness/backend/index.js';
+import { referenceStep, type StepKind } from './step.js';
+
+const [choice, kind] = process.argv.slice(2) as [BackendChoice, StepKind];
+const info = await initBackend(choice);
+const step = referenceStep(kind);
+const reply = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
+
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  const [cmd, arg] = line.trim().split(/\s+/);
+  if (cmd === 'info') reply(info);
+  else if (cmd === 'run') {
+    const times: number[] = [];
+    for (let i = 0; i < Number(arg); i++) {
+      const t0 = performance.now();
+      step.step();
+      times.push(performance.now() - t0);
+    }
+    reply({ times_ms: times });
+  } else if (cmd === 'quit') {
+    // maxRSS is in KiB.
+    reply({ peak_rss_mb: process.resourceUsage().maxRSS / 1024 });
+    process.exit(0);
+  } else reply({ error: `unknown command ${cmd}` });
+}
