@@ -10,6 +10,11 @@ interface Slot {
   weightDecay: number;
 }
 
+/** tf.variable keeps its initial tensor alive; build it inside tidy so only the variable remains. */
+export function zeroVariable(like: tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zerosLike(like), false));
+}
+
 export class AdamW implements Optimizer {
   private readonly slots = new Map<tf.Variable, Slot>();
   private readonly groupOf = new Map<tf.Variable, { lrScale: number; weightDecay: number }>();
@@ -26,7 +31,7 @@ export class AdamW implements Optimizer {
       let s = this.slots.get(p);
       if (!s) {
         const group = this.groupOf.get(p) ?? { lrScale: 1, weightDecay: this.spec.weightDecay };
-        s = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false), t: 0, ...group };
+        s = { m: zeroVariable(p), v: zeroVariable(p), t: 0, ...group };
         this.slots.set(p, s);
       }
       s.t += 1;

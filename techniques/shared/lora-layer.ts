@@ -41,8 +41,8 @@ export class LoraAdapter {
     const seeds = new SeedStream(opts.seed + 7919);
     this.pairs = targets.map((linear) => ({
       linear,
-      A: tf.variable(initA(linear.dIn, opts.r, seeds.next()), true),
-      B: tf.variable(tf.zeros([opts.r, linear.dOut]), true),
+      A: tf.tidy(() => tf.variable(initA(linear.dIn, opts.r, seeds.next()), true)),
+      B: tf.tidy(() => tf.variable(tf.zeros([opts.r, linear.dOut]), true)),
     }));
     const delta = update ?? ((x, p) => tf.matMul(tf.matMul(x, p.A), p.B));
     for (const p of this.pairs) {
