@@ -188,12 +188,15 @@ test('Add/Sub/Multiply/RealDiv: same shape, scalar, row and general broadcasts, 
   await compare(cases);
 });
 
-test('Identity (clone) and UnsortedSegmentSum (gather gradient)', async () => {
+test('Identity (clone), GatherV2 and UnsortedSegmentSum (gather gradient)', async () => {
   const xv = data([6, 4]);
   const ids = [0, 2, 2, 5, 0, 1];
   await compare([
     { name: 'clone', run: () => tf.clone(t([6, 4], xv)) },
     { name: 'unsortedSegmentSum', run: () => tf.unsortedSegmentSum(t([6, 4], xv), tf.tensor1d(ids, 'int32'), 7) },
+    { name: 'gather rows', run: () => tf.gather(t([6, 4], xv), tf.tensor2d([[5, 0, 2], [1, 1, 3]], [2, 3], 'int32')) },
+    { name: 'gather axis 1 (stock kernel)', run: () => tf.gather(t([6, 4], xv), tf.tensor1d([3, 0], 'int32'), 1) },
+    { name: 'gather int32 rows', run: () => tf.gather(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), tf.tensor1d([2, 0], 'int32')) },
     { name: 'gather grad', run: () => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, tf.tensor1d(ids, 'int32')), 1.5)))(t([6, 4], xv)) },
   ]);
 });

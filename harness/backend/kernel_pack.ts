@@ -9,10 +9,11 @@ import { powConfig } from './kernels/pow.js';
 import { sumConfig } from './kernels/sum.js';
 import { binaryConfig } from './kernels/binary.js';
 import { identityConfig } from './kernels/identity.js';
+import { gatherConfig } from './kernels/gather.js';
 
 /** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
 export function jsKernels(): tf.KernelConfig[] {
-  return [unsortedSegmentSumConfig, identityConfig()];
+  return [unsortedSegmentSumConfig, identityConfig(), gatherConfig()];
 }
 
 /** Kernels running on the native addon. */
