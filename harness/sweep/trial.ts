@@ -125,7 +125,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       if (split === 'test') {
         metrics.push({ split, step: result.steps, name: `primary:${primary}`, value: score([primary], pred, target)[primary] });
         const base = baselinePredictions(trainRows.map((r) => r.label), rows.length, objective.regression);
-        metrics.push({ split, step: 0, name: `baseline:${primary}`, value: score([primary], base, target)[primary] });
+        for (const [name, value] of Object.entries(score(dataset.metrics, base, target))) metrics.push({ split, step: 0, name: `baseline:${name}`, value });
         record.predictions = pred.map((p, item) => ({ split, item, predicted: p, target: target[item] }));
       }
     }
