@@ -200,3 +200,20 @@ test('Identity (clone), GatherV2 and UnsortedSegmentSum (gather gradient)', asyn
     { name: 'gather grad', run: () => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, tf.tensor1d(ids, 'int32')), 1.5)))(t([6, 4], xv)) },
   ]);
 });
+
+test('fused ops layerNorm and gelu (forward and every gradient) match their plain-op form on cpu', async () => {
+  const { layerNorm, gelu } = await import('../harness/backend/ops/index.js');
+  const cases: Case[] = [];
+  for (const shape of [[4, 7], [2, 3, 16], [1, 1], [5, 128], [0, 8]]) {
+    const d = shape[shape.length - 1];
+    const xv = data(shape, -3, 3), gv = data([d], 0.5, 1.5), bv = data([d]), wv = data(shape);
+    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(x, g, b, 1e-5), t(shape, wv)));
+    cases.push({ name: `layerNorm ${shape}`, run: () => layerNorm(t(shape, xv), t([d], gv), t([d], bv), 1e-5) });
+    for (const i of [0, 1, 2]) {
+      cases.push({ name: `layerNorm ${shape} grad ${['x', 'gain', 'bias'][i]}`, run: () => tf.grads(f)([t(shape, xv), t([d], gv), t([d], bv)])[i] });
+    }
+    cases.push({ name: `gelu ${shape}`, run: () => gelu(t(shape, xv)) });
+    cases.push({ name: `gelu ${shape} grad`, run: () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gelu(x), t(shape, wv))))(t(shape, xv)) });
+  }
+  await compare(cases);
+});

@@ -1,7 +1,7 @@
 // Picks and initialises the tensor backend: tfjs-node-gpu / tfjs-node when installed, else wasm plus our kernel pack.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
-import { jsKernels, nativeKernels, registerAll } from './kernel_pack.js';
+import { jsKernels, nativeKernels, registerAll, registerGradients } from './kernel_pack.js';
 import { INSTALL_HINT, loadNative } from './native/index.js';
 
 export interface BackendInfo {
@@ -46,6 +46,7 @@ async function initWasm(threads: number): Promise<BackendInfo> {
   if (!registered) {
     const kernels = registerAll(jsKernels());
     if (addon) kernels.push(...registerAll(nativeKernels(addon)));
+    registerGradients();
     registered = { kernels, native: addon != null };
   }
   const kernels = registered.kernels;

@@ -10,6 +10,10 @@ import { sumConfig } from './kernels/sum.js';
 import { binaryConfig } from './kernels/binary.js';
 import { identityConfig } from './kernels/identity.js';
 import { gatherConfig } from './kernels/gather.js';
+import { layerNormConfigs } from './kernels/layer_norm.js';
+import { geluConfigs } from './kernels/gelu.js';
+import { layerNormGradConfig } from './ops/layer_norm.js';
+import { geluGradConfig } from './ops/gelu.js';
 
 /** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
 export function jsKernels(): tf.KernelConfig[] {
@@ -23,7 +27,15 @@ export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
     unaryConfig(addon, 'Tanh'), unaryConfig(addon, 'Sigmoid'), unaryConfig(addon, 'Exp'),
     powConfig(addon), sumConfig(addon),
     binaryConfig(addon, 'Add'), binaryConfig(addon, 'Sub'), binaryConfig(addon, 'Multiply'), binaryConfig(addon, 'RealDiv'),
+    ...layerNormConfigs(addon), ...geluConfigs(addon),
   ];
+}
+
+/** Gradients of ftbench's own fused kernels (registered by kernel name, so once for every backend). */
+export function registerGradients(): void {
+  for (const g of [layerNormGradConfig, geluGradConfig]) {
+    if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+  }
 }
 
 /** Replaces any stock kernel of the same name (registerKernel refuses duplicates). */

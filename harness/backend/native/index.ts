@@ -15,6 +15,10 @@ export interface NativeAddon {
   sum(heap: Uint8Array, xOff: number, yOff: number, outer: number, inner: number, overOuter: number): void;
   /** c = a op b; aRep/bRep: 0 full [rows, n], 1 one row broadcast, 2 scalar. */
   binary(heap: Uint8Array, op: number, aOff: number, bOff: number, cOff: number, rows: number, n: number, aRep: number, bRep: number): void;
+  layerNorm(heap: Uint8Array, x: number, g: number, b: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layerNormGrad(heap: Uint8Array, dy: number, x: number, g: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, d: number): void;
+  gelu(heap: Uint8Array, x: number, y: number, n: number): void;
+  geluGrad(heap: Uint8Array, dy: number, x: number, dx: number, n: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   blasName(): string;

@@ -84,6 +84,46 @@ static napi_value binary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Every argument after the heap is an integer byte offset or size, except a trailing float where noted. */
+static napi_value layer_norm(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, x, g, b, y, mean, rstd, rows, d, eps) */
+  if (!get_args(env, info, &a) || a.argc < 10) { napi_throw_error(env, NULL, "layerNorm: 10 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "layerNorm: heap must be a typed array"); return NULL; }
+  ftb_layer_norm(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), HEAP_F32(h, i64(&a, 3)), HEAP_F32(h, i64(&a, 4)),
+                 HEAP_F32(h, i64(&a, 5)), HEAP_F32(h, i64(&a, 6)), (size_t)i64(&a, 7), (size_t)i64(&a, 8), (float)f64(&a, 9));
+  return NULL;
+}
+
+static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, dy, x, g, mean, rstd, dx, dg, db, rows, d) */
+  if (!get_args(env, info, &a) || a.argc < 11) { napi_throw_error(env, NULL, "layerNormGrad: 11 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "layerNormGrad: heap must be a typed array"); return NULL; }
+  ftb_layer_norm_grad(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), HEAP_F32(h, i64(&a, 3)), HEAP_F32(h, i64(&a, 4)),
+                      HEAP_F32(h, i64(&a, 5)), HEAP_F32(h, i64(&a, 6)), HEAP_F32(h, i64(&a, 7)), HEAP_F32(h, i64(&a, 8)),
+                      (size_t)i64(&a, 9), (size_t)i64(&a, 10));
+  return NULL;
+}
+
+static napi_value gelu(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, x, y, n) */
+  if (!get_args(env, info, &a) || a.argc < 4) { napi_throw_error(env, NULL, "gelu: 4 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "gelu: heap must be a typed array"); return NULL; }
+  ftb_gelu(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), (size_t)i64(&a, 3));
+  return NULL;
+}
+
+static napi_value gelu_grad(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, dy, x, dx, n) */
+  if (!get_args(env, info, &a) || a.argc < 5) { napi_throw_error(env, NULL, "geluGrad: 5 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "geluGrad: heap must be a typed array"); return NULL; }
+  ftb_gelu_grad(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), HEAP_F32(h, i64(&a, 3)), (size_t)i64(&a, 4));
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
@@ -110,6 +150,10 @@ static napi_value init(napi_env env, napi_value exports) {
     {"unary", NULL, unary, NULL, NULL, NULL, napi_default, NULL},
     {"sum", NULL, sum, NULL, NULL, NULL, napi_default, NULL},
     {"binary", NULL, binary, NULL, NULL, NULL, napi_default, NULL},
+    {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL},
+    {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"gelu", NULL, gelu, NULL, NULL, NULL, napi_default, NULL},
+    {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"blasName", NULL, blas_name, NULL, NULL, NULL, napi_default, NULL},

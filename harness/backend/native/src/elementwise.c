@@ -47,3 +47,22 @@ void ftb_unary(int op, const float *x, float *y, size_t n, float p) {
     default: break;
   }
 }
+
+/* GELU, tanh form (harness/model/layers.ts): y = x/2 · (1 + tanh(√(2/π)(x + 0.044715x³))). */
+#define GELU_C 0.7978845608028654f
+#define GELU_A 0.044715f
+
+void ftb_gelu(const float *x, float *y, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i];
+    y[i] = 0.5f * v * (1.0f + ftanh(GELU_C * (v + GELU_A * v * v * v)));
+  }
+}
+
+void ftb_gelu_grad(const float *dy, const float *x, float *dx, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    float v = x[i], t = ftanh(GELU_C * (v + GELU_A * v * v * v));
+    float du = GELU_C * (1.0f + 3.0f * GELU_A * v * v);
+    dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du);
+  }
+}

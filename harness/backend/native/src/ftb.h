@@ -27,6 +27,16 @@ void ftb_sum(const float *x, float *y, size_t outer, size_t inner, int over_oute
 enum { FTB_BIN_ADD = 0, FTB_BIN_SUB = 1, FTB_BIN_MUL = 2, FTB_BIN_DIV = 3 };
 void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep);
 
+/* LayerNorm over rows of length d; saves mean and 1/std per row for the backward pass. */
+void ftb_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd, size_t rows,
+                    size_t d, float eps);
+void ftb_layer_norm_grad(const float *dy, const float *x, const float *g, const float *mean, const float *rstd, float *dx,
+                         float *dg, float *db, size_t rows, size_t d);
+
+/* GELU (tanh approximation) and its gradient dy · gelu'(x). */
+void ftb_gelu(const float *x, float *y, size_t n);
+void ftb_gelu_grad(const float *dy, const float *x, float *dx, size_t n);
+
 void ftb_set_threads(int n);
 int ftb_get_threads(void);
 const char *ftb_blas_name(void);

@@ -1,0 +1,3 @@
+// Fused ops the model can call instead of composing plain tfjs ops; each falls back to plain ops on any backend.
+export { layerNorm } from './layer_norm.js';
+export { gelu } from './gelu.js';
