@@ -2,8 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../harness/model/model.js';
 import type { Linear } from '../../harness/model/module.js';
-import type { ParamGroup } from '../../harness/plugin.js';
+import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
+import { footprint, headGroup } from './footprint.js';
 
 export interface LoraOptions {
   r: number;
@@ -11,12 +12,22 @@ export interface LoraOptions {
   scale: number;
   dropout: number;
   seed: number;
+  /** Custom (A, B) at init instead of random A, zero B (PiSSA: principal singular triplets of W). */
+  init?: (linear: Linear) => { A: tf.Tensor2D; B: tf.Tensor2D };
+  /**
+   * Keep a frozen copy A₀, B₀ of the initial pair and apply s·(AB − A₀B₀): with a non-zero init the adapted model
+   * still starts equal to the base, and W itself is never edited (PiSSA's W_res = W − s·A₀B₀, kept inside the hook).
+   */
+  offsetInit?: boolean;
 }
 
 export interface LoraPair {
   linear: Linear;
   A: tf.Variable; // [d_in, r]
   B: tf.Variable; // [r, d_out]
+  /** Frozen initial pair when `offsetInit`. */
+  A0?: tf.Variable;
+  B0?: tf.Variable;
 }
 
 /** A's init: Kaiming-uniform as in the reference implementation (bound 1/√d_in); B starts at zero so ΔW = 0. */
@@ -39,12 +50,18 @@ export class LoraAdapter {
   ) {
     if (targets.length === 0) throw new Error('No linear layer matches the technique\'s target modules.');
     const seeds = new SeedStream(opts.seed + 7919);
-    this.pairs = targets.map((linear) => ({
-      linear,
-      A: tf.tidy(() => tf.variable(initA(linear.dIn, opts.r, seeds.next()), true)),
-      B: tf.tidy(() => tf.variable(tf.zeros([opts.r, linear.dOut]), true)),
-    }));
-    const delta = update ?? ((x, p) => tf.matMul(tf.matMul(x, p.A), p.B));
+    this.pairs = targets.map((linear) => {
+      const seed = seeds.next();
+      const vars = tf.tidy(() => {
+        const init = opts.init ? opts.init(linear) : { A: initA(linear.dIn, opts.r, seed), B: tf.zeros([opts.r, linear.dOut]) as tf.Tensor2D };
+        const v: Record<string, tf.Variable> = { A: tf.variable(init.A, true), B: tf.variable(init.B, true) };
+        if (opts.offsetInit) Object.assign(v, { A0: tf.variable(init.A, false), B0: tf.variable(init.B, false) });
+        return v;
+      });
+      return { linear, ...vars } as LoraPair;
+    });
+    const pairUpdate = update ?? ((x, p) => tf.matMul(tf.matMul(x, p.A), p.B));
+    const delta = opts.offsetInit ? (x: tf.Tensor, p: LoraPair) => tf.sub(pairUpdate(x, p), tf.matMul(tf.matMul(x, p.A0!), p.B0!)) : pairUpdate;
     for (const p of this.pairs) {
       this.removers.push(
         model.hooks.wrap(p.linear.name, (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => {
@@ -65,9 +82,32 @@ export class LoraAdapter {
     return [{ vars: this.vars() }];
   }
 
-  /** ΔW = s · A B for one pair. */
+  /** ΔW = s · A B for one pair (s · (A B − A₀ B₀) with `offsetInit`). */
   deltaW(p: LoraPair): tf.Tensor2D {
-    return tf.tidy(() => tf.mul(tf.matMul(p.A, p.B), this.opts.scale));
+    return tf.tidy(() => {
+      const ab = tf.matMul(p.A, p.B);
+      return tf.mul(p.A0 ? tf.sub(ab, tf.matMul(p.A0, p.B0!)) : ab, this.opts.scale);
+    });
+  }
+
+  /**
+   * Folds ΔW into W but keeps the hooks, then starts a fresh pair (A random with `seed`, B = 0): ReLoRA's restart.
+   * The outputs do not change.
+   */
+  restart(seed: number): void {
+    if (this.merged) throw new Error('A merged LoRA adapter cannot restart.');
+    const seeds = new SeedStream(seed);
+    for (const p of this.pairs) {
+      const d = this.deltaW(p);
+      p.linear.weight.assign(tf.add(p.linear.weight, d));
+      d.dispose();
+      tf.tidy(() => {
+        p.A.assign(initA(p.linear.dIn, this.opts.r, seeds.next()));
+        p.B.assign(tf.zerosLike(p.B));
+        if (p.A0) p.A0.assign(p.A);
+        if (p.B0) p.B0.assign(p.B);
+      });
+    }
   }
 
   /** Folds ΔW into W and removes the hooks; a second call does nothing. */
@@ -87,13 +127,17 @@ export class LoraAdapter {
     for (const p of this.pairs) {
       s[`${p.linear.name}.lora_A`] = tf.clone(p.A);
       s[`${p.linear.name}.lora_B`] = tf.clone(p.B);
+      if (p.A0) s[`${p.linear.name}.lora_A0`] = tf.clone(p.A0);
+      if (p.B0) s[`${p.linear.name}.lora_B0`] = tf.clone(p.B0);
     }
     return s;
   }
 
   load(s: Record<string, tf.Tensor>): void {
     for (const p of this.pairs) {
-      for (const [key, v] of [['lora_A', p.A], ['lora_B', p.B]] as const) {
+      const entries: [string, tf.Variable][] = [['lora_A', p.A], ['lora_B', p.B]];
+      if (p.A0) entries.push(['lora_A0', p.A0], ['lora_B0', p.B0!]);
+      for (const [key, v] of entries) {
         const t = s[`${p.linear.name}.${key}`];
         if (!t) throw new Error(`The adapter state has no tensor "${p.linear.name}.${key}".`);
         if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${p.linear.name}.${key}" has shape [${t.shape}], expected [${v.shape}].`);
@@ -104,6 +148,25 @@ export class LoraAdapter {
 
   dispose(): void {
     if (!this.merged) this.removers.forEach((r) => r());
-    for (const p of this.pairs) tf.dispose([p.A, p.B]);
+    for (const p of this.pairs) tf.dispose([p.A, p.B, ...(p.A0 ? [p.A0, p.B0!] : [])]);
   }
+}
+
+/**
+ * The Applied a LoRA-family plugin returns: `groups` of the adapter's variables (all of them by default) plus the
+ * task head; saves the pairs and the head; mergeable. Plugins override the parts they change.
+ */
+export function loraApplied(model: Model, adapter: LoraAdapter, groups: ParamGroup[] = adapter.groups()): Applied {
+  const all = () => [...groups, headGroup(model)];
+  return {
+    paramGroups: all,
+    merge: () => adapter.merge(),
+    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
+    loadAdapterState: (s) => {
+      adapter.load(s);
+      model.load(s, { source: 'adapter state' });
+    },
+    footprint: () => footprint(model, all(), adapter.vars().concat(adapter.pairs.flatMap((p) => (p.A0 ? [p.A0, p.B0!] : [])))),
+    dispose: () => adapter.dispose(),
+  };
 }
