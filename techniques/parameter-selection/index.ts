@@ -1,4 +1,8 @@
 // parameter-selection plugins (TECHNIQUES.md §4), in catalogue order.
 import type { AnyTechnique } from '../../harness/plugin.js';
+import { bitfit } from './bitfit.js';
+import { lnTuning } from './ln-tuning.js';
+import { partialFt } from './partial-ft.js';
+import { fishmask } from './fishmask.js';
 
-export const parameterSelection: AnyTechnique[] = [];
+export const parameterSelection: AnyTechnique[] = [bitfit, lnTuning, partialFt, fishmask];
