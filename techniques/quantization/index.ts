@@ -1,4 +1,5 @@
 // quantization plugins (TECHNIQUES.md §3), in catalogue order.
 import type { AnyTechnique } from '../../harness/plugin.js';
+import { qlora } from './qlora.js';
 
-export const quantization: AnyTechnique[] = [];
+export const quantization: AnyTechnique[] = [qlora];

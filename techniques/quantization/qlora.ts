@@ -1,0 +1,53 @@
+// QLoRA (Dettmers et al., 2023): the frozen base in 4-bit NormalFloat, block 64, scales double-quantized; fp32 LoRA on every block linear.
+import type { Technique } from '../../harness/plugin.js';
+import { footprint, headGroup } from '../shared/footprint.js';
+import { validateWith, z } from '../shared/config.js';
+import { packWeight } from './quant/packed-weight.js';
+import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
+import { seededLora } from './quant/lora.js';
+
+export const qloraSchema = z
+  .object({
+    r: z.number().int().positive().default(8), // QLoRA uses r = 64 on 7B–65B models but finds r does not matter once all linears are adapted (§4, Fig. 4)
+    alpha: z.number().positive().default(16), // the paper's α = 16
+    dropout: z.number().min(0).max(0.9).default(0.1), // the paper's 0.1 for models up to 13B
+    block: z.number().int().positive().default(64), // NF4 block size 64 (§3)
+    doubleQuant: z.boolean().default(true), // 8-bit scales in blocks of 256: 0.127 instead of 0.5 bits per weight (§3)
+    quantize: z.string().default(BLOCK_LINEARS), // the linears stored in NF4; embeddings, norms, heads stay fp32
+    targets: z.string().default(BLOCK_LINEARS), // "LoRA on all linear transformer block layers" is needed to match 16-bit fine-tuning (§4)
+  })
+  .strict();
+export type QloraConfig = z.infer<typeof qloraSchema>;
+
+export const qlora: Technique<QloraConfig> = {
+  id: 'qlora',
+  name: 'QLoRA',
+  category: 'quantization',
+  paper: { title: 'QLoRA: Efficient Finetuning of Quantized LLMs', year: 2023, arxiv: '2305.14314' },
+  defaults: qloraSchema.parse({}),
+  // Quantizing the base changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
+  properties: { identityAtInit: false, changesBase: false },
+  lrMultiplier: 10, // LoRA-sized rates: the paper's 2e-4 (7B) against full fine-tuning's ~2e-5
+  validate: (c) => validateWith('qlora', qloraSchema, c),
+  apply(model, cfg, ctx) {
+    const format = { kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant } as const;
+    const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, format));
+    const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    const groups = () => [...adapter.groups(), headGroup(model)];
+    // No merge: folding ΔW into a 4-bit base re-quantizes W + ΔW and changes the outputs (QA-LoRA exists to fix that).
+    return {
+      paramGroups: groups,
+      adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
+      loadAdapterState: (s) => {
+        adapter.load(s);
+        model.load(s, { source: 'adapter state' });
+      },
+      footprint: () => footprint(model, groups(), adapter.vars(), { baseBytes: base.baseBytes() }),
+      metrics: () => base.metrics(),
+      dispose: () => {
+        adapter.dispose();
+        base.dispose();
+      },
+    };
+  },
+};
