@@ -1,5 +1,11 @@
 // Training-method plugins (TECHNIQUES.md §1), in catalogue order.
 import type { AnyTechnique } from '../../harness/plugin.js';
 import { fullFt } from './full-ft.js';
+import { loraPlus } from './lora-plus.js';
+import { rslora } from './rslora.js';
+import { loraFa } from './lora-fa.js';
+import { dylora } from './dylora.js';
+import { pissa } from './pissa.js';
+import { neftune } from './neftune.js';
 
-export const trainingMethod: AnyTechnique[] = [fullFt];
+export const trainingMethod: AnyTechnique[] = [fullFt, loraPlus, rslora, loraFa, dylora, pissa, neftune];

@@ -1,0 +1,55 @@
+// PiSSA (Meng et al., 2024): LoRA whose A, B start as W's top-r singular triplets, training the principal part and freezing the residual.
+import * as tf from '@tensorflow/tfjs';
+import type { Technique } from '../../harness/plugin.js';
+import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { svd } from '../shared/svd.js';
+import { validateWith, z } from '../shared/config.js';
+
+const schema = z
+  .object({
+    r: z.number().int().positive().default(8),
+    alpha: z.number().positive().default(8), // α = r (scale 1) as in the paper's runs; the init divides by s anyway
+    // The paper adapts every linear layer of attention and the MLP.
+    targets: z.string().default('layers.*.{attn,ffn}.*'),
+  })
+  .strict();
+type Config = z.infer<typeof schema>;
+
+/**
+ * W = U S Vᵀ (W stored [d_in, d_out]); A = U_r √(S_r/s), B = √(S_r/s) V_rᵀ, so s·A B is W's best rank-r part.
+ * Dividing by the scale s is what PEFT does, so α only rescales gradients, not the initial product.
+ */
+export function principalPair(W: tf.Tensor2D, r: number, scale: number): { A: tf.Tensor2D; B: tf.Tensor2D } {
+  const { U, S, V } = svd(W, r);
+  const root = tf.sqrt(tf.div(S, scale));
+  const pair = { A: tf.mul(U, root) as tf.Tensor2D, B: tf.transpose(tf.mul(V, root)) as tf.Tensor2D };
+  tf.dispose([U, S, V, root]);
+  return pair;
+}
+
+export const pissa: Technique<Config> = {
+  id: 'pissa',
+  name: 'PiSSA',
+  category: 'training_method',
+  paper: { title: 'PiSSA: Principal Singular Values and Singular Vectors Adaptation of Large Language Models', year: 2024, arxiv: '2404.02948' },
+  defaults: schema.parse({}),
+  // The paper replaces W by W_res = W − A₀B₀. We keep W untouched and compute x·W − s·x·A₀B₀ + s·x·A B inside the
+  // hook (identical outputs and gradients), so disabling the hook restores the base exactly and W never changes;
+  // merge() folds W_res + s·A B = W + s·(A B − A₀B₀) into W.
+  properties: { identityAtInit: true, changesBase: false },
+  // The paper trains PiSSA, LoRA and full fine-tuning at the same rate (2e-5): the principal components are already large.
+  lrMultiplier: 1,
+  validate: (c) => validateWith('pissa', schema, c),
+  apply(model, cfg, ctx) {
+    const scale = cfg.alpha / cfg.r;
+    const adapter = new LoraAdapter(model, model.find(cfg.targets), {
+      r: cfg.r,
+      scale,
+      dropout: 0, // the paper uses none: dropout on the principal part would perturb the model's main path
+      seed: ctx.seed,
+      init: (l) => principalPair(l.weight as unknown as tf.Tensor2D, Math.min(cfg.r, l.dIn, l.dOut), scale),
+      offsetInit: true,
+    });
+    return loraApplied(model, adapter);
+  },
+};
