@@ -13,7 +13,7 @@ export const NF4_LEVELS = Float32Array.from([
 /** Decision boundaries between adjacent levels: a normalised value maps to the nearest level. */
 const MIDPOINTS = Float32Array.from({ length: 15 }, (_, i) => (NF4_LEVELS[i] + NF4_LEVELS[i + 1]) / 2);
 
-/** Half the widest gap between adjacent levels (between 0.723 and 1): the rounding error bound on [-1, 1]. */
+/** Half the widest gap between adjacent levels (between −1 and −0.696): the rounding error bound on [-1, 1]. */
 export const NF4_MAX_HALF_GAP = Math.max(...Array.from(MIDPOINTS, (m, i) => m - NF4_LEVELS[i]));
 
 /** The code (0..15) of the level nearest to x, for x in [-1, 1]. */
