@@ -33,7 +33,7 @@ export const houlsby: Technique<Config> = {
   // Trained layer norms are base weights, so by default disabling the hooks removes the bottlenecks but keeps the
   // tuned norms; with trainLayerNorm false the base stays untouched and disable restores it exactly.
   properties: { identityAtInit: true, changesBase: true },
-  // The paper tunes adapters at 1e-4–1e-3 against BERT's 2e-5–5e-5 for full fine-tuning: ~×10.
+  // The paper sweeps adapter rates up to 3e-3, above BERT fine-tuning's usual 2e-5–5e-5; ×10 as for LoRA.
   lrMultiplier: 10,
   validate: (c) => validateWith('houlsby', schema, c),
   apply(model, cfg, ctx) {

@@ -36,7 +36,7 @@ export const ia3: Technique<Config> = {
   paper: { title: 'Few-Shot Parameter-Efficient Fine-Tuning is Better and Cheaper than In-Context Learning', year: 2022, arxiv: '2205.05638' },
   defaults: {},
   properties: { identityAtInit: true, changesBase: false },
-  // T-Few trains (IA)³ at 3e-3, ten times the 3e-4 of its full fine-tuning baselines.
+  // T-Few trains (IA)³ at lr 3e-3 (Adafactor), about ten times usual full fine-tuning rates.
   lrMultiplier: 10,
   validate: (c) => validateWith('ia3', schema, c),
   apply(model) {

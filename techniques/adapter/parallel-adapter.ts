@@ -11,7 +11,7 @@ const schema = z
     // The paper's FFN parallel adapter (MAM adapter) has 512 units on d = 1024 (BART-large): d/2. `size` overrides (> 0).
     reduction: z.number().positive().default(2),
     size: z.number().int().min(0).default(0),
-    scale: z.number().positive().default(4), // §4.2: a scaling s = 4 beats the plain sum (s = 1) for the FFN adapter
+    scale: z.number().positive().default(4), // the paper finds s = 4 better than the plain sum (s = 1) for FFN modifications
     act: z.enum(['relu', 'gelu']).default('relu'),
   })
   .strict();

@@ -8,8 +8,8 @@ import { validateWith, z } from '../shared/config.js';
 
 const schema = z
   .object({
-    length: z.number().int().positive().default(20), // Fig. 3a: gains flatten beyond 20 prompt tokens
-    // §3.2: "sampled vocab" init (embeddings of common tokens) beats random uniform; `random` is the paper's baseline.
+    length: z.number().int().positive().default(20), // Fig. 3(a): gains flatten beyond 20 prompt tokens
+    // Fig. 3(b): "sampled vocab" init (embeddings of common tokens) beats random uniform; `random` is the paper's baseline.
     init: z.enum(['vocab', 'random']).default('vocab'),
   })
   .strict();
