@@ -1,4 +1,4 @@
-// ftbench's command line: run, list, report, pretrain. Every error a user can cause ends as one sentence.
+// ftbench's command line: run, list, report, pretrain, query, export, import, new. Every error a user can cause ends as one sentence.
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../paths.js';
@@ -94,6 +94,50 @@ program
       const r = base.pretrain;
       console.log(`${id}: held-out perplexity ${r.heldOutPerplexity.toFixed(1)} after ${r.steps} steps (${r.seconds.toFixed(0)} s); ${base.checkpoint}`);
     }
+  });
+
+program
+  .command('query')
+  .description('run SQL against the results database (read-only) and print the rows')
+  .argument('<sql>', 'e.g. "SELECT technique, count(*) FROM trials GROUP BY ALL"')
+  .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .action(async (sql: string, o: { db: string; format: 'table' | 'csv' | 'json' }) => {
+    const { runQuery } = await import('./query.js');
+    console.log(await runQuery(path.resolve(o.db), sql, o.format));
+  });
+
+program
+  .command('export')
+  .description('write every table of the results database as Parquet, Arrow IPC or CSV files into a directory')
+  .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
+  .addOption(new Option('--format <format>', 'file format').choices(['parquet', 'arrow', 'csv']).makeOptionMandatory())
+  .requiredOption('--out <dir>', 'output directory (created if missing)')
+  .action(async (o: { db: string; format: 'parquet' | 'arrow' | 'csv'; out: string }) => {
+    const { exportCommand, describeExport } = await import('./export.js');
+    console.log(describeExport(await exportCommand(o), path.resolve(o.out)));
+  });
+
+program
+  .command('import')
+  .description('merge an export (ftbench export) into a results database; trials already stored are skipped')
+  .argument('<dir>', 'directory written by ftbench export')
+  .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
+  .action(async (dir: string, o: { db: string }) => {
+    const { importCommand, describeImport } = await import('./import.js');
+    console.log(describeImport(await importCommand(dir, o), o.db));
+  });
+
+program
+  .command('new')
+  .description('scaffold a plugin: ftbench new technique <id> --category <category>')
+  .argument('<kind>', 'technique')
+  .argument('<id>', 'the new technique\'s id, e.g. my-adapter')
+  .requiredOption('--category <category>', 'training_method | adapter | quantization | parameter_selection | mixture_of_experts | application')
+  .option('--root <dir>', 'repository root to write into (default: this checkout)')
+  .action(async (kind: string, id: string, o: { category: string; root?: string }) => {
+    const { newCommand } = await import('./new.js');
+    newCommand(kind, id, o);
   });
 
 function parseShard(s: string): { k: number; n: number } {
