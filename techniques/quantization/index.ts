@@ -1,5 +1,7 @@
 // quantization plugins (TECHNIQUES.md §3), in catalogue order.
 import type { AnyTechnique } from '../../harness/plugin.js';
 import { qlora } from './qlora.js';
+import { int8Lora } from './int8-lora.js';
+import { loftq } from './loftq.js';
 
-export const quantization: AnyTechnique[] = [qlora];
+export const quantization: AnyTechnique[] = [qlora, int8Lora, loftq];

@@ -1,10 +1,9 @@
 // QLoRA (Dettmers et al., 2023): the frozen base in 4-bit NormalFloat, block 64, scales double-quantized; fp32 LoRA on every block linear.
 import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 import { packWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { seededLora } from './quant/lora.js';
+import { quantLoraApplied, seededLora } from './quant/lora.js';
 
 export const qloraSchema = z
   .object({
@@ -27,27 +26,12 @@ export const qlora: Technique<QloraConfig> = {
   defaults: qloraSchema.parse({}),
   // Quantizing the base changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
-  lrMultiplier: 10, // LoRA-sized rates: the paper's 2e-4 (7B) against full fine-tuning's ~2e-5
+  lrMultiplier: 10, // LoRA's multiplier: QLoRA trains its adapters at LoRA-sized rates (2e-4 for 7B)
   validate: (c) => validateWith('qlora', qloraSchema, c),
   apply(model, cfg, ctx) {
     const format = { kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant } as const;
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, format));
     const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    const groups = () => [...adapter.groups(), headGroup(model)];
-    // No merge: folding ΔW into a 4-bit base re-quantizes W + ΔW and changes the outputs (QA-LoRA exists to fix that).
-    return {
-      paramGroups: groups,
-      adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        adapter.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
-      footprint: () => footprint(model, groups(), adapter.vars(), { baseBytes: base.baseBytes() }),
-      metrics: () => base.metrics(),
-      dispose: () => {
-        adapter.dispose();
-        base.dispose();
-      },
-    };
+    return quantLoraApplied(model, base, adapter);
   },
 };

@@ -3,7 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
 import type { Linear } from '../../../harness/model/module.js';
 import { SeedStream } from '../../../harness/model/module.js';
+import type { Applied } from '../../../harness/plugin.js';
 import { LoraAdapter, type LoraOptions } from '../../shared/lora-layer.js';
+import { footprint, headGroup } from '../../shared/footprint.js';
+import type { QuantizedBase } from './quantized-base.js';
 
 /**
  * A LoraAdapter whose dropout masks come from a stream seeded by `opts.seed`, so a run is reproducible (unseeded
@@ -15,4 +18,26 @@ export function seededLora(model: Model, targets: Linear[], opts: LoraOptions): 
     const xd = model.training && opts.dropout > 0 ? tf.dropout(x, opts.dropout, undefined, seeds.next()) : x;
     return tf.matMul(tf.matMul(xd, p.A), p.B);
   });
+}
+
+/**
+ * The Applied of "LoRA on a quantized base": trains the pairs and the head, saves them, reports the packed base's
+ * bytes. No merge: folding ΔW into the base would re-quantize W + ΔW and change the outputs (QA-LoRA's point).
+ */
+export function quantLoraApplied(model: Model, base: QuantizedBase, adapter: LoraAdapter, extraMetrics: () => Record<string, number> = () => ({})): Applied {
+  const groups = () => [...adapter.groups(), headGroup(model)];
+  return {
+    paramGroups: groups,
+    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
+    loadAdapterState: (s) => {
+      adapter.load(s);
+      model.load(s, { source: 'adapter state' });
+    },
+    footprint: () => footprint(model, groups(), adapter.vars(), { baseBytes: base.baseBytes() }),
+    metrics: () => ({ ...base.metrics(), ...extraMetrics() }),
+    dispose: () => {
+      adapter.dispose();
+      base.dispose();
+    },
+  };
 }
