@@ -56,6 +56,31 @@ export class AdamW implements Optimizer {
     return n;
   }
 
+  /** The moments of one variable, for inspection; undefined before its first step. */
+  moments(p: tf.Variable): { m: tf.Tensor; v: tf.Tensor } | undefined {
+    const s = this.slots.get(p);
+    return s && { m: s.m, v: s.v };
+  }
+
+  /**
+   * Keeps the first moment's largest-magnitude `keep` share of entries and zeroes the rest of both moments (ReLoRA's
+   * partial reset). One mask for both: a kept m over a zeroed v would divide by ε.
+   */
+  prune(vars: tf.Variable[], keep: number): void {
+    for (const p of vars) {
+      const s = this.slots.get(p);
+      if (!s) continue;
+      tf.tidy(() => {
+        const mag = tf.abs(s.m);
+        const k = Math.max(1, Math.ceil(keep * s.m.size));
+        const threshold = tf.min(tf.topk(tf.reshape(mag, [-1]), k).values);
+        const mask = tf.cast(tf.greaterEqual(mag, threshold), 'float32');
+        s.m.assign(tf.mul(s.m, mask));
+        s.v.assign(tf.mul(s.v, mask));
+      });
+    }
+  }
+
   reset(vars?: tf.Variable[]): void {
     for (const p of vars ?? [...this.slots.keys()]) {
       const s = this.slots.get(p);

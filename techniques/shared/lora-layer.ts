@@ -98,10 +98,8 @@ export class LoraAdapter {
     if (this.merged) throw new Error('A merged LoRA adapter cannot restart.');
     const seeds = new SeedStream(seed);
     for (const p of this.pairs) {
-      const d = this.deltaW(p);
-      p.linear.weight.assign(tf.add(p.linear.weight, d));
-      d.dispose();
       tf.tidy(() => {
+        p.linear.weight.assign(tf.add(p.linear.weight, this.deltaW(p)));
         p.A.assign(initA(p.linear.dIn, this.opts.r, seeds.next()));
         p.B.assign(tf.zerosLike(p.B));
         if (p.A0) p.A0.assign(p.A);
@@ -113,11 +111,7 @@ export class LoraAdapter {
   /** Folds ΔW into W and removes the hooks; a second call does nothing. */
   merge(): void {
     if (this.merged) return;
-    for (const p of this.pairs) {
-      const d = this.deltaW(p);
-      p.linear.weight.assign(tf.add(p.linear.weight, d));
-      d.dispose();
-    }
+    for (const p of this.pairs) tf.tidy(() => p.linear.weight.assign(tf.add(p.linear.weight, this.deltaW(p))));
     this.removers.forEach((r) => r());
     this.merged = true;
   }

@@ -1,0 +1,88 @@
+// ReLoRA (Lialin et al., 2023): LoRA merged into W and restarted every N steps, optimizer state pruned, jagged LR with warm restarts.
+import * as tf from '@tensorflow/tfjs';
+import type { Optimizer, OptimizerSpec, ParamGroup, Technique } from '../../harness/plugin.js';
+import { AdamW } from '../../harness/train/adamw.js';
+import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { validateWith, z } from '../shared/config.js';
+
+const schema = z
+  .object({
+    r: z.number().int().positive().default(8),
+    alpha: z.number().positive().default(8),
+    dropout: z.number().min(0).max(0.9).default(0),
+    targets: z.string().default('layers.*.{attn,ffn}.*'), // the paper applies ReLoRA to all attention and MLP layers
+    // N = ⌈steps / cycles⌉: the paper restarts every 5K of its 20K steps, i.e. 4 LoRA cycles per run.
+    cycles: z.number().int().positive().default(4),
+    pruneRatio: z.number().min(0).max(1).default(0.99), // the paper zeroes 99% of the moments by magnitude at each reset
+    // Re-warm-up after each reset as a share of a cycle: 100 of 5K steps in the paper (2%), at least one step.
+    restartWarmup: z.number().min(0).max(1).default(0.02),
+  })
+  .strict();
+type Config = z.infer<typeof schema>;
+
+/** AdamW under the jagged schedule: after each restart the rate ramps linearly from ~0 back to the trainer's schedule. */
+export class RestartingAdamW implements Optimizer {
+  readonly inner: AdamW;
+  private sinceRestart = Infinity;
+  warmup = 1;
+
+  constructor(spec: OptimizerSpec, groups: ParamGroup[]) {
+    this.inner = new AdamW(spec, groups);
+  }
+
+  /** The jagged factor on the trainer's rate for the next step. */
+  factor(): number {
+    return Math.min(1, (this.sinceRestart + 1) / (this.warmup + 1));
+  }
+
+  step(grads: Map<tf.Variable, tf.Tensor>, lr: number): void {
+    const f = this.factor();
+    this.sinceRestart++;
+    this.inner.step(grads, lr * f);
+  }
+
+  restart(vars: tf.Variable[], keep: number, warmup: number): void {
+    this.inner.prune(vars, keep);
+    this.sinceRestart = 0;
+    this.warmup = warmup;
+  }
+
+  stateBytes = () => this.inner.stateBytes();
+  reset = (vars?: tf.Variable[]) => this.inner.reset(vars);
+  dispose = () => this.inner.dispose();
+}
+
+export const relora: Technique<Config> = {
+  id: 'relora',
+  name: 'ReLoRA',
+  category: 'training_method',
+  paper: { title: 'ReLoRA: High-Rank Training Through Low-Rank Updates', year: 2023, arxiv: '2307.05695' },
+  defaults: schema.parse({}),
+  properties: { identityAtInit: true, changesBase: true }, // each restart folds the pair into W
+  lrMultiplier: 10, // LoRA's rates: between restarts ReLoRA is LoRA
+  validate: (c) => validateWith('relora', schema, c),
+  apply(model, cfg, ctx) {
+    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    const applied = loraApplied(model, adapter);
+    let restarts = 0;
+    return {
+      ...applied,
+      optimizer: (spec, groups) => new RestartingAdamW(spec, groups),
+      onStep({ step, totalSteps, optimizer }) {
+        const every = Math.max(1, Math.ceil(totalSteps / cfg.cycles));
+        if ((step + 1) % every !== 0 || step + 1 >= totalSteps) return;
+        restarts++;
+        adapter.restart(ctx.seed + 7919 * (restarts + 1)); // W ← W + s·A B; A fresh, B = 0
+        if (optimizer instanceof RestartingAdamW) optimizer.restart(adapter.vars(), 1 - cfg.pruneRatio, Math.max(1, Math.round(cfg.restartWarmup * every)));
+        else optimizer.reset(adapter.vars());
+      },
+      // The merged weights are part of the fine-tuned model now.
+      adapterState: () => ({ ...applied.adapterState(), ...Object.fromEntries(adapter.pairs.map((p) => [`${p.linear.name}.weight`, tf.clone(p.linear.weight)])) }),
+      loadAdapterState: (s) => {
+        adapter.load(s);
+        model.load(s, { source: 'adapter state' });
+      },
+      metrics: () => ({ restarts }),
+    };
+  },
+};
