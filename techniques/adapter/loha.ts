@@ -1,0 +1,46 @@
+// LoHa (Hyeon-Woo et al., 2021): ΔW = s · (A₁B₁) ⊙ (A₂B₂), a Hadamard product of two rank-r pairs (rank up to r²); mergeable.
+import * as tf from '@tensorflow/tfjs';
+import type { Technique } from '../../harness/plugin.js';
+import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { validateWith, z } from '../shared/config.js';
+
+export const lohaSchema = z
+  .object({
+    r: z.number().int().positive().default(8), // rank of each pair (PEFT's LoHa default, LoRA's GLUE rank)
+    alpha: z.number().positive().default(8), // scale α/r = 1, as PEFT's default
+    dropout: z.number().min(0).max(0.9).default(0),
+    targets: z.string().default('layers.*.attn.{q,v}'), // LoRA's targets, so the two compare at equal placement
+  })
+  .strict();
+export type LohaConfig = z.infer<typeof lohaSchema>;
+
+export const loha: Technique<LohaConfig> = {
+  id: 'loha',
+  name: 'LoHa',
+  category: 'adapter',
+  paper: { title: 'FedPara: Low-Rank Hadamard Product for Communication-Efficient Federated Learning', year: 2021, arxiv: '2108.06098' },
+  defaults: lohaSchema.parse({}),
+  properties: { identityAtInit: true, changesBase: false },
+  // Trained at LoRA's rates (LyCORIS and PEFT use LoRA's recipes), ~10× full fine-tuning's.
+  lrMultiplier: 10,
+  validate: (c) => validateWith('loha', lohaSchema, c),
+  apply(model, cfg, ctx) {
+    const s = cfg.alpha / cfg.r;
+    const adapter = new DeltaAdapter(
+      model,
+      model.find(cfg.targets),
+      (linear, seed) => {
+        const A1 = initVar(() => kaiming([linear.dIn, cfg.r], linear.dIn, seed()));
+        const B1 = initVar(() => kaiming([cfg.r, linear.dOut], cfg.r, seed()));
+        const A2 = initVar(() => tf.zeros([linear.dIn, cfg.r])); // one zero factor: ΔW = 0 at init, yet every factor gets gradient
+        const B2 = initVar(() => kaiming([cfg.r, linear.dOut], cfg.r, seed()));
+        return {
+          vars: { hada_A1: A1, hada_B1: B1, hada_A2: A2, hada_B2: B2 },
+          delta: () => tf.tidy(() => tf.mul(tf.mul(tf.matMul(A1, B1), tf.matMul(A2, B2)), s) as tf.Tensor2D),
+        };
+      },
+      { dropout: cfg.dropout, seed: ctx.seed },
+    );
+    return deltaApplied(model, adapter);
+  },
+};
