@@ -1,7 +1,7 @@
 // VeRA (Kopiczko et al., 2023): one frozen random pair A, B shared by every layer; each layer trains only d and b: ΔW = A Λ_d B Λ_b.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const veraSchema = z
@@ -18,8 +18,8 @@ export type VeraConfig = z.infer<typeof veraSchema>;
 /** The shared frozen pair, sized for the largest layer: A [max d_in, r], B [r, max d_out], Kaiming-uniform on the full shapes. */
 export function veraProjections(maxIn: number, maxOut: number, r: number, seed: number): { A: tf.Variable; B: tf.Variable } {
   return {
-    A: initVar(() => tf.randomUniform([maxIn, r], -1 / Math.sqrt(maxIn), 1 / Math.sqrt(maxIn), 'float32', seed), false),
-    B: initVar(() => tf.randomUniform([r, maxOut], -1 / Math.sqrt(r), 1 / Math.sqrt(r), 'float32', seed + 1), false),
+    A: initVar(() => kaiming([maxIn, r], maxIn, seed), false),
+    B: initVar(() => kaiming([r, maxOut], r, seed + 1), false),
   };
 }
 
