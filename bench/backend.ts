@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import os from 'node:os';
 import { initBackend, threadCount } from '../harness/backend/index.js';
 import { gemmGflops } from './gemm.js';
 import { Subject } from './subject.js';
@@ -34,6 +35,7 @@ function findTorchPython(): string | null {
   return null;
 }
 
+const loadStart = os.loadavg()[0];
 const info = await initBackend('auto');
 log(`backend ${info.name} (${info.kernelPack}), BLAS ${info.blas ?? 'none'}, ${info.threads} threads`);
 const gemm512 = gemmGflops(512), gemm1024 = gemmGflops(1024);
@@ -72,6 +74,8 @@ for (let r = 0; r < rounds; r++) {
 }
 
 const result: Record<string, unknown> = {
+  // Other processes on the machine skew every subject, multi-threaded ones most: report how busy it was.
+  load_avg_1m: { start: round(loadStart, 2), end: round(os.loadavg()[0], 2) }, cpus: os.availableParallelism(),
   backend: info.name, kernel_pack: info.kernelPack, blas: info.blas, threads: info.threads,
   gemm_gflops_512: round(gemm512), gemm_gflops_1024: round(gemm1024),
   pytorch: torchInfo,
@@ -101,6 +105,7 @@ else {
     const r = rows[i];
     console.log(`| ${k} | ${cell(r.ftbench_ms)} | ${cell(r.pytorch_ms)} | ${cell(r.tfjs_cpu_ms)} | ${cell(r.ratio_vs_pytorch, '×')} | ${cell(r.ratio_vs_tfjs_cpu, '×')} | ${cell(r.ftbench_rss_mb)} | ${cell(r.pytorch_rss_mb)} |`);
   });
-  console.log(`\nGEMM: ${result.gemm_gflops_512} GFLOP/s at 512³, ${result.gemm_gflops_1024} GFLOP/s at 1024³; backend ${info.name} + ${info.kernelPack} kernel pack, BLAS ${info.blas}, ${info.threads} threads.`);
+  console.log(`\nLoad average (1 min) ${loadStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end, on ${os.availableParallelism()} CPUs.`);
+  console.log(`GEMM: ${result.gemm_gflops_512} GFLOP/s at 512³, ${result.gemm_gflops_1024} GFLOP/s at 1024³; backend ${info.name} + ${info.kernelPack} kernel pack, BLAS ${info.blas}, ${info.threads} threads.`);
 }
 process.exit(0);
