@@ -26,7 +26,7 @@ export function factorize(dim: number, factor = -1): [number, number] {
     if (next + dim / next > m + n || next > cap) break;
     [m, n] = [next, dim / next];
   }
-  return [m, n];
+  return m <= n ? [m, n] : [n, m];
 }
 
 /** C [a, b] ⊗ D [c, e] → [a·c, b·e]. */
