@@ -2,6 +2,7 @@
 import type { AnyTechnique } from '../../harness/plugin.js';
 import { qlora } from './qlora.js';
 import { int8Lora } from './int8-lora.js';
+import { qalora } from './qalora.js';
 import { loftq } from './loftq.js';
 
-export const quantization: AnyTechnique[] = [qlora, int8Lora, loftq];
+export const quantization: AnyTechnique[] = [qlora, int8Lora, qalora, loftq];
