@@ -217,3 +217,19 @@ test('fused ops layerNorm and gelu (forward and every gradient) match their plai
   }
   await compare(cases);
 });
+
+test('fused adamwUpdate matches its plain-op form on cpu (all three outputs)', async () => {
+  const { adamwUpdate } = await import('../harness/backend/ops/index.js');
+  const cases: Case[] = [];
+  for (const shape of [[7], [33, 5], [1], [0, 3]]) {
+    const [pv, gv, mv] = [data(shape), data(shape), data(shape, -0.1, 0.1)];
+    const vv = data(shape, 0, 0.01);
+    for (const [t1, decay] of [[1, 1], [10, 0.999]]) {
+      const attrs = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 1 - 0.9 ** t1, c2: 1 - 0.999 ** t1, decay };
+      for (const i of [0, 1, 2]) {
+        cases.push({ name: `adamw ${shape} t=${t1} out ${i}`, run: () => adamwUpdate(t(shape, pv), t(shape, gv), t(shape, mv), t(shape, vv), attrs)[i] });
+      }
+    }
+  }
+  await compare(cases);
+});

@@ -12,6 +12,7 @@ import { identityConfig } from './kernels/identity.js';
 import { gatherConfig } from './kernels/gather.js';
 import { layerNormConfigs } from './kernels/layer_norm.js';
 import { geluConfigs } from './kernels/gelu.js';
+import { adamwConfig } from './kernels/adamw.js';
 import { layerNormGradConfig } from './ops/layer_norm.js';
 import { geluGradConfig } from './ops/gelu.js';
 
@@ -27,7 +28,7 @@ export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
     unaryConfig(addon, 'Tanh'), unaryConfig(addon, 'Sigmoid'), unaryConfig(addon, 'Exp'),
     powConfig(addon), sumConfig(addon),
     binaryConfig(addon, 'Add'), binaryConfig(addon, 'Sub'), binaryConfig(addon, 'Multiply'), binaryConfig(addon, 'RealDiv'),
-    ...layerNormConfigs(addon), ...geluConfigs(addon),
+    ...layerNormConfigs(addon), ...geluConfigs(addon), adamwConfig(addon),
   ];
 }
 

@@ -19,6 +19,8 @@ export interface NativeAddon {
   layerNormGrad(heap: Uint8Array, dy: number, x: number, g: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, d: number): void;
   gelu(heap: Uint8Array, x: number, y: number, n: number): void;
   geluGrad(heap: Uint8Array, dy: number, x: number, dx: number, n: number): void;
+  adamw(heap: Uint8Array, p: number, g: number, m: number, v: number, p2: number, m2: number, v2: number, n: number,
+        lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, decay: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   blasName(): string;

@@ -124,6 +124,18 @@ static napi_value gelu_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value adamw(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, p, g, m, v, p2, m2, v2, n, lr, b1, b2, eps, c1, c2, decay) */
+  if (!get_args(env, info, &a) || a.argc < 16) { napi_throw_error(env, NULL, "adamw: 16 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "adamw: heap must be a typed array"); return NULL; }
+  ftb_adamw(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), HEAP_F32(h, i64(&a, 3)), HEAP_F32(h, i64(&a, 4)),
+            HEAP_F32(h, i64(&a, 5)), HEAP_F32(h, i64(&a, 6)), HEAP_F32(h, i64(&a, 7)), (size_t)i64(&a, 8),
+            (float)f64(&a, 9), (float)f64(&a, 10), (float)f64(&a, 11), (float)f64(&a, 12), (float)f64(&a, 13),
+            (float)f64(&a, 14), (float)f64(&a, 15));
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
@@ -154,6 +166,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
     {"gelu", NULL, gelu, NULL, NULL, NULL, napi_default, NULL},
     {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"blasName", NULL, blas_name, NULL, NULL, NULL, napi_default, NULL},

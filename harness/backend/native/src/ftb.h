@@ -37,6 +37,10 @@ void ftb_layer_norm_grad(const float *dy, const float *x, const float *g, const 
 void ftb_gelu(const float *x, float *y, size_t n);
 void ftb_gelu_grad(const float *dy, const float *x, float *dx, size_t n);
 
+/* AdamW: m' = b1 m + (1-b1) g; v' = b2 v + (1-b2) g²; p' = p·decay − lr · (m'/c1) / (√(v'/c2) + eps). */
+void ftb_adamw(const float *p, const float *g, const float *m, const float *v, float *p2, float *m2, float *v2, size_t n,
+               float lr, float b1, float b2, float eps, float c1, float c2, float decay);
+
 void ftb_set_threads(int n);
 int ftb_get_threads(void);
 const char *ftb_blas_name(void);
