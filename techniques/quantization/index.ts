@@ -4,5 +4,6 @@ import { qlora } from './qlora.js';
 import { int8Lora } from './int8-lora.js';
 import { qalora } from './qalora.js';
 import { loftq } from './loftq.js';
+import { peqa } from './peqa.js';
 
-export const quantization: AnyTechnique[] = [qlora, int8Lora, qalora, loftq];
+export const quantization: AnyTechnique[] = [qlora, int8Lora, qalora, loftq, peqa];
