@@ -8,10 +8,10 @@ import { validateWith, z } from '../shared/config.js';
 const schema = z
   .object({
     length: z.number().int().positive().default(10), // the paper's table-to-text prefix length
-    // §4.3: optimising P directly is unstable; P = MLP(P') with P' [l, d] through a 2-layer tanh MLP (512 hidden units
-    // in the authors' code). Merging (or saving) keeps only P.
+    // §4.3: optimising P directly is unstable; P = MLP(P') with P' [l, d] through a 2-layer tanh MLP. Merging (or saving)
+    // keeps only P. The authors' MLP has 512 hidden units on GPT-2 medium (d = 1024): d/2, used when `hidden` is 0.
     reparam: z.boolean().default(true),
-    hidden: z.number().int().positive().default(512),
+    hidden: z.number().int().min(0).default(0),
   })
   .strict();
 type Config = z.infer<typeof schema>;
@@ -36,14 +36,15 @@ export const prefix: Technique<Config> = {
     const { dModel: d, nHeads: H } = model.config;
     const L = model.config.nLayers;
     const l = cfg.length;
+    const hidden = cfg.hidden > 0 ? cfg.hidden : Math.max(1, Math.round(d / 2));
     const seeds = new SeedStream(ctx.seed + 3571);
     // Training-time reparameterisation: P' [l, d] → tanh(P' W1 + b1) W2 + b2 → [l, L·2·d] (layer-major, keys then values).
     let mlp: { p0: tf.Variable; w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable } | null = cfg.reparam
       ? {
           p0: tf.tidy(() => tf.variable(tf.randomNormal([l, d], 0, 1, 'float32', seeds.next()), true)), // nn.Embedding's N(0, 1)
-          w1: uniform([d, cfg.hidden], d, seeds.next()), // nn.Linear's U(±1/√fan_in)
-          b1: tf.tidy(() => tf.variable(tf.zeros([cfg.hidden]), true)),
-          w2: uniform([cfg.hidden, L * 2 * d], cfg.hidden, seeds.next()),
+          w1: uniform([d, hidden], d, seeds.next()), // nn.Linear's U(±1/√fan_in)
+          b1: tf.tidy(() => tf.variable(tf.zeros([hidden]), true)),
+          w2: uniform([hidden, L * 2 * d], hidden, seeds.next()),
           b2: tf.tidy(() => tf.variable(tf.zeros([L * 2 * d]), true)),
         }
       : null;
