@@ -58,7 +58,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       outputs(m, tinyBatch(4, 3));
       const h = inner[0];
       const expected = tf.tidy(() => {
-        const z = tf.add(tf.matMul(tf.reshape(h, [-1, 16]), s[`${P}.down.weight`] as tf.Tensor2D), s[`${P}.down.bias`]);
+        const z = tf.add(tf.matMul(tf.reshape(h, [-1, m.config.dModel]), s[`${P}.down.weight`] as tf.Tensor2D), s[`${P}.down.bias`]);
         return tf.add(h, tf.reshape(tf.add(tf.matMul(gelu(z) as tf.Tensor2D, s[`${P}.up.weight`] as tf.Tensor2D), s[`${P}.up.bias`]), h.shape));
       });
       assert.ok(maxAbsDiff(h.dataSync(), outer[0].dataSync()) > 1e-2, 'the adapter added nothing');
