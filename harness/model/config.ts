@@ -16,6 +16,8 @@ export interface ModelConfig {
   ropeTheta: number;
   /** RoPE position interpolation factor: positions are divided by it (LongLoRA evaluates at 2x context with 2). */
   ropeScale: number;
+  /** Std of the normal init of weight matrices (0.02 as BERT/GPT-2); test fixtures use larger to learn in a few steps. */
+  initStd?: number;
 }
 
 export interface ModelPreset {

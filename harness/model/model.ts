@@ -17,8 +17,8 @@ export interface Backbone {
   hidden(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
   /** Hidden states [N,d] → vocabulary logits [N,V]. */
   lmLogits(h: tf.Tensor2D): tf.Tensor2D;
-  /** Builds the task head's parameters; returns hidden [B,T,d] + mask → outputs [B,nOut]. */
-  head(nOut: number): (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D;
+  /** Builds the task head's parameters under `prefix` (default `head`); returns hidden [B,T,d] + mask → outputs [B,nOut]. */
+  head(nOut: number, prefix?: string): (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D;
 }
 
 export type Init = 'normal' | 'zeros' | 'ones';
@@ -31,9 +31,13 @@ export class Model {
   training = false;
   private readonly seeds: SeedStream;
   private readonly backbone: Backbone;
-  private headFn: ((h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D) | null = null;
+  /** Task heads by name; the unnamed one is 'default' (params `head.*`), a named one lives under `head.<name>.*`. */
+  private readonly heads = new Map<string, (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D>();
+  private activeHead = 'default';
+  readonly config: ModelConfig;
 
-  constructor(readonly config: ModelConfig, seed = 0) {
+  constructor(config: ModelConfig, seed = 0) {
+    this.config = { ...config }; // own copy: setRopeScale edits it
     this.seeds = new SeedStream(seed + 1);
     this.backbone = config.family === 'encoder' ? encoderBackbone(this) : decoderBackbone(this);
   }
@@ -46,7 +50,7 @@ export class Model {
     return Array.from({ length: this.config.nLayers }, (_, i) => i);
   }
 
-  param(name: string, shape: number[], init: Init, std = 0.02): tf.Variable {
+  param(name: string, shape: number[], init: Init, std = this.config.initStd ?? 0.02): tf.Variable {
     if (this.params.has(name)) throw new Error(`Parameter "${name}" is defined twice.`);
     const value =
       init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : tf.randomNormal(shape, 0, std, 'float32', this.seeds.next());
@@ -90,20 +94,40 @@ export class Model {
     return this.backbone.lmLogits(h);
   }
 
-  /** Adds the task head (`head.*`): nOut classes, or 1 for regression. */
-  addHead(nOut: number): void {
-    if (this.headFn) throw new Error('The model already has a task head.');
-    this.headFn = this.backbone.head(nOut);
+  /**
+   * Adds a task head: nOut classes, or 1 for regression. Unnamed, it is the model's one head (`head.*`); a named head
+   * (`head.<name>.*`) is one of several, for continual learning over tasks, selected with useHead().
+   */
+  addHead(nOut: number, name = 'default'): void {
+    if (this.heads.has(name)) throw new Error(name === 'default' ? 'The model already has a task head.' : `The model already has a task head "${name}".`);
+    this.heads.set(name, this.backbone.head(nOut, name === 'default' ? 'head' : `head.${name}`));
+  }
+
+  /** Makes a head added with addHead(n, name) the one classify() uses ('default' is the unnamed head). */
+  useHead(name: string): void {
+    if (!this.heads.has(name)) throw new Error(`The model has no task head "${name}"; heads: ${[...this.heads.keys()].join(', ') || 'none'}.`);
+    this.activeHead = name;
+  }
+
+  get headName(): string {
+    return this.activeHead;
   }
 
   get hasHead(): boolean {
-    return this.headFn !== null;
+    return this.heads.has(this.activeHead);
   }
 
   /** ids [B,T], mask [B,T] → head outputs [B,nOut]. */
   classify(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D {
-    if (!this.headFn) throw new Error('The model has no task head; call addHead() first.');
-    return this.headFn(this.hidden(ids, mask), mask);
+    const head = this.heads.get(this.activeHead);
+    if (!head) throw new Error('The model has no task head; call addHead() first.');
+    return head(this.hidden(ids, mask), mask);
+  }
+
+  /** RoPE position interpolation (decoder): positions are divided by `scale`, so a context `scale`× longer maps onto the pretrained range. */
+  setRopeScale(scale: number): void {
+    if (!(scale > 0)) throw new Error(`RoPE scale must be positive, got ${scale}.`);
+    this.config.ropeScale = scale;
   }
 
   /** A copy of every parameter, by name (what a checkpoint holds). */
