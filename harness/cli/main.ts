@@ -27,21 +27,36 @@ program
     const shard = o.shard ? parseShard(o.shard) : undefined;
     const backend = await initBackend(o.backend);
     console.log(`backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ''}), ${backend.threads} threads`);
+    // On a terminal the Ink dashboard consumes the sweep's events; off one (CI, pipes) or with --plain, one line per event.
+    const ui = process.stdout.isTTY && !o.plain
+      ? (await import('./dashboard/index.js')).startDashboard({ resume: `ftbench run --suite ${o.suite} --db ${o.db}` })
+      : null;
     let stop = false;
     const onSigint = () => {
-      if (stop) process.exit(130);
+      if (stop) {
+        ui?.close();
+        process.exit(130);
+      }
       stop = true;
-      console.log('\nstopping after the trial in flight is stored; press Ctrl-C again to quit now');
+      if (ui) ui.stopping();
+      else console.log('\nstopping after the trial in flight is stored; press Ctrl-C again to quit now');
     };
     process.on('SIGINT', onSigint);
-    const summary = await runSweep(suite, {
-      db: path.resolve(o.db),
-      createDir: path.resolve(o.db) === DEFAULT_DB,
-      backend,
-      events: plainEvents(),
-      shouldStop: () => stop,
-      shard,
-    });
+    let summary;
+    try {
+      summary = await runSweep(suite, {
+        db: path.resolve(o.db),
+        createDir: path.resolve(o.db) === DEFAULT_DB,
+        backend,
+        events: ui?.events ?? plainEvents(),
+        shouldStop: () => stop,
+        shard,
+      });
+    } catch (e) {
+      ui?.close();
+      throw e;
+    }
+    await ui?.finish(summary);
     process.off('SIGINT', onSigint);
     console.log(
       `${summary.stopped ? 'stopped' : 'done'}: ${summary.ran} trials run (${summary.failed} failed), ${summary.skippedAsDone} already stored; results in ${o.db}` +
