@@ -1,21 +1,17 @@
 // The transformer's math as plain tfjs ops: norms, activations, RoPE, attention. Shapes in comments.
 import * as tf from '@tensorflow/tfjs';
 
-export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gain), bias);
-}
+/**
+ * LayerNorm over the last axis, (x − μ)/√(σ² + ε) · g + b, and GELU (tanh approximation, as BERT/GPT-2): fused
+ * kernels where the backend has them, the same math in plain ops elsewhere (harness/backend/ops).
+ */
+export { layerNorm, gelu } from '../backend/ops/index.js';
 
 export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
   const ms = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), gain);
 }
 
-/** GELU, tanh approximation (as in GPT-2/BERT implementations). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-}
 
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));

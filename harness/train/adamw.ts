@@ -1,5 +1,6 @@
 // AdamW (Loshchilov & Hutter): Adam moments with decoupled weight decay, per-group lr scale and decay.
 import * as tf from '@tensorflow/tfjs';
+import { adamwUpdate } from '../backend/ops/index.js';
 import type { Optimizer, OptimizerSpec, ParamGroup } from '../plugin.js';
 
 interface Slot {
@@ -39,13 +40,11 @@ export class AdamW implements Optimizer {
       const c1 = 1 - b1 ** s.t;
       const c2 = 1 - b2 ** s.t;
       tf.tidy(() => {
-        const m = tf.add(tf.mul(s.m, b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(s.v, b2), tf.mul(tf.square(g), 1 - b2));
-        s.m.assign(m);
-        s.v.assign(v);
-        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-        const decayed = s.weightDecay > 0 ? tf.mul(p, 1 - a * s.weightDecay) : p;
-        p.assign(tf.sub(decayed, tf.mul(update, a)));
+        // m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p (1 − lr·λ) − lr · (m/c1) / (√(v/c2) + ε)
+        const [p2, m2, v2] = adamwUpdate(p, g, s.m, s.v, { lr: a, beta1: b1, beta2: b2, eps, c1, c2, decay: 1 - a * s.weightDecay });
+        s.m.assign(m2);
+        s.v.assign(v2);
+        p.assign(p2);
       });
     }
   }
