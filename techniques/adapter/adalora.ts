@@ -89,7 +89,6 @@ export const adalora: Technique<AdaloraConfig> = {
         if (t < end) allocator.accumulate();
         else allocator.dropPending();
         const { budget, mask } = budgetAt(t, totalSteps, schedule);
-        if (t <= schedule.tInit && t < end) return;
         // Re-allocate every ΔT steps (and once, finally, at T − t_f); in between the current pattern holds (eq. 8).
         if (mask) allocator.prune(budget);
         else allocator.applyMask();

@@ -65,10 +65,6 @@ export class DeltaAdapter {
     return [{ vars: this.vars() }];
   }
 
-  get isMerged(): boolean {
-    return this.merged;
-  }
-
   /** Folds every ΔW into its W and removes the hooks; a second call does nothing. */
   merge(): void {
     if (this.merged) return;
