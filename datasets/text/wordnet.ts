@@ -10,6 +10,10 @@ export interface Synset {
   lemmas: string[];
   /** The gloss up to its first example sentence. */
   definition: string;
+  /** The gloss's quoted example sentences ("it was full of rackets, balls and other objects"). */
+  examples: string[];
+  /** Ids of the synset's hypernyms (pointer "@", instance hypernyms "@i"). */
+  hypernyms: string[];
 }
 
 const FILES = { noun: 'data.noun', verb: 'data.verb', adjective: 'data.adj', adverb: 'data.adv' } as const;
@@ -29,8 +33,17 @@ function parseLine(line: string, pos: Synset['pos']): Synset | null {
   const n = parseInt(f[3], 16);
   const lemmas = Array.from({ length: n }, (_, i) => f[4 + 2 * i].replace(/\(.*\)$/, '').replace(/_/g, ' '));
   // Examples follow the definition after "; " in quotes; the definition alone is what a task asks about.
-  const definition = line.slice(bar + 3).trim().split(/;\s*"/)[0].replace(/;\s*$/, '').trim();
-  return { id: `${CODE[pos]}${f[0]}`, pos, lemmas, definition };
+  const gloss = line.slice(bar + 3).trim();
+  const definition = gloss.split(/;\s*"/)[0].replace(/;\s*$/, '').trim();
+  const examples = [...gloss.slice(definition.length).matchAll(/"([^"]+)"/g)].map((m) => m[1].trim());
+  // Pointers follow the lemmas: p_cnt, then (symbol offset pos source/target) each; satellite adjectives ('s') are adjectives.
+  const at = 4 + 2 * n;
+  const hypernyms: string[] = [];
+  for (let i = 0; i < parseInt(f[at], 10); i++) {
+    const [sym, off, p] = f.slice(at + 1 + 4 * i, at + 4 + 4 * i);
+    if (sym === '@' || sym === '@i') hypernyms.push(`${p === 's' ? 'a' : p}${off}`);
+  }
+  return { id: `${CODE[pos]}${f[0]}`, pos, lemmas, definition, examples, hypernyms };
 }
 
 export function readSynsets(): Synset[] {
