@@ -1,8 +1,10 @@
-// Picks and initialises the tensor backend: tfjs-node-gpu / tfjs-node when installed, else wasm plus our kernel pack.
+// Picks and initialises the tensor backend: a real GPU through WebGPU (Dawn) when one is found, tfjs-node-gpu /
+// tfjs-node when installed, else wasm plus our kernel pack.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { jsKernels, nativeKernels, registerAll, registerGradients } from './kernel_pack.js';
 import { INSTALL_HINT, loadNative } from './native/index.js';
+import { hardwareGpuLikely, initWebgpu, type GpuAdapter } from './webgpu.js';
 
 export interface BackendInfo {
   name: string;        // tfjs backend name: 'wasm', 'tensorflow', 'cpu', ...
@@ -10,9 +12,10 @@ export interface BackendInfo {
   kernelPack: string;  // what we registered on top of the stock backend: 'native', 'js', 'libtensorflow', 'none'
   blas: string | null;
   kernels?: string[];  // kernel names the pack replaced or added
+  adapter?: GpuAdapter; // the GPU, on 'webgpu'
 }
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 let current: BackendInfo | null = null;
@@ -70,6 +73,18 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     return current;
   }
   const threads = threadCount();
+  // WebGPU: `auto` takes it only for a hardware adapter (never lavapipe/SwiftShader); `webgpu` takes any.
+  if (choice === 'webgpu' || (choice === 'auto' && process.env.FTBENCH_WEBGPU !== '0' && hardwareGpuLikely())) {
+    try {
+      const { adapter, kernels } = await initWebgpu({ allowSoftware: choice === 'webgpu' });
+      // `blas` is what does the matrix math: stored with the run, it names the GPU.
+      const blas = `${adapter.vendor}${adapter.architecture ? ` ${adapter.architecture}` : ''}: ${adapter.description || adapter.device}`;
+      return (current = { name: 'webgpu', threads: 1, kernelPack: 'webgpu', blas, kernels, adapter });
+    } catch (e) {
+      if (choice === 'webgpu') throw new Error(`Backend "webgpu" could not start: ${(e as Error).message}.`);
+      console.warn(`ftbench: a GPU is present but WebGPU cannot use it (${(e as Error).message}); using the CPU backend.`);
+    }
+  }
   if (choice === 'tensorflow' || choice === 'auto') {
     if (await tryNative()) return (current = { name: 'tensorflow', threads, kernelPack: 'libtensorflow', blas: null });
     if (choice === 'tensorflow') throw new Error('Backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node installed; neither could be loaded.');
