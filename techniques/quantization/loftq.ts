@@ -10,7 +10,7 @@ import { quantLoraApplied, seededLora } from './quant/lora.js';
 export const loftqSchema = z
   .object({
     r: z.number().int().positive().default(8), // the rank the LoRA pairs are fitted at (and trained at)
-    alpha: z.number().positive().default(16), // as QLoRA, whose NF4 setting LoftQ builds on
+    alpha: z.number().positive().default(2), // QLoRA's scale α/r = 0.25, whose NF4 setting LoftQ builds on
     dropout: z.number().min(0).max(0.9).default(0.1),
     iterations: z.number().int().positive().default(5), // alternating steps T: the paper's ablation gains most within the first ~5
     format: z.enum(['nf4', 'int4', 'int2']).default('nf4'), // the paper's NF4 (as QLoRA) and uniform 4- and 2-bit

@@ -8,7 +8,7 @@ import { quantLoraApplied, seededLora } from './quant/lora.js';
 export const qloraSchema = z
   .object({
     r: z.number().int().positive().default(8), // QLoRA uses r = 64 on 7B–65B models but finds r does not matter once all linears are adapted (§4, Fig. 4)
-    alpha: z.number().positive().default(16), // the paper's α = 16
+    alpha: z.number().positive().default(2), // the paper's scale α/r = 16/64 = 0.25 (r = 64, α = 16), kept at our r = 8
     dropout: z.number().min(0).max(0.9).default(0.1), // the paper's 0.1 for models up to 13B
     block: z.number().int().positive().default(64), // NF4 block size 64 (§3)
     doubleQuant: z.boolean().default(true), // 8-bit scales in blocks of 256: 0.127 instead of 0.5 bits per weight (§3)
