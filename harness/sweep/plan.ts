@@ -2,7 +2,7 @@
 import type { AnyTechnique } from '../plugin.js';
 import { techniques } from '../../techniques/index.js';
 import { hashOf } from '../hash.js';
-import type { Suite, SuiteBudget, TechniqueEntry } from './suite.js';
+import { datasetIdOf, type Suite, type SuiteBudget, type TechniqueEntry } from './suite.js';
 
 export interface PlannedTrial {
   index: number;
@@ -31,7 +31,7 @@ export function plan(suite: Suite): PlannedTrial[] {
   });
   const out: PlannedTrial[] = [];
   for (const model of suite.models)
-    for (const dataset of suite.datasets)
+    for (const dataset of suite.datasets.map(datasetIdOf))
       for (const seed of suite.seeds)
         for (const e of entries) out.push({ index: out.length, model, dataset, seed, budget: suite.budget, ...e });
   return out;

@@ -10,7 +10,8 @@ import type { PretrainProgress } from '../pretrain/pretrain.js';
 import type { StepReport } from '../train/trainer.js';
 import { ROOT } from '../paths.js';
 import { configHash, plan, type PlannedTrial } from './plan.js';
-import type { Suite } from './suite.js';
+import { datasetIdOf, type Suite } from './suite.js';
+import { loadFileDataset } from '../../datasets/files/index.js';
 import { baseHeldOut, runTrial } from './trial.js';
 
 export interface SweepEvents {
@@ -66,12 +67,13 @@ function packageVersions(): Record<string, string> {
 export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
   let trials = plan(suite); // validates ids and configs before anything is opened
   if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
+  // Data first: a malformed user file stops the sweep with its one sentence before the database is opened.
+  const datasets = new Map<string, Dataset>();
+  for (const d of suite.datasets) datasets.set(datasetIdOf(d), typeof d === 'string' ? await loadDataset(d) : await loadFileDataset(d));
   const store = await Store.open(opts.db, { createDir: opts.createDir });
   const ev = opts.events ?? {};
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
   try {
-    const datasets = new Map<string, Dataset>();
-    for (const id of suite.datasets) datasets.set(id, await loadDataset(id));
     const bases = new Map<string, Base & { heldOutLoss: number }>();
     for (const id of suite.models) {
       const base = await ensureBase(id, (p) => ev.pretraining?.(id, p));

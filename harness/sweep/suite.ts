@@ -4,6 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ROOT } from '../paths.js';
+import { fileDatasetSchema, type FileDatasetEntry } from '../../datasets/files/index.js';
 
 const techniqueEntry = z.union([
   z.string(),
@@ -42,7 +43,8 @@ export const suiteSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     models: z.array(z.string()).min(1),
-    datasets: z.array(z.string()).min(1),
+    /** Built-in dataset ids, or entries pointing at a user's files (datasets/files). */
+    datasets: z.array(z.union([z.string(), fileDatasetSchema])).min(1),
     techniques: z.array(techniqueEntry).min(1),
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
     budget,
@@ -52,6 +54,12 @@ export const suiteSchema = z
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteBudget = Suite['budget'];
 export type TechniqueEntry = z.infer<typeof techniqueEntry>;
+export type DatasetEntry = string | FileDatasetEntry;
+
+/** The id a dataset entry goes by in trials and results. */
+export function datasetIdOf(d: DatasetEntry): string {
+  return typeof d === 'string' ? d : d.id;
+}
 
 export const SUITES_DIR = path.join(ROOT, 'harness', 'suites');
 
@@ -79,9 +87,20 @@ export function loadSuite(nameOrFile: string): Suite {
   }
   const r = suiteSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0];
+    let issue = r.error.issues[0];
+    if (issue.code === 'invalid_union') {
+      // "a string or an object": report the object branch's own complaint, not zod's generic "Invalid input".
+      const branch = issue.errors.find((b) => !(b[0]?.code === 'invalid_type' && b[0].path.length === 0));
+      if (branch?.[0]) issue = { ...branch[0], path: [...issue.path, ...branch[0].path] } as typeof issue;
+    }
     const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
     throw new Error(`Suite file ${file}: field "${issue.path.join('.') || '(top level)'}"${keys}: ${issue.message}.`);
   }
-  return r.data;
+  // File datasets' paths are relative to the suite file; ids must be unique.
+  const dir = path.dirname(path.resolve(file));
+  const data = { ...r.data, datasets: r.data.datasets.map((d) => (typeof d === 'string' ? d : { ...d, path: path.resolve(dir, d.path) })) };
+  const ids = data.datasets.map(datasetIdOf);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new Error(`Suite file ${file}: dataset id "${dup}" appears twice; give each file dataset its own id.`);
+  return data;
 }
