@@ -99,7 +99,7 @@ export function hfTokenizerFromJSON(json: Json, config: Json = {}, modelVocab?: 
     specials,
     encode(text: string): number[] {
       // The harness adds [CLS]/[SEP] itself (ids 2 and 3 here), so the checkpoint's own post-processor is not applied.
-      return lib.encode(text, { add_special_tokens: false }).ids.map((h) => toOurs[h]);
+      return lib.encode(text, { add_special_tokens: false }).ids.map((h: number) => toOurs[h]);
     },
     decode(ids: number[], opts: { skipSpecial?: boolean } = {}): string {
       const kept = ids.filter((id) => {
