@@ -40,8 +40,11 @@ function onPath(cmd: string): boolean {
 function swordConf(module: string): string | null {
   const roots = [process.env.SWORD_PATH, '/usr/share/sword', '/usr/local/share/sword'].filter((r): r is string => !!r);
   for (const r of roots) {
-    const f = path.join(r, 'mods.d', `${module.toLowerCase()}.conf`);
-    if (fs.existsSync(f)) return f;
+    // Debian names the file after the module as written (engKJV2006eb.conf); SWORD's own installer lower-cases it.
+    for (const name of [module, module.toLowerCase()]) {
+      const f = path.join(r, 'mods.d', `${name}.conf`);
+      if (fs.existsSync(f)) return f;
+    }
   }
   return null;
 }

@@ -6,6 +6,8 @@ export interface Metric {
   higherIsBetter: boolean;
   /** predictions and targets, item by item */
   compute(pred: number[], target: number[]): number;
+  /** Text metrics (generation): decoded outputs against reference texts, item by item. */
+  computeText?(pred: string[], ref: string[]): number;
 }
 
 function confusion(pred: number[], target: number[], positive: number) {
@@ -80,6 +82,85 @@ export const METRICS: Metric[] = [
   { id: 'pearson', name: 'Pearson r', higherIsBetter: true, compute: (p, t) => pearson(p, t) },
   { id: 'spearman', name: 'Spearman ρ', higherIsBetter: true, compute: (p, t) => pearson(ranks(p), ranks(t)) },
 ];
+
+/** Lower-cased words and single punctuation marks, the units BLEU and ROUGE count. */
+export function textTokens(s: string): string[] {
+  return s.toLowerCase().match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
+}
+
+function ngrams(xs: string[], n: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i + n <= xs.length; i++) {
+    const k = xs.slice(i, i + n).join(' ');
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+
+/**
+ * Corpus BLEU-4 (Papineni et al. 2002), one reference per item: clipped n-gram precisions summed over the corpus,
+ * their geometric mean, times the brevity penalty exp(1 - r/c) when the outputs are shorter than the references.
+ * No smoothing: a corpus without a single matching 4-gram scores 0, as in the paper.
+ */
+export function corpusBleu(pred: string[], ref: string[], maxN = 4): number {
+  const match = new Array<number>(maxN).fill(0), total = new Array<number>(maxN).fill(0);
+  let c = 0, r = 0;
+  pred.forEach((p, i) => {
+    const hyp = textTokens(p), gold = textTokens(ref[i]);
+    c += hyp.length;
+    r += gold.length;
+    for (let n = 1; n <= maxN; n++) {
+      const g = ngrams(gold, n);
+      for (const [k, cnt] of ngrams(hyp, n)) match[n - 1] += Math.min(cnt, g.get(k) ?? 0);
+      total[n - 1] += Math.max(0, hyp.length - n + 1);
+    }
+  });
+  if (c === 0 || match.some((m) => m === 0)) return 0;
+  const logP = match.reduce((a, m, n) => a + Math.log(m / total[n]), 0) / maxN;
+  const bp = c < r ? Math.exp(1 - r / c) : 1;
+  return bp * Math.exp(logP);
+}
+
+function lcs(a: string[], b: string[]): number {
+  let prev = new Array<number>(b.length + 1).fill(0);
+  for (const x of a) {
+    const cur = [0];
+    for (let j = 0; j < b.length; j++) cur.push(x === b[j] ? prev[j] + 1 : Math.max(prev[j + 1], cur[j]));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** ROUGE-L (Lin 2004): per item the LCS-based F-measure (β = 1: F1 of LCS/|output| and LCS/|reference|), averaged. */
+export function rougeL(pred: string[], ref: string[]): number {
+  if (pred.length === 0) return 0;
+  let sum = 0;
+  pred.forEach((p, i) => {
+    const hyp = textTokens(p), gold = textTokens(ref[i]);
+    const l = lcs(hyp, gold);
+    if (l > 0) sum += (2 * (l / hyp.length) * (l / gold.length)) / (l / hyp.length + l / gold.length);
+  });
+  return sum / pred.length;
+}
+
+const textOnly = (id: string) => () => {
+  throw new Error(`Metric "${id}" scores generated text; call computeText(outputs, references).`);
+};
+METRICS.push(
+  { id: 'bleu', name: 'BLEU-4 (corpus)', higherIsBetter: true, compute: textOnly('bleu'), computeText: corpusBleu },
+  { id: 'rouge-l', name: 'ROUGE-L F1', higherIsBetter: true, compute: textOnly('rouge-l'), computeText: rougeL },
+);
+
+/** Scores generated texts by text metrics; a numeric-only metric named here is an error. */
+export function scoreText(metricIds: string[], pred: string[], ref: string[]): Record<string, number> {
+  return Object.fromEntries(
+    metricIds.map((id) => {
+      const m = metric(id);
+      if (!m.computeText) throw new Error(`Metric "${id}" scores numbers, not generated text.`);
+      return [id, m.computeText(pred, ref)];
+    }),
+  );
+}
 
 export function metric(id: string): Metric {
   const m = METRICS.find((m) => m.id === id);

@@ -9,10 +9,11 @@ import { instantiate, type Base } from '../model/bases.js';
 import type { Model } from '../model/model.js';
 import { saveSafetensors } from '../model/safetensors.js';
 import type { ApplyContext, Applied } from '../plugin.js';
-import { baselinePredictions } from '../eval/metrics.js';
+import { baselinePredictions, scoreText } from '../eval/metrics.js';
 import { predictAll, score } from '../eval/evaluate.js';
 import type { Encoded } from '../train/batch.js';
-import { objectiveFor } from '../train/objective.js';
+import { kindUnsupported, objectiveFor, type Objective } from '../train/objective.js';
+import { predictTextAll } from '../train/objectives/generation.js';
 import { BatchStream, train, type StepReport } from '../train/trainer.js';
 import { heldOutLoss } from '../pretrain/lm.js';
 import type { TrialRecord, MetricRow } from '../store/index.js';
@@ -66,6 +67,8 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
   };
   const skip = t.technique.unsupported?.(probeModel(inp.base));
   if (skip) return { ...record, status: 'skipped', error: skip, finishedAt: new Date() };
+  const cannot = kindUnsupported(inp.dataset.kind, inp.base.config.family);
+  if (cannot) return { ...record, status: 'skipped', error: cannot, finishedAt: new Date() };
 
   const { dataset, base } = inp;
   const maxLen = Math.min(t.budget.max_len, base.config.maxLen);
@@ -96,7 +99,10 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       stream,
       budget: { ...t.budget, lr: t.lr, batchSize: t.budget.batch_size, evalEvery: t.budget.eval_every, maxLen, warmupRatio: t.budget.warmup_ratio, weightDecay: t.budget.weight_decay, clipNorm: t.budget.clip_norm },
       optimizerSpec: { lr: t.lr, weightDecay: t.budget.weight_decay, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-      evalDev: async () => score([primary], await predictAll(m, objective, devRows, maxLen), devRows.map((r) => r.label))[primary],
+      evalDev: async () =>
+        objective.predictText
+          ? (await scoreGenerated(m, objective, devRows, dataset.splits.dev, [primary], maxLen))[primary]
+          : score([primary], await predictAll(m, objective, devRows, maxLen), devRows.map((r) => r.label))[primary],
       onStep: inp.onStep,
       shouldStop: inp.shouldStop,
     });
@@ -119,6 +125,18 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       return { ...record, metrics, status: 'failed', error: result.failure, finishedAt: new Date() };
     }
     for (const [split, rows] of [['dev', devRows], ['test', testRows]] as const) {
+      if (objective.predictText) {
+        // Generation: text metrics on the decoded outputs; the trivial baseline copies the input.
+        const scores = await scoreGenerated(model, objective, rows, dataset.splits[split], dataset.metrics, maxLen);
+        for (const [name, value] of Object.entries(scores)) metrics.push({ split, step: result.steps, name, value });
+        if (split === 'test') {
+          metrics.push({ split, step: result.steps, name: `primary:${primary}`, value: scores[primary] });
+          const exs = dataset.splits.test.slice(0, rows.length);
+          const copy = scoreText(dataset.metrics, exs.map((e) => e.text), exs.map((e) => e.target ?? ''));
+          for (const [name, value] of Object.entries(copy)) metrics.push({ split, step: 0, name: `baseline:${name}`, value });
+        }
+        continue;
+      }
       const pred = await predictAll(model, objective, rows, maxLen);
       const target = rows.map((r) => r.label);
       for (const [name, value] of Object.entries(score(dataset.metrics, pred, target))) metrics.push({ split, step: result.steps, name, value });
@@ -142,6 +160,12 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     applied?.dispose();
     model?.dispose();
   }
+}
+
+/** Generation: decoded outputs scored against the reference texts of the first rows.length examples. */
+async function scoreGenerated(model: Model, objective: Objective, rows: Encoded[], examples: Dataset['splits']['dev'], metricIds: string[], maxLen: number) {
+  const refs = examples.slice(0, rows.length).map((e) => e.target ?? '');
+  return scoreText(metricIds, await predictTextAll(model, objective, rows, maxLen), refs);
 }
 
 /** A throwaway model for `unsupported()` checks (family and sizes are all a plugin needs to decide). */

@@ -3,12 +3,17 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Example } from '../../datasets/types.js';
 import type { Model } from '../model/model.js';
 import type { Batch, Encoded } from './batch.js';
+import type { TaskKind } from '../../datasets/types.js';
+import { multipleChoiceObjective } from './objectives/multiple-choice.js';
+import { generationObjective } from './objectives/generation.js';
 
 export const CLS = 2;
 export const SEP = 3;
 
 export interface Encoder {
   encode(text: string): number[];
+  /** Needed by generation objectives only. */
+  decode?(ids: number[], opts?: { skipSpecial?: boolean }): string;
 }
 
 export interface Objective {
@@ -20,6 +25,15 @@ export interface Objective {
   loss(model: Model, batch: Batch): tf.Scalar;
   /** One prediction per row: class index or regression value. */
   predict(model: Model, batch: Batch): Promise<number[]>;
+  /** Generation: the decoded output text per row; the task's metrics then score text (Metric.computeText). */
+  predictText?(model: Model, batch: Batch): Promise<string[]>;
+}
+
+/** Why a task kind cannot run on a model family, or null: only a causal decoder scores choices or generates. */
+export function kindUnsupported(kind: TaskKind, family: Model['family']): string | null {
+  return (kind === 'generation' || kind === 'multiple-choice') && family !== 'decoder'
+    ? `A ${kind} task needs a decoder (causal) model; an encoder cannot score continuations or generate.`
+    : null;
 }
 
 /** [CLS] text [SEP] (text2 [SEP]), truncated so both segments keep a share of maxLen. */
@@ -71,5 +85,7 @@ export function objectiveFor(dataset: Dataset, tok: Encoder, maxLen: number): Ob
       },
     };
   }
+  if (dataset.kind === 'multiple-choice') return multipleChoiceObjective(dataset, tok, maxLen);
+  if (dataset.kind === 'generation') return generationObjective(tok, maxLen);
   throw new Error(`Dataset "${dataset.id}" is a ${dataset.kind} task, which this harness version cannot train yet.`);
 }
