@@ -28,7 +28,7 @@ async function fit(m: Model, loss: () => tf.Scalar, steps: number, lr = 0.01): P
   const opt = tf.train.adam(lr);
   const vars = [...m.params.values()];
   m.training = true;
-  for (let i = 0; i < steps; i++) tf.dispose(opt.minimize(loss, true, vars));
+  for (let i = 0; i < steps; i++) opt.minimize(loss, false, vars);
   m.training = false;
   opt.dispose();
 }
