@@ -1,6 +1,6 @@
 // What a dataset is to the harness: typed examples in fixed splits, a card, and the metrics it is scored by.
 
-export type TaskKind = 'classification' | 'pair-classification' | 'regression' | 'generation' | 'multiple-choice';
+export type TaskKind = 'classification' | 'pair-classification' | 'regression' | 'generation' | 'multiple-choice' | 'language-modeling';
 
 export interface Example {
   text: string;

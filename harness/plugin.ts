@@ -74,9 +74,37 @@ export interface ApplyContext {
   sampleBatches(n: number): Batch[];
   /** The trainer's loss for a batch; techniques that score parameters by gradient use it. */
   loss(batch: Batch): tf.Scalar;
+  /** Access to other tasks (LoRAHub's upstream modules, O-LoRA's task sequence); absent where a test drives the trainer alone. */
+  services?: TrialServices;
+}
+
+/**
+ * What the harness offers techniques that learn from tasks other than the trial's: every call trains or scores with
+ * the trial's base, budget and seed, through the same trainer and evaluator as the trial itself.
+ */
+export interface TrialServices {
+  /** The trial's own dataset id. */
+  readonly target: string;
+  /** Size of the task head a dataset needs (classes, 1 for regression). */
+  nOutputs(datasetId: string): Promise<number>;
+  /**
+   * Trains an adapter on a dataset from a fresh copy of the base (with a head for that dataset) and returns its
+   * adapterState() (the caller disposes it). With `cache`, the state is kept on disk under cacheDir(cache.dir), keyed
+   * by the base, the dataset, `cache.key` and `steps`.
+   */
+  trainAdapter(datasetId: string, opts: { apply: (model: Model, ctx: ApplyContext) => Applied; steps: number; cache?: { dir: string; key: unknown } }): Promise<Record<string, tf.Tensor>>;
+  /** Trains `applied` on `model` (its current head) for `steps` steps of a dataset's training split. */
+  train(datasetId: string, model: Model, applied: Applied, steps: number): Promise<void>;
+  /** The dataset's primary metric on its test split for `model` with its current head (every metric here: higher is better). */
+  score(datasetId: string, model: Model): Promise<number>;
 }
 
 export interface Applied {
+  /**
+   * Asynchronous work before training (LoRAHub trains its upstream modules, O-LoRA the earlier tasks of its sequence).
+   * The trainer awaits it at the start of every train() call, before it reads paramGroups(); it must be idempotent.
+   */
+  prepare?(): Promise<void>;
   /** The variables the optimizer updates, in groups when learning rates differ. */
   paramGroups(): ParamGroup[];
   /** Replaces the trainer's AdamW (GaLore). */
@@ -95,6 +123,8 @@ export interface Applied {
   footprint(): Footprint;
   /** Extra measurements to store with the trial (expert utilisation, sparsity, rank). */
   metrics?(): Record<string, number>;
+  /** Asynchronous measurements after training, stored like metrics() (O-LoRA re-scores the earlier tasks: forgetting). */
+  evaluate?(): Promise<Record<string, number>>;
   dispose(): void;
 }
 

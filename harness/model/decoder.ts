@@ -62,9 +62,9 @@ export function decoderBackbone(m: Model): Backbone {
     lmLogits(h) {
       return lmHead.forward(h) as tf.Tensor2D;
     },
-    head(nOut) {
+    head(nOut, prefix = 'head') {
       // Causal models summarise a sequence in its last real token.
-      const out = m.linear('head.out', d, nOut, true);
+      const out = m.linear(`${prefix}.out`, d, nOut, true);
       return (h, mask) => {
         const [B, T] = mask.shape;
         const last = tf.sub(tf.sum(mask, 1), 1); // [B]

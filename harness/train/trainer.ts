@@ -88,6 +88,7 @@ export interface TrainArgs {
 
 export async function train(a: TrainArgs): Promise<TrainResult> {
   const { model, applied, objective, budget } = a;
+  await applied.prepare?.();
   const groups = applied.paramGroups();
   const vars = groups.flatMap((g) => g.vars);
   const optimizer: Optimizer = applied.optimizer ? applied.optimizer(a.optimizerSpec, groups) : new AdamW(a.optimizerSpec, groups);
