@@ -80,6 +80,20 @@ export const METRICS: Metric[] = [
     },
   },
   { id: 'pearson', name: 'Pearson r', higherIsBetter: true, compute: (p, t) => pearson(p, t) },
+  {
+    // Language modelling: predictions are per-window mean next-token losses, targets the windows' token counts.
+    id: 'perplexity',
+    name: 'Perplexity',
+    higherIsBetter: false,
+    compute: (p, t) => {
+      let nll = 0, n = 0;
+      for (let i = 0; i < p.length; i++) {
+        nll += p[i] * t[i];
+        n += t[i];
+      }
+      return Math.exp(nll / Math.max(1, n));
+    },
+  },
   { id: 'spearman', name: 'Spearman ρ', higherIsBetter: true, compute: (p, t) => pearson(ranks(p), ranks(t)) },
 ];
 

@@ -5,10 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Dataset } from '../../datasets/types.js';
-import { instantiate, type Base } from '../model/bases.js';
+import { instantiate, models, type Base } from '../model/bases.js';
 import type { Model } from '../model/model.js';
-import { saveSafetensors } from '../model/safetensors.js';
-import type { ApplyContext, Applied } from '../plugin.js';
+import { loadSafetensors, saveSafetensors } from '../model/safetensors.js';
+import type { ApplyContext, Applied, TrialServices } from '../plugin.js';
+import { loadDataset } from '../../datasets/index.js';
+import { cacheDir } from '../paths.js';
+import { hashOf } from '../hash.js';
 import { baselinePredictions, scoreText } from '../eval/metrics.js';
 import { predictAll, score } from '../eval/evaluate.js';
 import type { Encoded } from '../train/batch.js';
@@ -81,7 +84,11 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
   let applied: Applied | null = null;
   try {
     model = instantiate(base, t.seed);
-    model.addHead(objective.nOutputs);
+    if (objective.nOutputs > 0) model.addHead(objective.nOutputs);
+    // Long-context language modelling fine-tunes with RoPE position interpolation: scale = new context / pretrained.
+    const pretrainedLen = models.has(base.id) ? models.get(base.id).pretrain.seqLen : maxLen;
+    const longContext = dataset.kind === 'language-modeling' && model.family === 'decoder' && maxLen > pretrainedLen;
+    if (longContext) model.setRopeScale(maxLen / pretrainedLen);
     const stream = new BatchStream(trainRows, t.budget.batch_size, objective, maxLen, t.seed);
     const m = model;
     const ctx: ApplyContext = {
@@ -89,6 +96,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       totalSteps: t.budget.steps,
       sampleBatches: (n) => Array.from({ length: n }, () => stream.next()),
       loss: (b) => objective.loss(m, b),
+      services: trialServices(t, inp, maxLen),
     };
     applied = t.technique.apply(model, t.config, ctx);
     const primary = dataset.metrics[0];
@@ -142,9 +150,20 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       for (const [name, value] of Object.entries(score(dataset.metrics, pred, target))) metrics.push({ split, step: result.steps, name, value });
       if (split === 'test') {
         metrics.push({ split, step: result.steps, name: `primary:${primary}`, value: score([primary], pred, target)[primary] });
-        const base = baselinePredictions(trainRows.map((r) => r.label), rows.length, objective.regression);
-        for (const [name, value] of Object.entries(score(dataset.metrics, base, target))) metrics.push({ split, step: 0, name: `baseline:${name}`, value });
+        if (objective.nOutputs > 0 || dataset.kind === 'multiple-choice') {
+          const base = baselinePredictions(trainRows.map((r) => r.label), rows.length, objective.regression);
+          for (const [name, value] of Object.entries(score(dataset.metrics, base, target))) metrics.push({ split, step: 0, name: `baseline:${name}`, value });
+        }
         record.predictions = pred.map((p, item) => ({ split, item, predicted: p, target: target[item] }));
+      }
+    }
+    // Long context: held-out perplexity with full attention at 1x and 2x the pretraining context (test windows cut short).
+    if (dataset.kind === 'language-modeling') {
+      for (const len of [pretrainedLen, 2 * pretrainedLen]) {
+        const rows = testRows.filter((r) => r.ids.length >= len).map((r) => ({ ids: r.ids.slice(0, len), label: len - 1 }));
+        if (rows.length === 0) continue;
+        const pred = await predictAll(model, objective, rows, len);
+        metrics.push({ split: 'heldout', step: result.steps, name: `ppl@${len}`, value: score(['perplexity'], pred, rows.map((r) => r.label)).perplexity });
       }
     }
     // Forgetting: held-out pretraining-text loss of the fine-tuned model minus the untouched base's.
@@ -153,6 +172,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     metrics.push({ split: 'heldout', step: result.steps, name: 'forgetting', value: lm - inp.baseHeldOutLoss });
     record.adapterBytes = await adapterBytes(applied);
     for (const [name, value] of Object.entries(applied.metrics?.() ?? {})) metrics.push({ split: 'technique', step: result.steps, name, value });
+    for (const [name, value] of Object.entries((await applied.evaluate?.()) ?? {})) metrics.push({ split: 'technique', step: result.steps, name, value });
     return { ...record, metrics, finishedAt: new Date() };
   } catch (e) {
     return { ...record, status: 'failed', error: (e as Error).message, finishedAt: new Date() };
@@ -166,6 +186,71 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
 async function scoreGenerated(model: Model, objective: Objective, rows: Encoded[], examples: Dataset['splits']['dev'], metricIds: string[], maxLen: number) {
   const refs = examples.slice(0, rows.length).map((e) => e.target ?? '');
   return scoreText(metricIds, await predictTextAll(model, objective, rows, maxLen), refs);
+}
+
+/** Other datasets, loaded once per process, with their objective and encoded splits for this base and length. */
+const others = new Map<string, Promise<Dataset>>();
+async function taskOf(id: string, base: Base, maxLen: number, t: PlannedTrial) {
+  if (!others.has(id)) others.set(id, loadDataset(id));
+  const dataset = await others.get(id)!;
+  const objective: Objective = objectiveFor(dataset, base.tokenizer, maxLen);
+  return {
+    dataset,
+    objective,
+    train: () => encodeSplit(dataset.splits.train, objective.encode, t.budget.train_examples),
+    test: () => encodeSplit(dataset.splits.test, objective.encode, t.budget.eval_examples),
+  };
+}
+
+/** The services of plugin.ts for one trial: the same base, budget, learning rate and seed; the trainer and evaluator reused. */
+function trialServices(t: PlannedTrial, inp: TrialInputs, maxLen: number): TrialServices {
+  const { base } = inp;
+  const budgetFor = (steps: number) => ({
+    steps, batchSize: t.budget.batch_size, lr: t.lr, evalEvery: 0, maxLen, warmupRatio: t.budget.warmup_ratio,
+    weightDecay: t.budget.weight_decay, clipNorm: t.budget.clip_norm, schedule: t.budget.schedule,
+  });
+  const optimizerSpec = { lr: t.lr, weightDecay: t.budget.weight_decay, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const trainOn = async (id: string, model: Model, applied: Applied, steps: number) => {
+    const task = await taskOf(id, base, maxLen, t);
+    const stream = new BatchStream(task.train(), t.budget.batch_size, task.objective, maxLen, t.seed);
+    const r = await train({ model, applied, objective: task.objective, stream, budget: budgetFor(steps), optimizerSpec, shouldStop: inp.shouldStop });
+    if (r.failure) throw new Error(`Training on "${id}" failed: ${r.failure}.`);
+  };
+  return {
+    target: t.dataset,
+    nOutputs: async (id) => (await taskOf(id, base, maxLen, t)).objective.nOutputs,
+    train: trainOn,
+    async score(id, model) {
+      const task = await taskOf(id, base, maxLen, t);
+      const rows = task.test();
+      const primary = task.dataset.metrics[0];
+      return score([primary], await predictAll(model, task.objective, rows, maxLen), rows.map((r) => r.label))[primary];
+    },
+    async trainAdapter(id, opts) {
+      const task = await taskOf(id, base, maxLen, t);
+      const file = opts.cache &&
+        path.join(cacheDir(opts.cache.dir), `${id}-${hashOf({ base: base.checkpointHash, data: task.dataset.contentHash, key: opts.cache.key, steps: opts.steps, seed: t.seed, lr: t.lr, budget: t.budget })}.safetensors`);
+      if (file && fs.existsSync(file)) return loadSafetensors(file).tensors;
+      const model = instantiate(base, t.seed);
+      let applied: Applied | null = null;
+      try {
+        if (task.objective.nOutputs > 0) model.addHead(task.objective.nOutputs);
+        const stream = new BatchStream(task.train(), t.budget.batch_size, task.objective, maxLen, t.seed);
+        applied = opts.apply(model, { seed: t.seed, totalSteps: opts.steps, sampleBatches: (n) => Array.from({ length: n }, () => stream.next()), loss: (b) => task.objective.loss(model, b) });
+        await trainOn(id, model, applied, opts.steps);
+        const state = applied.adapterState();
+        if (file) {
+          const tmp = `${file}.${process.pid}.tmp`;
+          await saveSafetensors(tmp, state, { dataset: id });
+          fs.renameSync(tmp, file);
+        }
+        return state;
+      } finally {
+        applied?.dispose();
+        model.dispose();
+      }
+    },
+  };
 }
 
 /** A throwaway model for `unsupported()` checks (family and sizes are all a plugin needs to decide). */

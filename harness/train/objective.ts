@@ -31,7 +31,7 @@ export interface Objective {
 
 /** Why a task kind cannot run on a model family, or null: only a causal decoder scores choices or generates. */
 export function kindUnsupported(kind: TaskKind, family: Model['family']): string | null {
-  return (kind === 'generation' || kind === 'multiple-choice') && family !== 'decoder'
+  return (kind === 'generation' || kind === 'multiple-choice' || kind === 'language-modeling') && family !== 'decoder'
     ? `A ${kind} task needs a decoder (causal) model; an encoder cannot score continuations or generate.`
     : null;
 }
@@ -85,7 +85,46 @@ export function objectiveFor(dataset: Dataset, tok: Encoder, maxLen: number): Ob
       },
     };
   }
+  if (dataset.kind === 'language-modeling') {
+    return {
+      nOutputs: 0, // the LM head is the task head
+      labelDtype: 'float32',
+      regression: false,
+      // A window of text as tokens; the label is how many next tokens it predicts, so perplexity weighs by tokens.
+      encode: (ex) => {
+        const ids = tok.encode(ex.text).slice(0, maxLen);
+        return { ids, label: ids.length - 1 };
+      },
+      loss: (m, b) => tf.tidy(() => {
+        const { nll, valid } = causalNll(m, b);
+        return tf.div(tf.sum(nll), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+      }),
+      // Per window: mean next-token loss (the `perplexity` metric weighs it by the label's token count).
+      predict: async (m, b) => {
+        const per = tf.tidy(() => {
+          const { nll, valid } = causalNll(m, b);
+          return tf.div(tf.sum(nll, 1), tf.maximum(tf.sum(valid, 1), 1));
+        });
+        const out = Array.from(await per.data());
+        per.dispose();
+        return out;
+      },
+    };
+  }
   if (dataset.kind === 'multiple-choice') return multipleChoiceObjective(dataset, tok, maxLen);
   if (dataset.kind === 'generation') return generationObjective(tok, maxLen);
   throw new Error(`Dataset "${dataset.id}" is a ${dataset.kind} task, which this harness version cannot train yet.`);
+}
+
+/** Next-token loss at every position of a causal model: nll [B, T-1] (0 at padding) and the valid mask [B, T-1]. */
+export function causalNll(m: Model, b: Batch): { nll: tf.Tensor2D; valid: tf.Tensor2D } {
+  if (m.family !== 'decoder') throw new Error('A language-modeling task needs a decoder (causal) model.');
+  const [B, T] = b.ids.shape;
+  const h = m.hidden(b.ids, b.mask); // [B,T,d]
+  const d = h.shape[2];
+  const logits = m.lmLogits(tf.reshape(tf.slice(h, [0, 0, 0], [-1, T - 1, -1]), [-1, d]) as tf.Tensor2D); // [B(T-1), V]
+  const targets = tf.reshape(tf.slice(b.ids, [0, 1], [-1, -1]), [-1]) as tf.Tensor1D;
+  const valid = tf.slice(b.mask, [0, 1], [-1, -1]) as tf.Tensor2D; // [B, T-1]
+  const logp = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, logits.shape[1])), 1);
+  return { nll: tf.mul(tf.reshape(tf.neg(logp), [B, T - 1]), valid) as tf.Tensor2D, valid };
 }
