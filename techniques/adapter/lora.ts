@@ -1,7 +1,6 @@
 // LoRA (Hu et al., 2021): frozen W plus a trainable low-rank update (α/r)·A B, B = 0 at init; mergeable.
 import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const loraSchema = z
@@ -26,17 +25,6 @@ export const lora: Technique<LoraConfig> = {
   validate: (c) => validateWith('lora', loraSchema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    const groups = () => [...adapter.groups(), headGroup(model)];
-    return {
-      paramGroups: groups,
-      merge: () => adapter.merge(),
-      adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        adapter.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
-      footprint: () => footprint(model, groups(), adapter.vars()),
-      dispose: () => adapter.dispose(),
-    };
+    return loraApplied(model, adapter);
   },
 };
