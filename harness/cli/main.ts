@@ -91,13 +91,21 @@ program
   .option('--check', 'only report what is cached')
   .addOption(backendOption())
   .action(async (o: { model?: string[]; check?: boolean; backend: BackendChoice }) => {
-    const { models, isCached, ensureBase } = await import('../model/bases.js');
+    const { models, isCached, ensureBase, cachedImports } = await import('../model/bases.js');
     const ids = o.model ?? models.all().map((m) => m.id);
     for (const id of ids) models.get(id);
     if (o.check) {
       for (const id of ids) {
         const c = await isCached(id);
-        console.log(`${id}: ${c.cached ? `cached at ${c.path}` : 'not cached'}`);
+        const r = c.info?.pretrain;
+        // What pretraining cost (steps, wall time) and what it reached (held-out perplexity), from the .json beside the checkpoint.
+        const stats = r ? `; ${r.steps} steps in ${fmtSeconds(r.seconds)}, final train loss ${r.finalLoss.toFixed(3)}, held-out perplexity ${r.heldOutPerplexity.toFixed(1)}` : '';
+        console.log(`${id}: ${c.cached ? `cached at ${c.path}${stats}` : 'not cached (ftbench pretrain builds it)'}`);
+      }
+      if (!o.model) {
+        for (const m of cachedImports()) {
+          console.log(`${m.id} (imported ${m.arch}, ~${(m.params / 1e6).toFixed(1)}M params): cached at ${m.file} from ${m.from}${m.notes.length ? `; ${m.notes.join('; ')}` : ''}`);
+        }
       }
       return;
     }
@@ -170,4 +178,8 @@ try {
   console.error(`ftbench: ${(e as Error).message}`);
   if (process.env.FTBENCH_DEBUG) console.error(e);
   process.exit(1);
+}
+
+function fmtSeconds(s: number): string {
+  return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
 }

@@ -11,6 +11,7 @@ import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { builtinTokenizer, loadCorpus, type Tokenizer } from '../../datasets/index.js';
 import { pretrain, type PretrainProgress, type PretrainResult } from '../pretrain/pretrain.js';
 import { cachedJson } from '../../datasets/cache.js';
+import { importHfInfo, type HfModelEntry } from './import/index.js';
 
 export const models = new Registry<ModelPreset>('model');
 for (const p of MODEL_PRESETS) models.register(p);
@@ -54,11 +55,28 @@ function paths(p: ModelPreset, key: string) {
   return { weights: path.join(dir, `${p.id}-${key}.safetensors`), info: path.join(dir, `${p.id}-${key}.json`) };
 }
 
-export async function isCached(id: string): Promise<{ cached: boolean; path: string }> {
+/** Whether the preset's checkpoint is cached, and if so what its pretraining cost and measured (from its .json). */
+export async function isCached(id: string): Promise<{ cached: boolean; path: string; info?: BaseInfo }> {
   const p = models.get(id);
   const tok = await builtinTokenizer(p.tokenizerVocab);
   const f = paths(p, await keyOf(p, tok));
-  return { cached: fs.existsSync(f.weights) && fs.existsSync(f.info), path: f.weights };
+  const cached = fs.existsSync(f.weights) && fs.existsSync(f.info);
+  return { cached, path: f.weights, info: cached ? (JSON.parse(fs.readFileSync(f.info, 'utf8')) as BaseInfo) : undefined };
+}
+
+/** Imported Hugging Face checkpoints converted into the cache (hf-<id>-<key>.json beside each), newest first. */
+export function cachedImports(): { file: string; id: string; from: string; arch: string; params: number; notes: string[] }[] {
+  const dir = cacheDir('models');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^hf-.*\.json$/.test(f) && fs.existsSync(path.join(dir, f.replace(/\.json$/, '.safetensors'))))
+    .map((f) => {
+      const info = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as BaseInfo & { imported?: { from: string; arch: string; notes: string[] } };
+      const c = info.config;
+      const params = c.vocabSize * c.dModel + c.nLayers * (4 * c.dModel * c.dModel + (c.family === 'decoder' ? 3 : 2) * c.dModel * c.dFF);
+      return { file: path.join(dir, f.replace(/\.json$/, '.safetensors')), id: info.id, from: info.imported?.from ?? '?', arch: info.imported?.arch ?? '?', params, notes: info.imported?.notes ?? [] };
+    });
 }
 
 /** Pretrains the preset unless its checkpoint is cached; returns where it is and what pretraining measured. */
@@ -81,6 +99,21 @@ export async function ensureBase(id: string, onProgress?: (p: PretrainProgress) 
   }
   const info = JSON.parse(fs.readFileSync(f.info, 'utf8')) as BaseInfo;
   return { ...info, checkpoint: f.weights, tokenizer: tok, heldOut: streams.heldOut };
+}
+
+/**
+ * The base a suite's model entry names: a built-in preset (pretrained unless cached) or a local Hugging Face checkpoint
+ * (converted once, cached by the content of its files). Imported bases carry `imported` (source folder, notes).
+ */
+export async function baseFor(entry: string | HfModelEntry, onProgress?: (p: PretrainProgress) => void): Promise<Base> {
+  if (typeof entry === 'string') return ensureBase(entry, onProgress);
+  const { info, tokenizer } = await importHfInfo(entry);
+  // Only the held-out streams: an imported base is not pretrained here, and tokenising the whole corpus would be wasted.
+  const corpus = await loadCorpus();
+  const heldOut = await cachedJson('corpus-heldout-tokens', hashOf({ corpus: corpus.contentHash, tok: tokenizer.hash }), () =>
+    corpus.heldOut.map((d) => tokenizer.encode(d.text)),
+  );
+  return { ...info, tokenizer, heldOut };
 }
 
 const loaded = new Map<string, Record<string, tf.Tensor>>();

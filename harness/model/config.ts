@@ -1,6 +1,7 @@
-// Model configurations: the two families and their named sizes.
+// Model configurations: the families and their named sizes.
 
-export type Family = 'encoder' | 'decoder';
+/** 'gpt2' is the GPT-2 block layout (pre-LN, learned positions, tied head), only for imported GPT-2 checkpoints. */
+export type Family = 'encoder' | 'decoder' | 'gpt2';
 
 export interface ModelConfig {
   family: Family;
@@ -18,6 +19,8 @@ export interface ModelConfig {
   ropeScale: number;
   /** Std of the normal init of weight matrices (0.02 as BERT/GPT-2); test fixtures use larger to learn in a few steps. */
   initStd?: number;
+  /** Encoder FFN/MLM-head activation: GELU's tanh approximation (default) or exact erf GELU (BERT/RoBERTa's "gelu"). */
+  act?: 'gelu-tanh' | 'gelu-erf';
 }
 
 export interface ModelPreset {

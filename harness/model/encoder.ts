@@ -1,7 +1,7 @@
 // RoBERTa-like encoder: learned positions, post-LayerNorm blocks, GELU FFN, MLM head tied to the embeddings.
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, Embedded, Model } from './model.js';
-import { attention, gelu, layerNorm, mergeHeads, paddingBias, splitHeads } from './layers.js';
+import { attention, gelu, geluErf, layerNorm, mergeHeads, paddingBias, splitHeads } from './layers.js';
 
 export function encoderBackbone(m: Model): Backbone {
   const { vocabSize: V, dModel: d, nLayers, nHeads, dFF, maxLen, normEps: eps } = m.config;
@@ -9,6 +9,7 @@ export function encoderBackbone(m: Model): Backbone {
   const pos = m.param('embed.pos.weight', [maxLen, d], 'normal');
   const norm = (name: string) => [m.param(`${name}.weight`, [d], 'ones'), m.param(`${name}.bias`, [d], 'zeros')] as const;
   const embNorm = norm('embed.norm');
+  const act = m.config.act === 'gelu-erf' ? geluErf : gelu; // imported BERT/RoBERTa use the exact GELU
 
   const layers = m.layerIndices().map((i) => {
     const p = `layers.${i}`;
@@ -52,7 +53,7 @@ export function encoderBackbone(m: Model): Backbone {
     });
     x = layerNorm(tf.add(x, a), L.attnNorm[0], L.attnNorm[1], eps);
     const f = m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) =>
-      L.down.forward(m.hooks.call(`${p}.ffn.act`, gelu(L.up.forward(x)), (z: tf.Tensor) => z)),
+      L.down.forward(m.hooks.call(`${p}.ffn.act`, act(L.up.forward(x)), (z: tf.Tensor) => z)),
     );
     return layerNorm(tf.add(x, f), L.ffnNorm[0], L.ffnNorm[1], eps);
   }
@@ -66,7 +67,7 @@ export function encoderBackbone(m: Model): Backbone {
       return (e.prefix ? tf.slice(x, [0, e.prefix, 0], [-1, T, -1]) : x) as tf.Tensor3D;
     },
     lmLogits(h) {
-      const z = layerNorm(gelu(lmDense.forward(h)), lmNorm[0], lmNorm[1], eps);
+      const z = layerNorm(act(lmDense.forward(h)), lmNorm[0], lmNorm[1], eps);
       return tf.add(tf.matMul(z as tf.Tensor2D, tok as tf.Tensor2D, false, true), lmBias) as tf.Tensor2D; // tied to the token embeddings
     },
     head(nOut) {

@@ -4,6 +4,7 @@ import type { ModelConfig } from './config.js';
 import { Hooks, Linear, SeedStream, globToRegExp } from './module.js';
 import { encoderBackbone } from './encoder.js';
 import { decoderBackbone } from './decoder.js';
+import { gpt2Backbone } from './gpt2.js';
 
 /** Embedded input as it enters the first block. `prefix` counts positions techniques prepended (soft prompts). */
 export interface Embedded {
@@ -39,7 +40,7 @@ export class Model {
   constructor(config: ModelConfig, seed = 0) {
     this.config = { ...config }; // own copy: setRopeScale edits it
     this.seeds = new SeedStream(seed + 1);
-    this.backbone = config.family === 'encoder' ? encoderBackbone(this) : decoderBackbone(this);
+    this.backbone = config.family === 'encoder' ? encoderBackbone(this) : config.family === 'gpt2' ? gpt2Backbone(this) : decoderBackbone(this);
   }
 
   get family() {

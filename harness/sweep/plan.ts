@@ -2,7 +2,7 @@
 import type { AnyTechnique } from '../plugin.js';
 import { techniques } from '../../techniques/index.js';
 import { hashOf } from '../hash.js';
-import { datasetIdOf, type Suite, type SuiteBudget, type TechniqueEntry } from './suite.js';
+import { datasetIdOf, modelIdOf, type Suite, type SuiteBudget, type TechniqueEntry } from './suite.js';
 
 export interface PlannedTrial {
   index: number;
@@ -30,7 +30,7 @@ export function plan(suite: Suite): PlannedTrial[] {
     return { technique, config, label: e.label ?? e.id, lr: e.lr ?? suite.budget.lr * (technique.lrMultiplier ?? 1) };
   });
   const out: PlannedTrial[] = [];
-  for (const model of suite.models)
+  for (const model of suite.models.map(modelIdOf))
     for (const dataset of suite.datasets.map(datasetIdOf))
       for (const seed of suite.seeds)
         for (const e of entries) out.push({ index: out.length, model, dataset, seed, budget: suite.budget, ...e });

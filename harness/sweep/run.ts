@@ -3,14 +3,14 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Store, type TrialRecord } from '../store/index.js';
-import { ensureBase, type Base } from '../model/bases.js';
+import { baseFor, type Base } from '../model/bases.js';
 import { loadDataset, type Dataset } from '../../datasets/index.js';
 import type { BackendInfo } from '../backend/index.js';
 import type { PretrainProgress } from '../pretrain/pretrain.js';
 import type { StepReport } from '../train/trainer.js';
 import { ROOT } from '../paths.js';
 import { configHash, plan, type PlannedTrial } from './plan.js';
-import { datasetIdOf, type Suite } from './suite.js';
+import { datasetIdOf, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
 import { baseHeldOut, runTrial } from './trial.js';
 
@@ -75,8 +75,9 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
   try {
     const bases = new Map<string, Base & { heldOutLoss: number }>();
-    for (const id of suite.models) {
-      const base = await ensureBase(id, (p) => ev.pretraining?.(id, p));
+    for (const entry of suite.models) {
+      const id = modelIdOf(entry);
+      const base = await baseFor(entry, (p) => ev.pretraining?.(id, p));
       bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base) });
     }
     const hashOf = (t: PlannedTrial) =>

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { ROOT } from '../paths.js';
 import { fileDatasetSchema, type FileDatasetEntry } from '../../datasets/files/index.js';
+import { hfModelSchema, type HfModelEntry } from '../model/import/index.js';
 
 const techniqueEntry = z.union([
   z.string(),
@@ -42,7 +43,8 @@ export const suiteSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
-    models: z.array(z.string()).min(1),
+    /** Built-in model ids, or local Hugging Face checkpoints ({ id, format: hf, path }). */
+    models: z.array(z.union([z.string(), hfModelSchema])).min(1),
     /** Built-in dataset ids, or entries pointing at a user's files (datasets/files). */
     datasets: z.array(z.union([z.string(), fileDatasetSchema])).min(1),
     techniques: z.array(techniqueEntry).min(1),
@@ -55,6 +57,13 @@ export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteBudget = Suite['budget'];
 export type TechniqueEntry = z.infer<typeof techniqueEntry>;
 export type DatasetEntry = string | FileDatasetEntry;
+
+export type ModelEntry = string | HfModelEntry;
+
+/** The id a model entry goes by in trials and results. */
+export function modelIdOf(m: ModelEntry): string {
+  return typeof m === 'string' ? m : m.id;
+}
 
 /** The id a dataset entry goes by in trials and results. */
 export function datasetIdOf(d: DatasetEntry): string {
@@ -96,9 +105,16 @@ export function loadSuite(nameOrFile: string): Suite {
     const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
     throw new Error(`Suite file ${file}: field "${issue.path.join('.') || '(top level)'}"${keys}: ${issue.message}.`);
   }
-  // File datasets' paths are relative to the suite file; ids must be unique.
+  // File datasets' and imported models' paths are relative to the suite file; ids must be unique.
   const dir = path.dirname(path.resolve(file));
-  const data = { ...r.data, datasets: r.data.datasets.map((d) => (typeof d === 'string' ? d : { ...d, path: path.resolve(dir, d.path) })) };
+  const data = {
+    ...r.data,
+    models: r.data.models.map((m) => (typeof m === 'string' ? m : { ...m, path: path.resolve(dir, m.path) })),
+    datasets: r.data.datasets.map((d) => (typeof d === 'string' ? d : { ...d, path: path.resolve(dir, d.path) })),
+  };
+  const modelIds = data.models.map(modelIdOf);
+  const dupModel = modelIds.find((id, i) => modelIds.indexOf(id) !== i);
+  if (dupModel) throw new Error(`Suite file ${file}: model id "${dupModel}" appears twice; give each imported checkpoint its own id.`);
   const ids = data.datasets.map(datasetIdOf);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new Error(`Suite file ${file}: dataset id "${dup}" appears twice; give each file dataset its own id.`);
