@@ -2,7 +2,7 @@
 import { techniques } from '../../techniques/index.js';
 import { datasetRegistry } from '../../datasets/index.js';
 import { models } from '../model/bases.js';
-import { builtinSuites, loadSuite } from '../sweep/suite.js';
+import { builtinSuites, datasetIdOf, loadSuite, modelIdOf } from '../sweep/suite.js';
 
 type Row = Record<string, string | number | null>;
 
@@ -27,7 +27,7 @@ function rowsOf(what: string): Row[] {
     case 'suites':
       return builtinSuites().map((s) => {
         const suite = loadSuite(s);
-        return { id: s, models: suite.models.join(', '), datasets: suite.datasets.join(', '), techniques: suite.techniques.length, seeds: suite.seeds.length, steps: suite.budget.steps };
+        return { id: s, models: suite.models.map(modelIdOf).join(', '), datasets: suite.datasets.map(datasetIdOf).join(', '), techniques: suite.techniques.length, seeds: suite.seeds.length, steps: suite.budget.steps };
       });
     default:
       throw new Error(`Cannot list "${what}": choose techniques, datasets, models or suites.`);
