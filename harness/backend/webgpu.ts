@@ -179,6 +179,37 @@ function cpuFallback(kernel: tf.KernelConfig): tf.KernelConfig {
   };
 }
 
+// AddN binds every input as a storage buffer, and devices allow 8 per shader stage unless asked for more (Dawn's
+// default; tfjs asks for none): sum in chunks that fit, as tfjs's own Concat does. globalNormClip adds every gradient.
+function addNInChunks(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'AddN',
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const gpu = backend as any;
+      const room = Math.max(2, Number(gpu.device.limits.maxStorageBuffersPerShaderStage) - 1);
+      let terms = inputs as unknown as Info[];
+      const made: Info[] = [];
+      while (terms.length > room) {
+        const next: Info[] = [];
+        for (let i = 0; i < terms.length; i += room) {
+          const chunk = terms.slice(i, i + room);
+          if (chunk.length === 1) next.push(chunk[0]);
+          else {
+            const sum = stock.kernelFunc({ inputs: chunk as unknown as tf.NamedTensorInfoMap, backend, attrs }) as Info;
+            made.push(sum);
+            next.push(sum);
+          }
+        }
+        terms = next;
+      }
+      const out = stock.kernelFunc({ inputs: terms as unknown as tf.NamedTensorInfoMap, backend, attrs }) as Info;
+      for (const t of made) gpu.disposeData(t.dataId);
+      return out;
+    },
+  };
+}
+
 function registerCpuFallbacks(): string[] {
   const have = new Set(tf.getKernelsForBackend('webgpu').map((k) => k.kernelName));
   const missing = tf.getKernelsForBackend('cpu').filter((k) => !have.has(k.kernelName));
@@ -239,7 +270,10 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
     else Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
     const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as any;
     patchReadSync(mod.WebGPUBackend);
-    state = { adapter, kernels: registerCpuFallbacks() };
+    const addN = tf.getKernel('AddN', 'webgpu')!;
+    tf.unregisterKernel('AddN', 'webgpu');
+    tf.registerKernel(addNInChunks(addN));
+    state = { adapter, kernels: ['AddN', ...registerCpuFallbacks()] };
   } else if (state.adapter.software && !opts.allowSoftware) {
     throw new Error(`only a software adapter is available (${state.adapter.description})`);
   }

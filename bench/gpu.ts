@@ -1,0 +1,192 @@
+// `npm run bench:gpu`: training-step speed on the WebGPU backend against the CPU default (wasm + kernel pack), for the
+// reference step (issue 3: encoder d 128, 2 layers, batch 16 × 64, full FT and LoRA r=8 on q,v) and a BERT-base-sized
+// encoder (d 768, 12 layers, 12 heads, FFN 3072, batch 8 × 512). Each subject runs in its own process under a time
+// cap, so the whole bench ends within --budget seconds (default 270) even when the CPU cannot do the large model.
+// Prints ms/step, tokens/s and the GPU/CPU ratio; `--json` prints one object instead. See docs/gpu.md.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendInfo } from '../harness/backend/index.js';
+import { Model } from '../harness/model/model.js';
+import type { ModelConfig } from '../harness/model/config.js';
+import { AdamW } from '../harness/train/adamw.js';
+import { globalNormClip } from '../harness/train/trainer.js';
+import { crossEntropy } from '../harness/train/objective.js';
+import { fullFt } from '../techniques/training-method/full-ft.js';
+import { lora } from '../techniques/adapter/lora.js';
+import type { ApplyContext } from '../harness/plugin.js';
+
+interface Shape { vocab: number; dModel: number; nLayers: number; nHeads: number; dFF: number; seq: number; batch: number }
+const SHAPES: Record<'reference' | 'large', Shape> = {
+  reference: { vocab: 512, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, seq: 64, batch: 16 },
+  large: { vocab: 8192, dModel: 768, nLayers: 12, nHeads: 12, dFF: 3072, seq: 512, batch: 8 },
+};
+type Kind = 'full_ft' | 'lora';
+type Backend = 'webgpu' | 'wasm';
+
+interface Job { backend: Backend; shape: keyof typeof SHAPES; kind: Kind; warmup: number; iters: number; capS: number }
+interface Result {
+  backend: Backend; shape: string; kind: Kind;
+  status: 'ok' | 'skipped' | 'failed'; note?: string;
+  msPerStep?: number; tokensPerS?: number; steps?: number; firstStepMs?: number; firstLoss?: number; info?: BackendInfo;
+}
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/** The reference step of bench/step.ts at any shape: forward + backward + clip + AdamW, loss read back each step. */
+function makeStep(shape: Shape, kind: Kind) {
+  const config: ModelConfig = {
+    family: 'encoder', vocabSize: shape.vocab, dModel: shape.dModel, nLayers: shape.nLayers, nHeads: shape.nHeads, dFF: shape.dFF,
+    maxLen: shape.seq, normEps: 1e-5, ropeTheta: 10000, ropeScale: 1,
+  };
+  const model = new Model(config, 0);
+  model.addHead(2);
+  const ctx = { seed: 0, totalSteps: 1000, sampleBatches: () => [], loss: () => { throw new Error('unused'); } } as unknown as ApplyContext;
+  const applied = kind === 'lora' ? lora.apply(model, { ...lora.defaults, r: 8, alpha: 8 }, ctx) : fullFt.apply(model, {}, ctx);
+  const groups = applied.paramGroups();
+  const vars = groups.flatMap((g) => g.vars);
+  const opt = new AdamW({ lr: 1e-4, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, groups);
+  const n = shape.batch * shape.seq;
+  const ids = tf.tensor2d(Int32Array.from({ length: n }, (_, i) => (i * 7919) % shape.vocab), [shape.batch, shape.seq], 'int32');
+  const mask = tf.ones([shape.batch, shape.seq]) as tf.Tensor2D;
+  const labels = tf.tensor1d(Int32Array.from({ length: shape.batch }, (_, i) => i % 2), 'int32');
+  model.training = true;
+  return () => {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.classify(ids, mask), labels), vars);
+    const g = new Map<tf.Variable, tf.Tensor>(vars.filter((v) => grads[v.name]).map((v) => [v, grads[v.name]]));
+    const clipped = globalNormClip(g, 1.0);
+    opt.step(clipped, 1e-4);
+    const loss = value.dataSync()[0]; // waits for the device: the step's wall time is the real one
+    tf.dispose([value, ...Object.values(grads), ...(clipped !== g ? clipped.values() : [])]);
+    return loss;
+  };
+}
+
+/** Child process: one subject; prints one JSON line. Stops timing at the cap (the parent kills it a little later). */
+async function child(job: Job): Promise<void> {
+  const t0 = performance.now();
+  const info = await initBackend(job.backend);
+  const shape = SHAPES[job.shape];
+  const step = makeStep(shape, job.kind);
+  const out: Result = { backend: job.backend, shape: job.shape, kind: job.kind, status: 'ok', info };
+  let s = performance.now();
+  out.firstLoss = step();
+  out.firstStepMs = performance.now() - s;
+  for (let i = 1; i < job.warmup; i++) step();
+  const times: number[] = [];
+  const deadline = t0 + job.capS * 1000;
+  while (times.length < job.iters && performance.now() < deadline) {
+    s = performance.now();
+    step();
+    times.push(performance.now() - s);
+  }
+  if (times.length === 0) times.push(out.firstStepMs);
+  out.steps = times.length;
+  out.msPerStep = median(times);
+  out.tokensPerS = (shape.batch * shape.seq) / (out.msPerStep / 1000);
+  if (times.length < job.iters) out.note = `timed ${times.length} of ${job.iters} steps within the ${job.capS} s cap`;
+  process.stdout.write(`\n@@RESULT ${JSON.stringify(out)}\n`);
+  process.exit(0);
+}
+
+function runChild(job: Job, killAfterS: number): Promise<Result> {
+  const base: Result = { backend: job.backend, shape: job.shape, kind: job.kind, status: 'failed' };
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [...process.execArgv, process.argv[1], '--child', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), killAfterS * 1000);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
+      if (line) return resolve(JSON.parse(line.slice(9)));
+      const why = signal ? `no step finished within ${killAfterS} s (killed)` : `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      resolve({ ...base, status: signal ? 'skipped' : 'failed', note: why });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const ci = args.indexOf('--child');
+  if (ci >= 0) return child(JSON.parse(args[ci + 1]) as Job);
+  const json = args.includes('--json');
+  const num = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
+  const budgetS = num('budget', 270);
+  const log = (s: string) => { if (!json) process.stderr.write(s + '\n'); };
+  const started = performance.now();
+  const left = () => budgetS - (performance.now() - started) / 1000;
+
+  // GPU first, so its figures exist whatever the CPU does with the time that is left. Caps are for timing; the kill
+  // margin covers start-up (loading Dawn, compiling shaders, a large model's first step on the CPU).
+  const jobs: (Job & { killAfterS: number })[] = [
+    { backend: 'webgpu', shape: 'reference', kind: 'full_ft', warmup: 3, iters: 30, capS: 25, killAfterS: 60 },
+    { backend: 'webgpu', shape: 'reference', kind: 'lora', warmup: 3, iters: 30, capS: 25, killAfterS: 60 },
+    { backend: 'webgpu', shape: 'large', kind: 'full_ft', warmup: 2, iters: 8, capS: 45, killAfterS: 90 },
+    { backend: 'wasm', shape: 'reference', kind: 'full_ft', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
+    { backend: 'wasm', shape: 'reference', kind: 'lora', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
+    { backend: 'wasm', shape: 'large', kind: 'full_ft', warmup: 1, iters: 2, capS: 60, killAfterS: 90 },
+  ];
+  const results: Result[] = [];
+  for (const j of jobs) {
+    const room = left();
+    if (room < 15) {
+      results.push({ backend: j.backend, shape: j.shape, kind: j.kind, status: 'skipped', note: `bench budget of ${budgetS} s spent` });
+      continue;
+    }
+    const kill = Math.min(j.killAfterS, room);
+    const { killAfterS, ...job } = j;
+    log(`${j.backend} ${j.shape} ${j.kind}: up to ${Math.round(kill)} s ...`);
+    const r = await runChild({ ...job, capS: Math.min(j.capS, kill * 0.6) }, kill);
+    log(r.status === 'ok'
+      ? `  ${r.msPerStep!.toFixed(1)} ms/step, ${Math.round(r.tokensPerS!)} tokens/s (first step ${r.firstStepMs!.toFixed(0)} ms, loss ${r.firstLoss!.toFixed(5)})${r.note ? `; ${r.note}` : ''}`
+      : `  ${r.status}: ${r.note}`);
+    results.push(r);
+    if (r.status !== 'ok' && j.backend === 'webgpu' && j.shape === 'reference' && j.kind === 'full_ft') log('  (webgpu did not start: see docs/gpu.md, "If the adapter is not found")');
+  }
+
+  const find = (b: Backend, shape: string, kind: Kind) => results.find((r) => r.backend === b && r.shape === shape && r.kind === kind);
+  const rows = (['reference', 'large'] as const).flatMap((shape) => (['full_ft', 'lora'] as const).map((kind) => {
+    const gpu = find('webgpu', shape, kind), cpu = find('wasm', shape, kind);
+    if (!gpu && !cpu) return null;
+    const ok = (r?: Result) => (r?.status === 'ok' ? r : undefined);
+    return {
+      shape, kind,
+      webgpu_ms: ok(gpu)?.msPerStep ?? null, webgpu_tokens_s: ok(gpu)?.tokensPerS ?? null,
+      cpu_ms: ok(cpu)?.msPerStep ?? null, cpu_tokens_s: ok(cpu)?.tokensPerS ?? null,
+      speedup: ok(gpu) && ok(cpu) ? ok(cpu)!.msPerStep! / ok(gpu)!.msPerStep! : null,
+      // Same model, same seed, same batch: the first step's loss agrees across backends up to float32 rounding.
+      first_loss_diff: ok(gpu) && ok(cpu) ? Math.abs(ok(gpu)!.firstLoss! - ok(cpu)!.firstLoss!) : null,
+      notes: [gpu, cpu].filter((r) => r && r.status !== 'ok').map((r) => `${r!.backend}: ${r!.note}`).concat(
+        [gpu, cpu].filter((r) => r?.status === 'ok' && r.note).map((r) => `${r!.backend}: ${r!.note}`)),
+    };
+  }).filter((r) => r != null));
+  const gpuInfo = results.find((r) => r.backend === 'webgpu' && r.info)?.info;
+  const cpuInfo = results.find((r) => r.backend === 'wasm' && r.info)?.info;
+  const summary = {
+    adapter: gpuInfo?.adapter ?? null,
+    cpu: { model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), backend: cpuInfo ? `${cpuInfo.name} (${cpuInfo.kernelPack}${cpuInfo.blas ? `, ${cpuInfo.blas}` : ''}), ${cpuInfo.threads} threads` : null },
+    shapes: SHAPES,
+    rows,
+    seconds: Math.round((performance.now() - started) / 1000),
+    results: results.map(({ info: _info, ...r }) => r),
+  };
+  if (json) {
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    return;
+  }
+  const f = (x: number | null, d = 1) => (x == null ? '—' : x.toFixed(d));
+  log('');
+  log(`GPU: ${gpuInfo?.blas ?? 'none'}   CPU: ${summary.cpu.model} × ${summary.cpu.cores}, ${summary.cpu.backend ?? '—'}`);
+  log('shape      kind     webgpu ms/step  tokens/s   cpu ms/step  tokens/s   speed-up  Δ first loss');
+  for (const r of rows) {
+    log(`${r.shape.padEnd(10)} ${r.kind.padEnd(8)} ${f(r.webgpu_ms).padStart(14)} ${f(r.webgpu_tokens_s, 0).padStart(9)} ${f(r.cpu_ms).padStart(13)} ${f(r.cpu_tokens_s, 0).padStart(9)} ${(r.speedup == null ? '—' : `${r.speedup.toFixed(1)}×`).padStart(10)}  ${r.first_loss_diff == null ? '—' : r.first_loss_diff.toExponential(1)}`);
+    for (const n of r.notes) log(`    ${n}`);
+  }
+  log(`(${summary.seconds} s)`);
+  // The machine-readable line, also without --json, so a log alone is enough.
+  process.stdout.write(`GPU_BENCH_JSON ${JSON.stringify({ adapter: summary.adapter, cpu: summary.cpu, rows })}\n`);
+}
+
+await main();
