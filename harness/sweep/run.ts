@@ -54,7 +54,7 @@ function gitCommit(): string | null {
 function packageVersions(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const out: Record<string, string> = { node: process.version };
-  for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@duckdb/node-api', 'vega-lite']) {
+  for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@duckdb/node-api', 'vega-lite']) {
     try {
       out[p] = require(`${p}/package.json`).version;
     } catch {
