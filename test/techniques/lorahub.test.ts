@@ -30,7 +30,6 @@ describe('lorahub', () => {
     await train({ model, applied, objective: tinyObjective, stream: new BatchStream(tinyRows(64), 8, tinyObjective, 32, 1), budget, optimizerSpec: { lr, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 } });
     assert.deepEqual(requested, ['tiny-0', 'tiny-1', 'tiny-3']);
     const w = applied.metrics!();
-    console.log('weights', w);
     assert.deepEqual(Object.keys(w), ['weight.tiny-0', 'weight.tiny-1', 'weight.tiny-3']);
     assert.ok(Math.abs(w['weight.tiny-3']) > Math.max(Math.abs(w['weight.tiny-0']), Math.abs(w['weight.tiny-1'])), 'the module of the matching task weighs most');
     // A and B are composed separately from the upstream modules (retrained here: the tiny trainer is deterministic).

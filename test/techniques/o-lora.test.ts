@@ -45,7 +45,6 @@ describe('o-lora', () => {
   it('the orthogonality loss keeps the new subspace away from the earlier ones', async () => {
     const on = await run({ lambda1: 5 });
     const off = await run({ lambda1: 0 });
-    console.log('overlap', on.metrics['orthogonality.overlap'], 'without', off.metrics['orthogonality.overlap']);
     assert.ok(on.metrics['orthogonality.overlap'] < 0.5 * off.metrics['orthogonality.overlap']);
     for (const r of [on, off]) {
       r.applied.dispose();

@@ -30,6 +30,9 @@ describe('s-lora', () => {
       assert.ok(maxAbsDiff(un.dataSync(), same.dataSync()) > 1e-3, 'rows must use their own adapters');
       assert.ok(maxAbsDiff(un.dataSync(), base) > 1e-3, 'the adapters change the output');
       assert.ok(maxAbsDiff(outputs(model, b), base) < 1e-6, 'serving leaves the model as it was');
+      // The plugin's own measurement, on a trained-like adapter (B ≠ 0).
+      const st = applied.adapterState();
+      applied.loadAdapterState(Object.fromEntries(Object.entries(st).map(([k, v]) => [k, k.endsWith('lora_B') ? tf.randomNormal(v.shape, 0, 0.3, 'float32', 8) : v])));
       const m = applied.metrics!();
       for (const n of [1, 4, 16]) {
         for (const k of ['unmerged', 'merged']) assert.ok(m[`throughput.${k}.n${n}`] > 0, `throughput.${k}.n${n}`);
