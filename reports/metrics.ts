@@ -1,16 +1,25 @@
 // What the report knows about metric names: their direction and how to print them.
 
-// Until metrics carry `higherIsBetter` in the store (STYLE.md point 5), direction is read from the name.
-const LOWER_IS_BETTER = /(perplexity|ppl|loss|error|wer|cer|mse|mae)$/i;
+import { METRICS } from '../harness/eval/metrics.js';
+
+// Names not in the metric registry (forgetting, losses, ppl@<context>) get their direction from the name.
+const LOWER_IS_BETTER = /(perplexity|ppl|loss|error|wer|cer|mse|mae|forgetting)$/i;
 // Scores stored as fractions in [0, 1] that surveys print as percentages.
-const PERCENT = /^(accuracy|acc|f1|macro_f1|micro_f1|mcc|matthews|pearson|spearman|exact_match|em|rouge.*|bleu)$/i;
+const PERCENT = /^(accuracy|acc|f1|macro[-_]f1|micro[-_]f1|mcc|matthews|pearson|spearman|exact_match|em|rouge.*|bleu)$/i;
+
+/** `primary:f1` → `f1`, `ppl@128` → `ppl`: the metric a stored row name refers to. */
+function baseName(metric: string): string {
+  return metric.replace(/^(primary|baseline):/, '').replace(/@.*$/, '');
+}
 
 export function higherIsBetter(metric: string): boolean {
-  return !LOWER_IS_BETTER.test(metric);
+  const name = baseName(metric);
+  const known = METRICS.find((m) => m.id === name);
+  return known ? known.higherIsBetter : !LOWER_IS_BETTER.test(name);
 }
 
 export function isPercent(metric: string): boolean {
-  return PERCENT.test(metric);
+  return PERCENT.test(baseName(metric));
 }
 
 /** The number as a survey table prints it: percentages with one decimal, others with 3 significant digits. */
