@@ -70,10 +70,10 @@ export function encoderBackbone(m: Model): Backbone {
       const z = layerNorm(act(lmDense.forward(h)), lmNorm[0], lmNorm[1], eps);
       return tf.add(tf.matMul(z as tf.Tensor2D, tok as tf.Tensor2D, false, true), lmBias) as tf.Tensor2D; // tied to the token embeddings
     },
-    head(nOut) {
+    head(nOut, prefix = 'head') {
       // RoBERTa's classification head: first token → dense → tanh → out.
-      const hd = m.linear('head.dense', d, d, true);
-      const out = m.linear('head.out', d, nOut, true);
+      const hd = m.linear(`${prefix}.dense`, d, d, true);
+      const out = m.linear(`${prefix}.out`, d, nOut, true);
       return (h) => {
         const first = tf.reshape(tf.slice(h, [0, 0, 0], [-1, 1, -1]), [h.shape[0], d]);
         return out.forward(tf.tanh(hd.forward(first))) as tf.Tensor2D;
