@@ -101,7 +101,7 @@ function runChild(job: Job, killAfterS: number): Promise<Result> {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('@@RESULT '));
       if (line) return resolve(JSON.parse(line.slice(9)));
-      const why = signal ? `no step finished within ${killAfterS} s (killed)` : `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
+      const why = signal ? `no step finished within ${Math.round(killAfterS)} s (killed)` : `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
       resolve({ ...base, status: signal ? 'skipped' : 'failed', note: why });
     });
   });
