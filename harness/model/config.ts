@@ -3,6 +3,11 @@
 /** 'gpt2' is the GPT-2 block layout (pre-LN, learned positions, tied head), only for imported GPT-2 checkpoints. */
 export type Family = 'encoder' | 'decoder' | 'gpt2';
 
+/** Decoder-style families (LLaMA-like and GPT-2) read left to right: they can score continuations and generate. */
+export function isCausal(family: Family): boolean {
+  return family !== 'encoder';
+}
+
 export interface ModelConfig {
   family: Family;
   vocabSize: number;

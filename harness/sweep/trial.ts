@@ -21,6 +21,7 @@ import { BatchStream, train, type StepReport } from '../train/trainer.js';
 import { heldOutLoss } from '../pretrain/lm.js';
 import type { TrialRecord, MetricRow } from '../store/index.js';
 import type { PlannedTrial } from './plan.js';
+import { isCausal } from '../model/config.js';
 
 export interface TrialInputs {
   base: Base;
@@ -87,7 +88,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     if (objective.nOutputs > 0) model.addHead(objective.nOutputs);
     // Long-context language modelling fine-tunes with RoPE position interpolation: scale = new context / pretrained.
     const pretrainedLen = models.has(base.id) ? models.get(base.id).pretrain.seqLen : maxLen;
-    const longContext = dataset.kind === 'language-modeling' && model.family === 'decoder' && maxLen > pretrainedLen;
+    const longContext = dataset.kind === 'language-modeling' && isCausal(model.family) && maxLen > pretrainedLen;
     if (longContext) model.setRopeScale(maxLen / pretrainedLen);
     const stream = new BatchStream(trainRows, t.budget.batch_size, objective, maxLen, t.seed);
     const m = model;

@@ -6,6 +6,7 @@ import type { Batch, Encoded } from './batch.js';
 import type { TaskKind } from '../../datasets/types.js';
 import { multipleChoiceObjective } from './objectives/multiple-choice.js';
 import { generationObjective } from './objectives/generation.js';
+import { isCausal } from '../model/config.js';
 
 export const CLS = 2;
 export const SEP = 3;
@@ -31,7 +32,7 @@ export interface Objective {
 
 /** Why a task kind cannot run on a model family, or null: only a causal decoder scores choices or generates. */
 export function kindUnsupported(kind: TaskKind, family: Model['family']): string | null {
-  return (kind === 'generation' || kind === 'multiple-choice' || kind === 'language-modeling') && family !== 'decoder'
+  return (kind === 'generation' || kind === 'multiple-choice' || kind === 'language-modeling') && !isCausal(family)
     ? `A ${kind} task needs a decoder (causal) model; an encoder cannot score continuations or generate.`
     : null;
 }
@@ -118,7 +119,7 @@ export function objectiveFor(dataset: Dataset, tok: Encoder, maxLen: number): Ob
 
 /** Next-token loss at every position of a causal model: nll [B, T-1] (0 at padding) and the valid mask [B, T-1]. */
 export function causalNll(m: Model, b: Batch): { nll: tf.Tensor2D; valid: tf.Tensor2D } {
-  if (m.family !== 'decoder') throw new Error('A language-modeling task needs a decoder (causal) model.');
+  if (!isCausal(m.family)) throw new Error('A language-modeling task needs a decoder (causal) model.');
   const [B, T] = b.ids.shape;
   const h = m.hidden(b.ids, b.mask); // [B,T,d]
   const d = h.shape[2];

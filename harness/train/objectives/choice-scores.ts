@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../model/model.js';
 import { PAD } from '../batch.js';
 import { BOS, SEP } from '../../../datasets/tokenizer/special.js';
+import { isCausal } from '../../model/config.js';
 
 /**
  * Next-token log-probabilities of a causal model over rows [N, L] laid out `BOS prompt SEP continuation PAD…`:
@@ -10,7 +11,7 @@ import { BOS, SEP } from '../../../datasets/tokenizer/special.js';
  * Padding is found from the ids (PAD never comes out of the tokenizer), so packed rows need no mask of their own.
  */
 export function continuationLogp(m: Model, ids: tf.Tensor2D): { logp: tf.Tensor2D; scored: tf.Tensor2D } {
-  if (m.family !== 'decoder') throw new Error('Scoring continuations needs a decoder (causal) model.');
+  if (!isCausal(m.family)) throw new Error('Scoring continuations needs a decoder (causal) model.');
   const [N, L] = ids.shape;
   const mask = tf.cast(tf.notEqual(ids, PAD), 'float32') as tf.Tensor2D;
   const h = m.hidden(ids, mask); // [N, L, d]
