@@ -29,7 +29,7 @@ if [[ "${1:-}" == "--pack" ]]; then
   rm -rf "$P"
   # Debian's Vulkan loader and the glvnd libraries NVIDIA's driver loads through (a bare machine may lack them),
   # and OpenBLAS for the native kernel pack.
-  (cd "$G/debs" && apt-get download -qq libvulkan1 libglvnd0 libegl1 libopengl0 libgl1 libglx0 libgles2 \
+  (cd "$G/debs" && apt-get download -qq -o APT::Sandbox::User=root libvulkan1 libglvnd0 libegl1 libopengl0 libgl1 libglx0 libgles2 \
     libopenblas0-pthread libgfortran5 >/dev/null)
   du -sh "$G" && ls -l "$G" "$G/debs"
   exit 0
@@ -63,4 +63,10 @@ export LD_LIBRARY_PATH="$T/root/usr/lib/x86_64-linux-gnu/openblas-pthread:$T/roo
 NODE="$T/node"
 echo "gpu.sh: node $("$NODE" --version), Vulkan drivers: ${VK_DRIVER_FILES:-$icds}" >&2
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >&2 || true
-exec "$NODE" "$T/gpu-bench.mjs" "$@"
+if [[ -n "${OUT:-}" && -d "${OUT:-}" ]]; then
+  # The device tool brings back what lands in $OUT: keep the whole log there.
+  set -o pipefail
+  "$NODE" "$T/gpu-bench.mjs" "$@" 2>&1 | tee "$OUT/gpu-bench.log"
+else
+  exec "$NODE" "$T/gpu-bench.mjs" "$@"
+fi

@@ -2,7 +2,8 @@
 // reference step (issue 3: encoder d 128, 2 layers, batch 16 × 64, full FT and LoRA r=8 on q,v) and a BERT-base-sized
 // encoder (d 768, 12 layers, 12 heads, FFN 3072, batch 8 × 512). Each subject runs in its own process under a time
 // cap, so the whole bench ends within --budget seconds (default 270) even when the CPU cannot do the large model.
-// Prints ms/step, tokens/s and the GPU/CPU ratio; `--json` prints one object instead. See docs/gpu.md.
+// Prints ms/step, tokens/s and the GPU/CPU ratio; `--json` prints one object instead; `--only reference` (words, comma
+// separated) keeps the subjects whose "backend shape kind" has them all. See docs/gpu.md.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -128,8 +129,10 @@ async function main(): Promise<void> {
     { backend: 'wasm', shape: 'reference', kind: 'lora', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
     { backend: 'wasm', shape: 'large', kind: 'full_ft', warmup: 1, iters: 2, capS: 60, killAfterS: 90 },
   ];
+  // --only webgpu,reference: subjects whose "backend shape kind" contains every listed word.
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : [];
   const results: Result[] = [];
-  for (const j of jobs) {
+  for (const j of jobs.filter((j) => only.every((w) => `${j.backend} ${j.shape} ${j.kind}`.includes(w)))) {
     const room = left();
     if (room < 15) {
       results.push({ backend: j.backend, shape: j.shape, kind: j.kind, status: 'skipped', note: `bench budget of ${budgetS} s spent` });

@@ -86,7 +86,9 @@ function installPumpCapture(): void {
     }
     return (realSetImmediate as (...a: unknown[]) => unknown)(f, ...args);
   };
-  Object.assign(wrapped, realSetImmediate); // keeps setImmediate[util.promisify.custom]
+  for (const k of Object.getOwnPropertySymbols(realSetImmediate)) {
+    Object.defineProperty(wrapped, k, Object.getOwnPropertyDescriptor(realSetImmediate, k)!); // util.promisify.custom
+  }
   globalThis.setImmediate = wrapped as unknown as typeof setImmediate;
 }
 
@@ -96,11 +98,13 @@ function mapReadSync(buffer: any): void {
   captured = null;
   try {
     buffer.mapAsync((globalThis as any).GPUMapMode.READ).catch(() => {}); // failure shows as mapState 'unmapped'
-    while (buffer.mapState === 'pending') {
+    const deadline = performance.now() + 600_000;
+    for (let i = 0; buffer.mapState === 'pending'; i++) {
       const f = captured ?? pump;
       captured = null;
       if (!f) throw new Error('webgpu: cannot read synchronously (Dawn never scheduled its event pump).');
       f();
+      if ((i & 1023) === 1023 && performance.now() > deadline) throw new Error('webgpu: a read waited 10 minutes for the device.');
     }
     if (buffer.mapState !== 'mapped') throw new Error('webgpu: mapping a buffer for reading failed (device lost?).');
   } finally {
