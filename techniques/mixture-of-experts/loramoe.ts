@@ -1,7 +1,7 @@
 // LoRAMoE (Dou et al., 2023): soft mixtures of LoRA experts in the FFN, with the localised balancing constraint.
 import type { Technique } from '../../harness/plugin.js';
 import * as tf from '@tensorflow/tfjs';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { loraExpertsApplied } from './moe/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
@@ -53,25 +53,10 @@ export const loramoe: Technique<Config> = {
       },
       recorder,
     );
-    const groups = () => [{ vars: experts.vars() }, headGroup(model)];
-    return {
-      paramGroups: groups,
-      // The reference adds every module's constraint to the loss: β · Σ_modules cv²(I ⊙ Q).
-      auxLoss: () => {
-        const s = recorder.sumAux();
-        return s && (tf.mul(s, cfg.beta) as tf.Scalar);
-      },
-      adapterState: () => ({ ...experts.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        experts.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
-      footprint: () => footprint(model, groups(), experts.vars()),
-      metrics: () => recorder.metrics(),
-      dispose: () => {
-        experts.dispose();
-        recorder.dispose();
-      },
-    };
+    // The reference adds every module's constraint to the loss: β · Σ_modules cv²(I ⊙ Q).
+    return loraExpertsApplied(model, experts, recorder, () => {
+      const s = recorder.sumAux();
+      return s && (tf.mul(s, cfg.beta) as tf.Scalar);
+    });
   },
 };

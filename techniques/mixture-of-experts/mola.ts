@@ -1,7 +1,7 @@
 // MoLA (Gao et al., 2024): top-k mixtures of LoRA experts whose number grows with depth (more experts in higher layers).
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { loraExpertsApplied } from './moe/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
@@ -59,24 +59,9 @@ export const mola: Technique<Config> = {
       },
       recorder,
     );
-    const groups = () => [{ vars: experts.vars() }, headGroup(model)];
-    return {
-      paramGroups: groups,
-      auxLoss: () => {
-        const m = recorder.meanAux();
-        return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
-      },
-      adapterState: () => ({ ...experts.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        experts.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
-      footprint: () => footprint(model, groups(), experts.vars()),
-      metrics: () => recorder.metrics(),
-      dispose: () => {
-        experts.dispose();
-        recorder.dispose();
-      },
-    };
+    return loraExpertsApplied(model, experts, recorder, () => {
+      const m = recorder.meanAux();
+      return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
+    });
   },
 };

@@ -1,9 +1,9 @@
 // MoLoRA (Zadouri et al., 2023): a soft token-level mixture of LoRA experts per linear layer; B_e = 0, so identity at init.
 import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
+import { loraExpertsApplied } from './moe/applied.js';
 
 const schema = z
   .object({
@@ -34,20 +34,6 @@ export const molora: Technique<Config> = {
       { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed, experts: () => cfg.experts, topK: null },
       recorder,
     );
-    const groups = () => [{ vars: experts.vars() }, headGroup(model)];
-    return {
-      paramGroups: groups,
-      adapterState: () => ({ ...experts.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        experts.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
-      footprint: () => footprint(model, groups(), experts.vars()),
-      metrics: () => recorder.metrics(),
-      dispose: () => {
-        experts.dispose();
-        recorder.dispose();
-      },
-    };
+    return loraExpertsApplied(model, experts, recorder);
   },
 };
