@@ -44,7 +44,7 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
   else if (format === 'csv') text = renderCsv(tables);
   else {
     const charts = [];
-    for (const chart of buildCharts(tables, data.trials, data.curves)) charts.push({ chart, svg: await renderSvg(chart.spec) });
+    for (const chart of buildCharts(tables, data.trials, data.curves, data.extras)) charts.push({ chart, svg: await renderSvg(chart.spec) });
     text = renderPage({
       generatedAt: opts.now ?? new Date(),
       runs: data.runs,

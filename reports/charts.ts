@@ -1,6 +1,6 @@
 // Vega-Lite specs for the report's charts, built from the collated tables and the curves.
 import type { TopLevelSpec } from 'vega-lite';
-import type { CurvePoint, TrialRow } from './load.js';
+import type { CurvePoint, ExtraMetric, TrialRow } from './load.js';
 import { isPercent } from './metrics.js';
 import type { ModelTable } from './tables.js';
 
@@ -8,7 +8,7 @@ export interface Chart { id: string; title: string; caption: string; spec: TopLe
 
 const CATEGORY_COLORS = { field: 'category', type: 'nominal', title: 'category' } as const;
 
-export function buildCharts(tables: readonly ModelTable[], trials: readonly TrialRow[], curves: readonly CurvePoint[]): Chart[] {
+export function buildCharts(tables: readonly ModelTable[], trials: readonly TrialRow[], curves: readonly CurvePoint[], extras: readonly ExtraMetric[] = []): Chart[] {
   const charts: Chart[] = [];
   for (const t of tables) {
     const pareto = scoreVsParams(t);
@@ -20,7 +20,79 @@ export function buildCharts(tables: readonly ModelTable[], trials: readonly Tria
   if (tps) charts.push(tps);
   const lc = learningCurves(trials, curves);
   if (lc) charts.push(lc);
+  const util = expertUtilisation(trials, extras);
+  if (util) charts.push(util);
+  const ctx = perplexityByContext(trials, extras);
+  if (ctx) charts.push(ctx);
   return charts;
+}
+
+/** Mean over seeds of the extra metrics matching `re`, keyed by trial panel, technique and the captured parts. */
+function meanExtras(trials: readonly TrialRow[], extras: readonly ExtraMetric[], re: RegExp) {
+  const byId = new Map(trials.filter((t) => t.status === 'ok').map((t) => [t.trialId, t]));
+  const acc = new Map<string, { panel: string; technique: string; parts: number[]; sum: number; n: number }>();
+  for (const e of extras) {
+    const t = byId.get(e.trialId);
+    const m = re.exec(e.name);
+    if (!t || !m || !Number.isFinite(e.value)) continue;
+    const parts = m.slice(1).map(Number);
+    const panel = `${t.model} / ${t.dataset}`;
+    const k = [panel, t.technique, ...parts].join('\u0000');
+    const a = acc.get(k) ?? { panel, technique: t.technique, parts, sum: 0, n: 0 };
+    a.sum += e.value;
+    a.n += 1;
+    acc.set(k, a);
+  }
+  return [...acc.values()].map((a) => ({ panel: a.panel, technique: a.technique, parts: a.parts, value: a.sum / a.n }));
+}
+
+/** Share of tokens each expert received, per layer: one heatmap per mixture-of-experts technique. */
+function expertUtilisation(trials: readonly TrialRow[], extras: readonly ExtraMetric[]): Chart | null {
+  const values = meanExtras(trials, extras, /^util\.layer(\d+)\.expert(\d+)$/).map((v) => ({
+    run: `${v.technique} (${v.panel})`, layer: v.parts[0], expert: v.parts[1], share: v.value,
+  }));
+  if (!values.length) return null;
+  return {
+    id: 'experts', title: 'Expert utilisation',
+    caption: 'Share of routed tokens per expert and layer (mean over seeds); an even row means balanced routing.',
+    spec: {
+      data: { values },
+      facet: { column: { field: 'run', type: 'nominal', title: null } },
+      spec: {
+        width: { step: 18 }, height: { step: 18 },
+        mark: 'rect',
+        encoding: {
+          x: { field: 'expert', type: 'ordinal' },
+          y: { field: 'layer', type: 'ordinal' },
+          color: { field: 'share', type: 'quantitative', scale: { scheme: 'blues', domain: [0, 1] } },
+          tooltip: [{ field: 'layer' }, { field: 'expert' }, { field: 'share', format: '.3f' }],
+        },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** Held-out perplexity against evaluation context length (LongLoRA against plain LoRA). */
+function perplexityByContext(trials: readonly TrialRow[], extras: readonly ExtraMetric[]): Chart | null {
+  const values = meanExtras(trials, extras, /^ppl@(\d+)$/).map((v) => ({ panel: v.panel, technique: v.technique, context: v.parts[0], perplexity: v.value }));
+  if (!values.length) return null;
+  return {
+    id: 'context', title: 'Perplexity vs context length',
+    caption: 'Held-out perplexity at each evaluation context length (mean over seeds); lower is better.',
+    spec: {
+      data: { values },
+      facet: { column: { field: 'panel', type: 'nominal', title: null } },
+      spec: {
+        width: 300, height: 220,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'context', type: 'quantitative', title: 'context length (tokens)' },
+          y: { field: 'perplexity', type: 'quantitative', scale: { zero: false } },
+          color: { field: 'technique', type: 'nominal' },
+        },
+      },
+    } as TopLevelSpec,
+  };
 }
 
 /** Score vs trainable parameters (log x), one panel per dataset, the Pareto front joined by a line. */

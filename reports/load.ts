@@ -21,6 +21,8 @@ export interface TrialRow {
 }
 
 export interface CurvePoint { trialId: string; step: number; loss: number; lr: number }
+/** Technique-specific measurements charted on their own: expert utilisation, perplexity by context length. */
+export interface ExtraMetric { trialId: string; name: string; value: number }
 export interface Prediction { trialId: string; item: number; predicted: number; target: number }
 
 export interface ReportedRow {
@@ -35,6 +37,7 @@ export interface ReportData {
   curves: CurvePoint[];
   predictions: Prediction[];
   reported: ReportedRow[];
+  extras: ExtraMetric[];
 }
 
 /** All trials in the database, or only those of one run. */
@@ -95,7 +98,13 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
     sourceTable: r.source_table as string, sourceUrl: r.source_url as string | null, notes: r.notes as string | null,
   }));
 
-  return { runs, trials, curves, predictions, reported };
+  // Names from the plugins' metrics(): `util.layer<N>.expert<E>` (MoE) and `ppl@<context>` (long-context trials).
+  const extras = (await store.query(
+    `SELECT m.trial_id, m.name, m.value FROM metrics m JOIN trials t USING (trial_id)
+     ${trialFilter} ${trialFilter ? 'AND' : 'WHERE'} (m.name LIKE 'util.layer%' OR m.name LIKE 'ppl@%')`, params,
+  )).map((r) => ({ trialId: r.trial_id as string, name: r.name as string, value: r.value as number }));
+
+  return { runs, trials, curves, predictions, reported, extras };
 }
 
 /** `primary:<metric>` wins; else the first test metric that is not a baseline; at its last step. */
