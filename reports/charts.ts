@@ -125,7 +125,7 @@ function scoreVsParams(t: ModelTable): Chart | null {
         width: 300, height: 220,
         layer: [
           { transform: [{ filter: 'datum.pareto' }], mark: { type: 'line', color: '#999', strokeDash: [4, 3] }, encoding: { x, y, order: { field: 'trainable', type: 'quantitative' } } },
-          { mark: { type: 'point', filled: true, size: 90 }, encoding: { x, y, color: { field: 'technique', type: 'nominal' }, size: { field: 'pareto', type: 'nominal', title: 'on Pareto front', scale: { domain: [false, true], range: [50, 160] } }, tooltip: [{ field: 'technique' }, { field: 'trainable', format: ',' }, { field: 'score', format: '.3~f' }] } },
+          { mark: { type: 'point', filled: true, size: 90 }, encoding: { x, y, color: { field: 'technique', type: 'nominal' }, size: { field: 'pareto', type: 'ordinal', title: 'on Pareto front', scale: { domain: [false, true], range: [50, 160] } }, tooltip: [{ field: 'technique' }, { field: 'trainable', format: ',' }, { field: 'score', format: '.3~f' }] } },
         ],
       },
     } as TopLevelSpec,
