@@ -5,6 +5,7 @@ import type { Linear } from '../../harness/model/module.js';
 import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint, headGroup } from './footprint.js';
+import { seededDropout } from './dropout.js';
 
 export interface LoraOptions {
   r: number;
@@ -62,11 +63,12 @@ export class LoraAdapter {
     });
     const pairUpdate = update ?? ((x, p) => tf.matMul(tf.matMul(x, p.A), p.B));
     const delta = opts.offsetInit ? (x: tf.Tensor, p: LoraPair) => tf.sub(pairUpdate(x, p), tf.matMul(tf.matMul(x, p.A0!), p.B0!)) : pairUpdate;
+    const drop = seededDropout(opts.seed);
     for (const p of this.pairs) {
       this.removers.push(
         model.hooks.wrap(p.linear.name, (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => {
           const y = next(x);
-          const xd = model.training && opts.dropout > 0 ? tf.dropout(x, opts.dropout) : x;
+          const xd = model.training ? drop(x, opts.dropout) : x;
           const x2 = tf.reshape(xd, [-1, p.linear.dIn]);
           return tf.add(y, tf.reshape(tf.mul(delta(x2, p), opts.scale), y.shape));
         }),

@@ -5,6 +5,7 @@ import type { Linear } from '../../harness/model/module.js';
 import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint, headGroup } from './footprint.js';
+import { seededDropout } from './dropout.js';
 
 /** One adapted linear: its trainable tensors and how they make ΔW. */
 export interface DeltaLayer {
@@ -44,13 +45,14 @@ export class DeltaAdapter {
   constructor(model: Model, targets: Linear[], build: DeltaBuilder, readonly opts: DeltaOptions) {
     if (targets.length === 0) throw new Error("No linear layer matches the technique's target modules.");
     const seeds = new SeedStream(opts.seed + 7919);
+    const drop = seededDropout(opts.seed);
     this.layers = targets.map((linear) => ({ linear, ...build(linear, () => seeds.next()) }));
     for (const l of this.layers) {
       const xDelta = l.apply ? (x: tf.Tensor2D) => l.apply!(x) : (x: tf.Tensor2D) => tf.matMul(x, l.delta());
       this.removers.push(
         model.hooks.wrap(l.linear.name, (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => {
           const y = next(x);
-          const xd = model.training && opts.dropout > 0 ? tf.dropout(x, opts.dropout) : x;
+          const xd = model.training ? drop(x, opts.dropout) : x;
           return tf.add(y, tf.reshape(xDelta(tf.reshape(xd, [-1, l.linear.dIn]) as tf.Tensor2D), y.shape));
         }),
       );

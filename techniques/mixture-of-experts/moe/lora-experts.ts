@@ -5,6 +5,7 @@ import { SeedStream, type Linear } from '../../../harness/model/module.js';
 import { initA } from '../../shared/lora-layer.js';
 import { Router, type Routed } from './router.js';
 import type { MoeRecorder } from './recorder.js';
+import { seededDropout } from '../../shared/dropout.js';
 
 export interface LoraExpertOptions {
   r: number;
@@ -41,6 +42,7 @@ export class LoraExperts {
   constructor(model: Model, targets: Linear[], readonly opts: LoraExpertOptions, recorder: MoeRecorder) {
     if (targets.length === 0) throw new Error('No linear layer matches the technique\'s target modules.');
     const seeds = new SeedStream(opts.seed + 7919);
+    const drop = seededDropout(opts.seed);
     const { r } = opts;
     this.sites = targets.map((linear) => {
       const layer = layerOf(linear.name);
@@ -63,7 +65,7 @@ export class LoraExperts {
           recorder.record(s.layer, x, routed.load, s.E);
           const term = model.training ? opts.balance?.(routed, x, recorder) : null;
           if (term) recorder.addAux(term);
-          const xd = model.training && opts.dropout > 0 ? tf.dropout(x2, opts.dropout) : x2;
+          const xd = model.training ? drop(x2, opts.dropout) : x2;
           const N = x2.shape[0];
           const h = tf.reshape(tf.matMul(xd, s.A), [N, s.E, r]); // every expert's x A_e
           const mixed = tf.reshape(tf.mul(h, tf.expandDims(routed.gates, -1)), [N, s.E * r]); // g_e · x A_e
