@@ -4,20 +4,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loftq, loftqFormat, loftqInit } from '../../techniques/quantization/loftq.js';
 import { packWeight } from '../../techniques/quantization/quant/packed-weight.js';
-import type { Model } from '../../harness/model/model.js';
-import type { ApplyContext } from '../../harness/plugin.js';
 import { tinyModel, useBackend } from '../helpers/tiny.js';
 import { Rng } from '../../harness/rng.js';
+import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
 
-const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) } as unknown as ApplyContext;
-
-function effectiveWeight(model: Model, name: string): Float32Array {
-  const l = model.linears.get(name)!;
-  return tf.tidy(() => {
-    const y = l.forward(tf.eye(l.dIn));
-    return l.bias ? tf.sub(y, l.bias) : y;
-  }).dataSync() as Float32Array;
-}
+const ctx = noDataCtx;
 
 const dist = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, x, i) => s + (x - b[i]) ** 2, 0));
 

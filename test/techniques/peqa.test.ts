@@ -3,20 +3,11 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { peqa } from '../../techniques/quantization/peqa.js';
-import type { Model } from '../../harness/model/model.js';
-import type { ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
 
-const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) } as unknown as ApplyContext;
-
-function effectiveWeight(model: Model, name: string): Float32Array {
-  const l = model.linears.get(name)!;
-  return tf.tidy(() => {
-    const y = l.forward(tf.eye(l.dIn));
-    return l.bias ? tf.sub(y, l.bias) : y;
-  }).dataSync() as Float32Array;
-}
+const ctx = noDataCtx;
 
 describe('peqa', () => {
   before(useBackend);

@@ -6,18 +6,9 @@ import { qlora } from '../../techniques/quantization/qlora.js';
 import { Model } from '../../harness/model/model.js';
 import { Nf4Weight } from '../../techniques/quantization/quant/packed-weight.js';
 import { maxAbsDiff, tinyConfig, tinyModel, useBackend } from '../helpers/tiny.js';
-import type { ApplyContext } from '../../harness/plugin.js';
+import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
 
-const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) } as unknown as ApplyContext;
-
-/** A linear's effective weight as the model computes it: forward(I) − b. */
-function effectiveWeight(model: Model, name: string): Float32Array {
-  const l = model.linears.get(name)!;
-  return tf.tidy(() => {
-    const y = l.forward(tf.eye(l.dIn));
-    return l.bias ? tf.sub(y, l.bias) : y;
-  }).dataSync() as Float32Array;
-}
+const ctx = noDataCtx;
 
 describe('qlora', () => {
   before(useBackend);
