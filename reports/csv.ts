@@ -2,7 +2,7 @@
 import type { ModelTable } from './tables.js';
 
 const HEADER = ['model', 'category', 'technique', 'dataset', 'metric', 'mean', 'std', 'ci95_lo', 'ci95_hi', 'seeds', 'best',
-  'trainable_params', 'trainable_pct', 'peak_bytes', 'tokens_per_s', 'adapter_bytes'];
+  'trainable_params', 'backbone_trainable_pct', 'peak_bytes', 'tokens_per_s', 'adapter_bytes'];
 
 export function renderCsv(tables: ModelTable[]): string {
   const lines = [HEADER.join(',')];
@@ -13,7 +13,7 @@ export function renderCsv(tables: ModelTable[]): string {
           const cell = r.cells[c.dataset];
           if (!cell) continue;
           lines.push([t.model, g.category, r.technique, c.dataset, c.metric, cell.mean, cell.std, cell.ci?.[0], cell.ci?.[1],
-            cell.values.length, cell.best, r.trainableParams, r.trainablePct, r.peakBytes, r.tokensPerS, r.adapterBytes].map(field).join(','));
+            cell.values.length, cell.best, r.trainableParams, r.backbonePct, r.peakBytes, r.tokensPerS, r.adapterBytes].map(field).join(','));
         }
       }
     }

@@ -56,7 +56,7 @@ function runsTable(runs: RunRow[]): string {
 
 function modelTable(t: ModelTable): string {
   const cols = t.columns;
-  const head = `<tr><th>Technique</th>${cols.map((c) => `<th>${esc(c.dataset)}<br><small>${esc(metricLabel(c.metric))}</small></th>`).join('')}${t.hasAverage ? '<th>Avg</th>' : ''}<th>Trainable</th><th>Trainable %</th><th>Peak memory</th><th>Tokens/s</th><th>Adapter</th><th>Seeds</th></tr>`;
+  const head = `<tr><th>Technique</th>${cols.map((c) => `<th>${esc(c.dataset)}<br><small>${esc(metricLabel(c.metric))}</small></th>`).join('')}${t.hasAverage ? '<th>Avg</th>' : ''}<th>Trainable</th><th title="Trainable share of the base model, the new task head excluded (the papers' convention)">Backbone %</th><th>Peak memory</th><th>Tokens/s</th><th>Adapter</th><th>Seeds</th></tr>`;
   const width = cols.length + (t.hasAverage ? 1 : 0) + 7;
   const body: string[] = [];
   for (const g of t.groups) {
@@ -64,7 +64,7 @@ function modelTable(t: ModelTable): string {
     for (const r of g.rows) {
       const cells = cols.map((c) => scoreTd(c.metric, r.cells[c.dataset]));
       if (t.hasAverage) cells.push(scoreTd(cols[0]!.metric, r.average));
-      body.push(`<tr class="technique" data-technique="${esc(r.technique)}"><td>${esc(r.technique)}</td>${cells.join('')}<td class="num">${formatCount(r.trainableParams)}</td><td class="num">${formatPct(r.trainablePct)}</td><td class="num">${formatBytes(r.peakBytes)}</td><td class="num">${formatRate(r.tokensPerS)}</td><td class="num">${formatBytes(r.adapterBytes)}</td><td class="num">${r.seeds}</td></tr>`);
+      body.push(`<tr class="technique" data-technique="${esc(r.technique)}"><td>${esc(r.technique)}</td>${cells.join('')}<td class="num">${formatCount(r.trainableParams)}</td><td class="num">${formatPct(r.backbonePct)}</td><td class="num">${formatBytes(r.peakBytes)}</td><td class="num">${formatRate(r.tokensPerS)}</td><td class="num">${formatBytes(r.adapterBytes)}</td><td class="num">${r.seeds}</td></tr>`);
     }
   }
   for (const b of t.baselines) {

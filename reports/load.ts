@@ -14,6 +14,8 @@ export interface TrialRow {
   seed: number; status: 'ok' | 'failed' | 'skipped'; error: string | null;
   trainableParams: number | null; totalParams: number | null; peakBytes: number | null;
   peakRssBytes: number | null; adapterBytes: number | null; tokensPerS: number | null; msPerStep: number | null;
+  /** Trainable task-head entries (null in stores from before they were recorded). */
+  headParams: number | null;
   /** The trial's primary test score (see harness/store/README.md, "Conventions"). */
   primary: Score | null;
   /** `baseline:<metric>` rows of the test split (majority class and the like). */
@@ -76,7 +78,7 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
         trainableParams: r.trainable_params as number | null, totalParams: r.total_params as number | null,
         peakBytes: r.peak_bytes as number | null, peakRssBytes: r.peak_rss_bytes as number | null,
         adapterBytes: r.adapter_bytes as number | null, tokensPerS: r.tokens_per_s as number | null,
-        msPerStep: r.ms_per_step as number | null,
+        msPerStep: r.ms_per_step as number | null, headParams: (r.head_params ?? null) as number | null,
         primary: primaryOf(ms), baselines: prefixed(ms, 'baseline:'),
       };
     });

@@ -12,14 +12,14 @@ export function renderMarkdown(runs: RunRow[], tables: ModelTable[]): string {
   }
   for (const t of tables) {
     out.push('', `## ${t.model}`, '');
-    const head = ['Category', 'Technique', ...t.columns.map((c) => `${c.dataset} ${metricLabel(c.metric)}`), ...(t.hasAverage ? ['Avg'] : []), 'Trainable', 'Trainable %', 'Peak memory', 'Tokens/s'];
+    const head = ['Category', 'Technique', ...t.columns.map((c) => `${c.dataset} ${metricLabel(c.metric)}`), ...(t.hasAverage ? ['Avg'] : []), 'Trainable', 'Backbone %', 'Peak memory', 'Tokens/s'];
     out.push(row(head), row(head.map((_, i) => (i < 2 ? '---' : '---:'))));
     for (const g of t.groups) {
       for (const r of g.rows) {
         const bold = (s: string, best?: boolean) => (best ? `**${s}**` : s);
         const cells = t.columns.map((c) => bold(scoreText(c.metric, r.cells[c.dataset]), r.cells[c.dataset]?.best));
         if (t.hasAverage) cells.push(bold(scoreText(t.columns[0]!.metric, r.average), r.average?.best));
-        out.push(row([g.category, r.technique, ...cells, formatCount(r.trainableParams), formatPct(r.trainablePct), formatBytes(r.peakBytes), formatRate(r.tokensPerS)]));
+        out.push(row([g.category, r.technique, ...cells, formatCount(r.trainableParams), formatPct(r.backbonePct), formatBytes(r.peakBytes), formatRate(r.tokensPerS)]));
       }
     }
     for (const b of t.baselines) {

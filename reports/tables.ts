@@ -20,7 +20,7 @@ export interface TechniqueRow {
   cells: Record<string, Cell | undefined>;   // by dataset
   average: Cell | null;                       // over datasets, when every column is filled
   trainableParams: number | null;
-  trainablePct: number | null;
+  backbonePct: number | null;
   peakBytes: number | null;
   tokensPerS: number | null;
   adapterBytes: number | null;
@@ -97,14 +97,20 @@ function techniqueRow(technique: string, trials: TrialRow[], columns: DatasetCol
   const nums = (f: (t: TrialRow) => number | null) => trials.map(f).filter((v): v is number => v != null && Number.isFinite(v));
   const avgOrNull = (xs: number[]) => (xs.length ? mean(xs) : null);
   const trainable = avgOrNull(nums((t) => t.trainableParams));
-  const pcts = nums((t) => (t.trainableParams != null && t.totalParams ? (100 * t.trainableParams) / t.totalParams : null));
+  // The papers' convention: the share of the backbone's parameters, the new task head left out (stores from before
+  // head_params was recorded count it in).
+  const pcts = nums((t) => {
+    if (t.trainableParams == null || !t.totalParams) return null;
+    const head = t.headParams ?? 0;
+    return (100 * (t.trainableParams - head)) / (t.totalParams - head);
+  });
   return {
     technique,
     category: trials[0]!.category,
     cells,
     average,
     trainableParams: trainable,
-    trainablePct: avgOrNull(pcts),
+    backbonePct: avgOrNull(pcts),
     peakBytes: avgOrNull(nums((t) => t.peakBytes)),
     tokensPerS: avgOrNull(nums((t) => t.tokensPerS)),
     adapterBytes: avgOrNull(nums((t) => t.adapterBytes)),

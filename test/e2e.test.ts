@@ -52,11 +52,13 @@ describe('ftbench CLI end to end', () => {
   });
 
   it('stores every trial in DuckDB with its measurements', async () => {
-    const trials = await rows(db, 'SELECT technique, status, trainable_params, total_params, peak_bytes, tokens_per_s FROM trials ORDER BY technique');
+    const trials = await rows(db, 'SELECT technique, status, trainable_params, total_params, head_params, peak_bytes, tokens_per_s FROM trials ORDER BY technique');
     assert.deepEqual(trials.map((t) => [t.technique, t.status]), [['full-ft', 'ok'], ['lora', 'ok']]);
     const [full, lora] = trials;
     assert.equal(full.trainable_params, full.total_params);
     assert.ok(Number(lora.trainable_params) < 0.05 * Number(full.trainable_params));
+    // Both train the same new task head (d_model × 2 classes + 2 biases at least), recorded apart from the rest.
+    assert.ok(Number(full.head_params) > 2 && full.head_params === lora.head_params, `head ${full.head_params} / ${lora.head_params}`);
     for (const t of trials) assert.ok(Number(t.peak_bytes) > 0 && Number(t.tokens_per_s) > 0);
     const metrics = await rows(db, "SELECT DISTINCT name FROM metrics WHERE split = 'test' ORDER BY name");
     assert.ok(metrics.some((m) => m.name === 'primary:f1'));

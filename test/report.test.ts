@@ -132,7 +132,7 @@ test('Markdown and CSV formats carry the same tables', async () => {
   assert.match(md, /^\| training_method \| full-ft \| \*\*\d+\.\d ± \d+\.\d\*\* \|/m);
   assert.match(md, /_majority baseline_/);
   const csv = fs.readFileSync(await buildReport({ db: synth.db, out: path.join(dir, 'csv'), format: 'csv' }), 'utf8').trim().split('\n');
-  assert.equal(csv[0], 'model,category,technique,dataset,metric,mean,std,ci95_lo,ci95_hi,seeds,best,trainable_params,trainable_pct,peak_bytes,tokens_per_s,adapter_bytes');
+  assert.equal(csv[0], 'model,category,technique,dataset,metric,mean,std,ci95_lo,ci95_hi,seeds,best,trainable_params,backbone_trainable_pct,peak_bytes,tokens_per_s,adapter_bytes');
   assert.equal(csv.length - 1, 4 * 2 + 2);   // enc-tiny: 4 techniques × 2 datasets; dec-tiny: 2 × 1
   assert.ok(csv.some((l) => l.startsWith('enc-tiny,adapter,lora,spam,accuracy,') && l.includes(',4,')));   // 4 seeds incl. run B
 });

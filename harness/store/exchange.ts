@@ -7,7 +7,7 @@ import {
 } from 'apache-arrow';
 import type { Store } from './store.js';
 import { StoreError } from './errors.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { columnsAddedAfter, SCHEMA_VERSION } from './schema.js';
 
 export const EXPORT_FORMATS = ['parquet', 'arrow', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -35,10 +35,12 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 interface Column { name: string; type: string }
 
-async function columnsOf(store: Store, table: string, schema = 'main'): Promise<Column[]> {
+/** Columns of a store table, or of a temporary table with `temp`. */
+async function columnsOf(store: Store, table: string, temp = false): Promise<Column[]> {
   const rows = await store.query(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
-    [schema, table],
+    `SELECT column_name, data_type FROM information_schema.columns
+     WHERE table_schema = 'main' AND (table_catalog = 'temp') = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    [temp, table],
   );
   return rows.map((r) => ({ name: r.column_name as string, type: r.data_type as string }));
 }
@@ -161,12 +163,16 @@ async function stage(store: Store, dir: string, m: ExportManifest, table: string
   if (!fs.existsSync(file)) throw new StoreError(`The export in ${dir} is missing ${entry.file}.`);
   const tmp = `import_${table}`;
   await store.query(`CREATE OR REPLACE TEMP TABLE ${tmp} AS SELECT * FROM main.${table} LIMIT 0`);
+  // An export from an older store lacks the columns added since: read it in that shape, then add them as NULL.
+  const later = columnsAddedAfter(m.schemaVersion).filter((c) => c.table === table);
+  for (const c of later) await store.query(`ALTER TABLE ${tmp} DROP COLUMN ${c.column}`);
   if (m.format === 'arrow') {
-    const cols = await columnsOf(store, table);
+    const cols = await columnsOf(store, tmp, true);
     await insertArrow(store, tmp, cols, arrowRows(tableFromIPC(fs.readFileSync(file)), cols));
   } else {
     await store.query(`COPY ${tmp} FROM ${quote(file)} (${m.format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER true'})`);
   }
+  for (const c of later) await store.query(`ALTER TABLE ${tmp} ADD COLUMN ${c.column} ${c.type}`);
   return tmp;
 }
 

@@ -1,6 +1,21 @@
 // The DuckDB schema of the results store; bump SCHEMA_VERSION and add a migration when a table changes.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * The columns each schema version added (appended, so `SELECT *` orders agree): a store or an export of version v
+ * lacks those of every later version. Opening a store adds them; importing an older export fills them with NULL.
+ */
+export const ADDED_COLUMNS: Record<number, { table: string; column: string; type: string }[]> = {
+  // The task head's trainable entries, so shares can be quoted against the backbone as papers do.
+  2: [{ table: 'trials', column: 'head_params', type: 'BIGINT' }],
+};
+
+export function columnsAddedAfter(version: number): { table: string; column: string; type: string }[] {
+  const out = [];
+  for (let v = version + 1; v <= SCHEMA_VERSION; v++) out.push(...(ADDED_COLUMNS[v] ?? []));
+  return out;
+}
 
 // Integer meters are BIGINT (bytes overflow INTEGER); a meter that was not measured is NULL, not 0.
 // config_hash is UNIQUE: every stored trial is finished, so a config appears at most once and a
@@ -46,7 +61,8 @@ CREATE TABLE IF NOT EXISTS trials (
   peak_rss_bytes BIGINT,
   tokens_per_s DOUBLE,
   ms_per_step DOUBLE,
-  steps INTEGER
+  steps INTEGER,
+  head_params BIGINT
 );
 CREATE TABLE IF NOT EXISTS metrics (
   trial_id VARCHAR NOT NULL, split VARCHAR NOT NULL, step INTEGER NOT NULL, name VARCHAR NOT NULL, value DOUBLE

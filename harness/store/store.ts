@@ -5,7 +5,7 @@ import { checkDbPath } from './check-path.js';
 import { StoreError } from './errors.js';
 import { insertRows } from './insert.js';
 import { loadReportedIfEmpty } from './reported.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { columnsAddedAfter, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { TRIAL_STATUSES, type RunMeta, type TrialRecord } from './types.js';
 import { dbl, int, raw, toPlain, ts } from './values.js';
 
@@ -152,20 +152,24 @@ export class Store {
   }
 
   private async migrate(existed: boolean): Promise<void> {
-    if (existed) await this.expectSchema({ allowEmpty: true });
+    const from = existed ? await this.expectSchema({ allowEmpty: true }) : null;
     await this.conn.run(SCHEMA_SQL);
+    for (const c of columnsAddedAfter(from ?? SCHEMA_VERSION)) {
+      await this.conn.run(`ALTER TABLE ${c.table} ADD COLUMN IF NOT EXISTS ${c.column} ${c.type}`);
+    }
     await this.conn.run(
-      `INSERT INTO store_meta VALUES ('schema_version', $1) ON CONFLICT DO NOTHING`, [String(SCHEMA_VERSION)],
+      `INSERT INTO store_meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(SCHEMA_VERSION)],
     );
     await loadReportedIfEmpty(this.conn);
   }
 
   // A DuckDB file from some other tool, or from a newer ftbench, must not be written into.
-  private async expectSchema(opts: { allowEmpty?: boolean } = {}): Promise<void> {
+  /** Returns the store's schema version (null for an empty database). */
+  private async expectSchema(opts: { allowEmpty?: boolean } = {}): Promise<number | null> {
     const tables = (await this.conn.runAndReadAll(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'`,
     )).getRowObjectsJS().map((r) => r.table_name as string);
-    if (tables.length === 0 && opts.allowEmpty) return;
+    if (tables.length === 0 && opts.allowEmpty) return null;
     if (!tables.includes('store_meta')) {
       throw new StoreError(`${this.path} is a DuckDB database but not an ftbench results store; it was left untouched.`);
     }
@@ -174,6 +178,7 @@ export class Store {
     if (Number(v) > SCHEMA_VERSION) {
       throw new StoreError(`${this.path} was written by a newer ftbench (store schema ${String(v)}, this one reads ${SCHEMA_VERSION}).`);
     }
+    return Number(v);
   }
 }
 
@@ -181,7 +186,7 @@ const TRIAL_COLUMNS = [
   'trial_id', 'run_id', 'config_hash', 'model', 'dataset', 'technique', 'category', 'seed', 'config',
   'status', 'error', 'started_at', 'finished_at', 'trainable_params', 'total_params', 'extra_params',
   'base_bytes', 'optimizer_state_bytes', 'adapter_bytes', 'peak_bytes', 'peak_rss_bytes',
-  'tokens_per_s', 'ms_per_step', 'steps',
+  'tokens_per_s', 'ms_per_step', 'steps', 'head_params',
 ] as const;
 
 function trialRow(runId: string, t: TrialRecord): DuckDBValue[] {
@@ -190,7 +195,7 @@ function trialRow(runId: string, t: TrialRecord): DuckDBValue[] {
     JSON.stringify(t.config), t.status, t.error, ts(t.startedAt), ts(t.finishedAt),
     int(t.trainableParams), int(t.totalParams), int(t.extraParams), int(t.baseBytes),
     int(t.optimizerStateBytes), int(t.adapterBytes), int(t.peakBytes), int(t.peakRssBytes),
-    dbl(t.tokensPerS), dbl(t.msPerStep), int(t.steps),
+    dbl(t.tokensPerS), dbl(t.msPerStep), int(t.steps), int(t.headParams),
   ];
 }
 

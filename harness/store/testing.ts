@@ -18,7 +18,7 @@ export function trial(over: Partial<TrialRecord> = {}): TrialRecord {
     startedAt: new Date('2025-01-02T03:05:00.000Z'), finishedAt: new Date('2025-01-02T03:06:00.000Z'),
     trainableParams: 4096, totalParams: 1_000_000, extraParams: 4096, baseBytes: 4_000_000,
     optimizerStateBytes: 32768, adapterBytes: 16384, peakBytes: 50_000_000, peakRssBytes: 300_000_000,
-    tokensPerS: 1234.5, msPerStep: 80.25, steps: 10,
+    tokensPerS: 1234.5, msPerStep: 80.25, steps: 10, headParams: 130,
     metrics: [
       { split: 'test', step: 10, name: 'primary:accuracy', value: 0.9 },
       { split: 'test', step: 10, name: 'f1', value: 0.85 },

@@ -45,6 +45,8 @@ export interface TrialRecord {
   tokensPerS: number;
   msPerStep: number;
   steps: number;
+  /** Trainable entries of the task head(s), which every technique trains; shares are quoted without them (papers do). */
+  headParams?: number;
   /**
    * Conventions the report reads (see harness/store/README.md):
    * - the primary score of a trial is the row `{split:'test', name:'primary:<metric>'}` when present,

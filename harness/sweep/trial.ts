@@ -116,7 +116,9 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       shouldStop: inp.shouldStop,
     });
     const fp = applied.footprint();
+    const trained = new Set<tf.Tensor>(applied.paramGroups().flatMap((g) => g.vars));
     Object.assign(record, {
+      headParams: model.named('head.**').reduce((n, [, v]) => n + (trained.has(v) ? v.size : 0), 0),
       trainableParams: fp.trainableParams,
       totalParams: fp.totalParams,
       extraParams: fp.extraParams,
