@@ -56,7 +56,9 @@ function classification(model: string, dataset: string, technique: string, seed:
   const acc = predictions.filter((p) => p.predicted === p.target).length / ITEMS;
   return trial({
     model, dataset, technique, category: CATEGORY[technique]!, seed,
-    trainableParams: TRAINABLE[technique]!, totalParams: 1_000_000 + (technique === 'full-ft' ? 0 : TRAINABLE[technique]!),
+    // Every technique trains the same new 2,000-entry task head on top of its own parameters.
+    trainableParams: TRAINABLE[technique]! + 2_000, totalParams: 1_002_000 + (technique === 'full-ft' ? 0 : TRAINABLE[technique]!),
+    headParams: 2_000,
     peakBytes: technique === 'full-ft' ? 64 * 2 ** 20 : technique === 'qlora' ? 12 * 2 ** 20 : 24 * 2 ** 20,
     tokensPerS: technique === 'full-ft' ? 900 : 1500,
     metrics: [
@@ -74,7 +76,7 @@ function languageModel(technique: string, seed: number): TrialRecord {
   const ppl = (technique === 'full-ft' ? 20 : 22) + seed * 0.5;
   return trial({
     model: 'dec-tiny', dataset: 'corpus', technique, category: CATEGORY[technique]!, seed,
-    trainableParams: TRAINABLE[technique]!, totalParams: 1_000_000,
+    trainableParams: TRAINABLE[technique]!, totalParams: 1_000_000, headParams: 0,
     metrics: [{ split: 'test', step: 30, name: 'primary:perplexity', value: ppl }],
     curves: Array.from({ length: 30 }, (_, i) => ({ step: i + 1, loss: 3 - i / 30, lr: 1e-3 })),
     predictions: [],

@@ -52,7 +52,7 @@ test('cells are mean ± std over seeds, with a 95% CI, and the best per column i
   assert.equal((full.match(/class="num best"/g) ?? []).length, 3);
   assert.match(full, /title="95% CI \[[\d.]+, [\d.]+\] over 3 seeds">\d+\.\d ± \d+\.\d</);
   assert.doesNotMatch(rowOf(t, 'bitfit'), /best/);
-  assert.match(rowOf(t, 'lora'), /0\.81%/);                  // trainable share of total
+  assert.match(rowOf(t, 'lora'), /0\.81%/);                  // share of the backbone: 8,192 / 1,008,192, head left out
   assert.match(rowOf(t, 'full-ft'), /64\.0 MiB/);
   // Perplexity: lower is better, so full-ft (20.x) beats lora (22.x).
   assert.match(rowOf(modelTable('dec-tiny'), 'full-ft'), /class="num best"[^>]*>20\.3 ± 0\.35</);
