@@ -50,7 +50,7 @@ export function decoderBackbone(m: Model): Backbone {
 
   return {
     hidden(ids, mask) {
-      const e: Embedded = m.hooks.call('embed', { ids, mask }, ({ ids, mask }) => ({ h: tf.gather(tok, ids), mask, prefix: 0 }));
+      const e: Embedded = m.hooks.call('embed', { ids, mask }, ({ ids, mask }) => ({ h: m.hooks.call('embed.tok', ids, (ids) => tf.gather(tok, ids)), mask, prefix: 0 }));
       const S = e.h.shape[1]!;
       const rope = ropeTables(S, hd, m.config.ropeTheta, m.config.ropeScale);
       let x = e.h;

@@ -31,7 +31,7 @@ export function encoderBackbone(m: Model): Backbone {
   function embed(ids: tf.Tensor2D, mask: tf.Tensor2D): Embedded {
     const T = ids.shape[1];
     if (T > maxLen) throw new Error(`Sequence length ${T} exceeds the encoder's ${maxLen} positions.`);
-    const h = tf.add(tf.gather(tok, ids), tf.slice(pos, [0, 0], [T, d])); // [B,T,d]
+    const h = tf.add(m.hooks.call('embed.tok', ids, (ids) => tf.gather(tok, ids)), tf.slice(pos, [0, 0], [T, d])); // [B,T,d]
     return { h: layerNorm(h, embNorm[0], embNorm[1], eps), mask, prefix: 0 };
   }
 

@@ -54,7 +54,7 @@ export function gpt2Backbone(m: Model): Backbone {
       const e: Embedded = m.hooks.call('embed', { ids, mask }, ({ ids, mask }) => {
         const T = ids.shape[1];
         if (T > maxLen) throw new Error(`Sequence length ${T} exceeds GPT-2's ${maxLen} positions.`);
-        return { h: tf.add(tf.gather(tok, ids), tf.slice(pos, [0, 0], [T, d])), mask, prefix: 0 };
+        return { h: tf.add(m.hooks.call('embed.tok', ids, (ids) => tf.gather(tok, ids)), tf.slice(pos, [0, 0], [T, d])), mask, prefix: 0 };
       });
       if (e.h.shape[1]! > maxLen) throw new Error(`Sequence length ${e.h.shape[1]} (with prepended positions) exceeds GPT-2's ${maxLen} positions.`);
       let x = e.h;

@@ -1,8 +1,9 @@
 // QLoRA (Dettmers et al., 2023): the frozen base in 4-bit NormalFloat, block 64, scales double-quantized; fp32 LoRA on every block linear.
+// Here the embedding table and LM head are stored in NF4 as well, so the whole base is ~0.13 × fp32 as in the paper's 7B+ models.
 import type { Technique } from '../../harness/plugin.js';
 import { validateWith, z } from '../shared/config.js';
 import { packWeight } from './quant/packed-weight.js';
-import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
+import { ALL_LINEARS, BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
 import { quantLoraApplied, seededLora } from './quant/lora.js';
 
 export const qloraSchema = z
@@ -12,7 +13,8 @@ export const qloraSchema = z
     dropout: z.number().min(0).max(0.9).default(0.1), // the paper's 0.1 for models up to 13B
     block: z.number().int().positive().default(64), // NF4 block size 64 (§3)
     doubleQuant: z.boolean().default(true), // 8-bit scales in blocks of 256: 0.127 instead of 0.5 bits per weight (§3)
-    quantize: z.string().default(BLOCK_LINEARS), // the linears stored in NF4; embeddings, norms, heads stay fp32
+    quantize: z.string().default(ALL_LINEARS), // the linears stored in NF4 (blocks and LM head); norms, biases and the new task head stay fp32
+    embeddings: z.boolean().default(true), // the token table in NF4 too: a third of a tiny model's weights (see quantized-base.ts)
     targets: z.string().default(BLOCK_LINEARS), // "LoRA on all linear transformer block layers" is needed to match 16-bit fine-tuning (§4)
   })
   .strict();
@@ -31,6 +33,7 @@ export const qlora: Technique<QloraConfig> = {
   apply(model, cfg, ctx) {
     const format = { kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant } as const;
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, format));
+    if (cfg.embeddings) base.quantizeEmbeddings((w, rows, cols) => packWeight(w, rows, cols, format));
     const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     return quantLoraApplied(model, base, adapter);
   },

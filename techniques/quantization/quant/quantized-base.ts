@@ -4,13 +4,15 @@
 // compare with the base) runs them, which is how the harness restores the base. They are the reference copy a
 // deployment would drop, so baseBytes counts the packed weights, not them (plus every fp32 parameter that is not
 // quantized: embeddings, norms, biases, heads).
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
 import { type Linear, dense } from '../../../harness/model/module.js';
 import type { PackedWeight } from './packed-weight.js';
 
 /** The layers quantized by default: every linear of the transformer blocks (QLoRA quantizes all of them). */
 export const BLOCK_LINEARS = 'layers.*.{attn,ffn}.*';
+/** Every linear of the model: the blocks and the language-modelling head. */
+export const ALL_LINEARS = '{layers.*.{attn,ffn}.*,lm_head,lm_head.*}';
 
 export interface QuantLayer {
   linear: Linear;
@@ -19,6 +21,8 @@ export interface QuantLayer {
 
 export class QuantizedBase {
   readonly layers: QuantLayer[];
+  /** The token embedding table, when stored packed too ([vocab, d] as a weight of d_in = vocab rows). */
+  embeddings: PackedWeight | null = null;
   private readonly removers: (() => void)[];
 
   /**
@@ -37,13 +41,27 @@ export class QuantizedBase {
     this.removers = this.layers.map((layer) => model.hooks.wrap(layer.linear.name, (x: tf.Tensor) => forward(x, layer)));
   }
 
+  /**
+   * Stores the token embedding table packed as well and serves the `embed.tok` hook from it: the rows a batch needs
+   * are gathered from the dequantized table. In a model this small the table is a third of the weights, so leaving it
+   * in fp32 (as bitsandbytes does for billion-parameter models, where it is ~2%) would hide most of the saving.
+   */
+  quantizeEmbeddings(quantize: (w: Float32Array, rows: number, cols: number) => PackedWeight): void {
+    const table = this.model.params.get('embed.tok.weight');
+    if (!table || this.embeddings) throw new Error('The model has no token embedding table to quantize, or it is already quantized.');
+    const [rows, cols] = table.shape;
+    const weight = quantize(table.dataSync() as Float32Array, rows!, cols!);
+    this.embeddings = weight;
+    this.removers.push(this.model.hooks.wrap('embed.tok', (ids: tf.Tensor) => tf.gather(weight.dequantize(), ids)));
+  }
+
   /** Bytes of the packed quantized weights. */
   packedBytes(): number {
-    return this.layers.reduce((n, l) => n + l.weight.bytes(), 0);
+    return this.layers.reduce((n, l) => n + l.weight.bytes(), this.embeddings?.bytes() ?? 0);
   }
 
   quantizedParams(): number {
-    return this.layers.reduce((n, l) => n + l.linear.weight.size, 0);
+    return this.layers.reduce((n, l) => n + l.linear.weight.size, this.embeddings ? this.embeddings.dIn * this.embeddings.dOut : 0);
   }
 
   /** Real bytes of the served base: packed quantized weights plus every other parameter in fp32. */
