@@ -233,3 +233,34 @@ test('fused adamwUpdate matches its plain-op form on cpu (all three outputs)', a
   }
   await compare(cases);
 });
+
+test('linear (x W + b): forward and each gradient match tf.fused.matMul on cpu, for 2-D and 3-D x', async () => {
+  const { linear } = await import('../harness/backend/ops/index.js');
+  const cases: Case[] = [];
+  for (const [xShape, m] of [[[5, 7], 3], [[2, 3, 16], 33], [[1, 1], 1], [[4, 0, 8], 5]] as [number[], number][]) {
+    const k = xShape[xShape.length - 1]!;
+    const xv = data(xShape), wv = data([k, m]), bv = data([m]), yv = data([...xShape.slice(0, -1), m]);
+    const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(linear(x, w as tf.Tensor2D, b), t([...xShape.slice(0, -1), m], yv)));
+    cases.push({ name: `linear ${xShape}×${m}`, run: () => linear(t(xShape, xv), t([k, m], wv) as tf.Tensor2D, t([m], bv)) });
+    for (const i of [0, 1, 2]) {
+      cases.push({ name: `linear ${xShape}×${m} grad ${['x', 'w', 'b'][i]}`, run: () => tf.grads(f)([t(xShape, xv), t([k, m], wv), t([m], bv)])[i]! });
+    }
+  }
+  await compare(cases);
+});
+
+test('linear with a frozen weight: the backward runs one GEMM (dx), not the x^T·dy one', async () => {
+  const { linear } = await import('../harness/backend/ops/index.js');
+  await initBackend('auto');
+  const x = tf.randomNormal([64, 32]), w = tf.variable(tf.randomNormal([32, 16])), b = tf.variable(tf.zeros([16]));
+  const gemms = async (vars: tf.Variable[]) => {
+    const xv = tf.variable(x.clone());
+    const info = await tf.profile(() => { const r = tf.variableGrads(() => tf.sum(linear(xv, w, b)) as tf.Scalar, [xv, ...vars]); tf.dispose([r.value, ...Object.values(r.grads)]); });
+    xv.dispose();
+    return info.kernels.filter((k) => /MatMul/.test(k.name)).length;
+  };
+  // Forward GEMM + dx, and + dW when W trains: the frozen weight's gradient is never computed.
+  assert.equal(await gemms([]), 2);
+  assert.equal(await gemms([w]), 3);
+  tf.dispose([x, w, b]);
+});

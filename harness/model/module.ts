@@ -1,5 +1,6 @@
 // The pieces a model is built from: named parameters, linear layers, and hook points techniques wrap.
 import * as tf from '@tensorflow/tfjs';
+import { linear } from '../backend/ops/linear.js';
 
 /** A wrapper around a hook point: gets the input and the rest of the chain, returns the output. */
 export type Wrapper<I = any, O = any> = (input: I, next: (input: I) => O) => O;
@@ -71,12 +72,9 @@ export class Linear {
   }
 }
 
-/** x [..., d_in] @ w [d_in, d_out] (+ b), as one 2-D matmul. */
+/** x [..., d_in] @ w [d_in, d_out] (+ b), as one matmul over all leading positions. */
 export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null = null): tf.Tensor {
-  const lead = x.shape.slice(0, -1);
-  const x2 = tf.reshape(x, [-1, x.shape[x.shape.length - 1]]) as tf.Tensor2D;
-  const y = tf.fused.matMul({ a: x2, b: w as tf.Tensor2D, bias: b ?? undefined });
-  return tf.reshape(y, [...lead, w.shape[1]!]);
+  return linear(x, w as tf.Tensor2D, b);
 }
 
 /** Glob over dotted names: `*` one segment, `**` any number, `{q,v}` alternatives. */
