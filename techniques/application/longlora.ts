@@ -18,6 +18,9 @@ const schema = z
     minGroup: z.number().int().min(2).default(16),
     // "LoRA+": embeddings and normalisation layers train too (Table 2: without them LoRA does not adapt to long context).
     trainable: z.string().default('{embed.**,**norm.weight}'),
+    // Those base weights train at full fine-tuning's rate (the paper uses one lr, 2e-5, for LoRA+ and full FT alike),
+    // not at the ×10 this plugin's adapters get: a scale of 1 / lrMultiplier.
+    baseLrScale: z.number().positive().default(0.1),
   })
   .strict();
 type Config = z.infer<typeof schema>;
@@ -69,7 +72,7 @@ export const longlora: Technique<Config> = {
       }),
     );
     // No weight decay on embeddings and norm gains (it would pull the gains towards 0).
-    const groups = () => [...adapter.groups(), { vars: extra.map(([, v]) => v), weightDecay: 0 }, headGroup(model)];
+    const groups = () => [...adapter.groups(), { vars: extra.map(([, v]) => v), weightDecay: 0, lrScale: cfg.baseLrScale }, headGroup(model)];
     return {
       paramGroups: groups,
       merge: () => adapter.merge(),
