@@ -1,5 +1,6 @@
 /* Batched, broadcasting sgemm over CBLAS with fused bias + activation: the kernel behind BatchMatMul and _FusedMatMul. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ftb.h"
 
@@ -22,6 +23,18 @@ static void epilogue(float *c, size_t rows, int n, const float *bias, int bias_l
   }
 }
 
+/* Below this many multiply-adds per sgemm call, waking BLAS threads costs more than they save (LoRA's rank-8
+   products, per-head attention): such calls run on the calling thread. FTBENCH_SMALL_GEMM overrides (0 = never). */
+static double small_gemm = -1;
+
+static double small_gemm_macs(void) {
+  if (small_gemm < 0) {
+    const char *env = getenv("FTBENCH_SMALL_GEMM");
+    small_gemm = env ? atof(env) : 4e6;
+  }
+  return small_gemm;
+}
+
 void ftb_bmm(const float *a, const float *b, float *c, int batch, int m, int n, int k, int ta, int tb,
              const int32_t *a_idx, const int32_t *b_idx, const float *bias, int bias_len, int act, float alpha) {
   if (batch == 0 || m == 0 || n == 0) return;
@@ -38,13 +51,18 @@ void ftb_bmm(const float *a, const float *b, float *c, int batch, int m, int n, 
       if (b_idx[i] != b_idx[0]) shared_b = 0;
       if (a_idx[i] != i) contiguous_a = 0;
     }
-    if (batch > 1 && shared_b && contiguous_a) {
+    int tall = batch > 1 && shared_b && contiguous_a;
+    int threads = ftb_get_threads();
+    int single = threads > 1 && (double)(tall ? m * batch : m) * n * k < small_gemm_macs();
+    if (single) ftb_set_threads(1);
+    if (tall) {
       cblas_sgemm(FTB_ROW_MAJOR, opa, opb, m * batch, n, k, 1.0f, a, lda, b + b_idx[0] * sb, ldb, 0.0f, c, n);
     } else {
       for (int i = 0; i < batch; i++)
         cblas_sgemm(FTB_ROW_MAJOR, opa, opb, m, n, k, 1.0f, a + a_idx[i] * sa, lda, b + b_idx[i] * sb, ldb, 0.0f,
                     c + i * sc, n);
     }
+    if (single) ftb_set_threads(threads);
   }
   epilogue(c, (size_t)batch * m, n, bias, bias_len, act, alpha);
 }
