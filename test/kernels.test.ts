@@ -255,7 +255,7 @@ test('linear with a frozen weight: the backward runs one GEMM (dx), not the x^TÂ
   const x = tf.randomNormal([64, 32]), w = tf.variable(tf.randomNormal([32, 16])), b = tf.variable(tf.zeros([16]));
   const gemms = async (vars: tf.Variable[]) => {
     const xv = tf.variable(x.clone());
-    const info = await tf.profile(() => { const r = tf.variableGrads(() => tf.sum(linear(xv, w, b)) as tf.Scalar, [xv, ...vars]); tf.dispose([r.value, ...Object.values(r.grads)]); });
+    const info = await tf.profile(() => { const r = tf.variableGrads(() => tf.sum(linear(xv, w as tf.Variable<tf.Rank.R2>, b)) as tf.Scalar, [xv, ...vars]); tf.dispose([r.value, ...Object.values(r.grads)]); });
     xv.dispose();
     return info.kernels.filter((k) => /MatMul/.test(k.name)).length;
   };
@@ -263,4 +263,32 @@ test('linear with a frozen weight: the backward runs one GEMM (dx), not the x^TÂ
   assert.equal(await gemms([]), 2);
   assert.equal(await gemms([w]), 3);
   tf.dispose([x, w, b]);
+});
+
+test('Transpose: axis-group swaps (native) and every other permutation (stock), ranks 2-5', async () => {
+  const { asSwap } = await import('../harness/backend/kernels/transpose.js');
+  // The recognizer: [0,2,1,3] on [2,3,4,5] is a = 2, b = 3, c = 4, d = 5; a cyclic rank-3 permutation is a swap too.
+  assert.deepEqual(asSwap([2, 3, 4, 5], [0, 2, 1, 3]), [2, 3, 4, 5]);
+  assert.deepEqual(asSwap([2, 3, 4], [1, 2, 0]), [1, 2, 12, 1]);
+  assert.equal(asSwap([2, 3, 4], [2, 1, 0]), null);
+  const cases: Case[] = [];
+  for (const [shape, perm] of [
+    [[16, 64, 4, 32], [0, 2, 1, 3]], [[2, 4, 5, 16], [0, 2, 1, 3]], [[3, 8, 9], [1, 0, 2]], [[5, 7, 8, 16], [2, 3, 0, 1]],
+    [[4, 6, 2, 3, 8], [0, 3, 4, 1, 2]], [[7, 9], [1, 0]], [[2, 3, 4], [2, 1, 0]], [[1, 5, 1, 16], [0, 2, 1, 3]], [[0, 3, 8], [1, 0, 2]],
+  ] as [number[], number[]][]) {
+    const v = data(shape);
+    cases.push({ name: `transpose ${shape} by ${perm}`, run: () => tf.transpose(t(shape, v), perm) });
+  }
+  await compare(cases);
+});
+
+test('fused softmax over the last axis (forward and gradient) matches tf.softmax on cpu', async () => {
+  const { softmax } = await import('../harness/backend/ops/index.js');
+  const cases: Case[] = [];
+  for (const shape of [[16, 4, 64, 64], [3, 7], [1, 1], [5, 1, 9], [0, 4]]) {
+    const xv = data(shape, -20, 20), wv = data(shape);
+    cases.push({ name: `softmax ${shape}`, run: () => softmax(t(shape, xv)) });
+    cases.push({ name: `softmax ${shape} grad`, run: () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(softmax(x), t(shape, wv))))(t(shape, xv)) });
+  }
+  await compare(cases);
 });

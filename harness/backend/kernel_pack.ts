@@ -13,8 +13,11 @@ import { gatherConfig } from './kernels/gather.js';
 import { layerNormConfigs } from './kernels/layer_norm.js';
 import { geluConfigs } from './kernels/gelu.js';
 import { adamwConfig } from './kernels/adamw.js';
+import { transposeConfig } from './kernels/transpose.js';
+import { softmaxConfigs } from './kernels/softmax.js';
 import { layerNormGradConfig } from './ops/layer_norm.js';
 import { geluGradConfig } from './ops/gelu.js';
+import { softmaxGradConfig } from './ops/softmax.js';
 
 /** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
 export function jsKernels(): tf.KernelConfig[] {
@@ -29,12 +32,13 @@ export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
     powConfig(addon), sumConfig(addon),
     binaryConfig(addon, 'Add'), binaryConfig(addon, 'Sub'), binaryConfig(addon, 'Multiply'), binaryConfig(addon, 'RealDiv'),
     ...layerNormConfigs(addon), ...geluConfigs(addon), adamwConfig(addon),
+    transposeConfig(addon), ...softmaxConfigs(addon),
   ];
 }
 
 /** Gradients of ftbench's own fused kernels (registered by kernel name, so once for every backend). */
 export function registerGradients(): void {
-  for (const g of [layerNormGradConfig, geluGradConfig]) {
+  for (const g of [layerNormGradConfig, geluGradConfig, softmaxGradConfig]) {
     if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
   }
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
  * kernels where the backend has them, the same math in plain ops elsewhere (harness/backend/ops).
  */
 export { layerNorm, gelu } from '../backend/ops/index.js';
+import { softmax } from '../backend/ops/index.js';
 
 export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
   const ms = tf.mean(tf.square(x), -1, true);
@@ -53,7 +54,7 @@ export function causalBias(T: number, S: number): tf.Tensor4D {
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
   const hd = q.shape[3]!;
   const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true), 1 / Math.sqrt(hd)), bias);
-  return tf.matMul(tf.softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
+  return tf.matMul(softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
 }
 
 /** RoPE tables for T positions: cos, sin [T, hd] (halves duplicated, the rotate-half layout of HF LLaMA). */

@@ -21,6 +21,10 @@ export interface NativeAddon {
   geluGrad(heap: Uint8Array, dy: number, x: number, dx: number, n: number): void;
   adamw(heap: Uint8Array, p: number, g: number, m: number, v: number, p2: number, m2: number, v2: number, n: number,
         lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, decay: number): void;
+  /** x [a, b, c, d] -> y [a, c, b, d]. */
+  swapAxes(heap: Uint8Array, x: number, y: number, a: number, b: number, c: number, d: number): void;
+  softmax(heap: Uint8Array, x: number, y: number, rows: number, n: number): void;
+  softmaxGrad(heap: Uint8Array, dy: number, y: number, dx: number, rows: number, n: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   blasName(): string;

@@ -2,4 +2,5 @@
 export { layerNorm } from './layer_norm.js';
 export { gelu } from './gelu.js';
 export { linear } from './linear.js';
+export { softmax } from './softmax.js';
 export { adamwUpdate, type AdamWAttrs } from './adamw.js';

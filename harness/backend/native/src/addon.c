@@ -136,6 +136,35 @@ static napi_value adamw(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value swap_axes(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, x, y, a, b, c, d) */
+  if (!get_args(env, info, &a) || a.argc < 7) { napi_throw_error(env, NULL, "swapAxes: 7 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "swapAxes: heap must be a typed array"); return NULL; }
+  ftb_swap_axes(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), (size_t)i64(&a, 3), (size_t)i64(&a, 4), (size_t)i64(&a, 5),
+                (size_t)i64(&a, 6));
+  return NULL;
+}
+
+static napi_value softmax(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, x, y, rows, n) */
+  if (!get_args(env, info, &a) || a.argc < 5) { napi_throw_error(env, NULL, "softmax: 5 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "softmax: heap must be a typed array"); return NULL; }
+  ftb_softmax(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), (size_t)i64(&a, 3), (size_t)i64(&a, 4));
+  return NULL;
+}
+
+static napi_value softmax_grad(napi_env env, napi_callback_info info) {
+  Args a; /* (heap, dy, y, dx, rows, n) */
+  if (!get_args(env, info, &a) || a.argc < 6) { napi_throw_error(env, NULL, "softmaxGrad: 6 arguments expected"); return NULL; }
+  uint8_t *h = data_of(&a, 0);
+  if (!h) { napi_throw_error(env, NULL, "softmaxGrad: heap must be a typed array"); return NULL; }
+  ftb_softmax_grad(HEAP_F32(h, i64(&a, 1)), HEAP_F32(h, i64(&a, 2)), HEAP_F32(h, i64(&a, 3)), (size_t)i64(&a, 4),
+                   (size_t)i64(&a, 5));
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
@@ -167,6 +196,9 @@ static napi_value init(napi_env env, napi_value exports) {
     {"gelu", NULL, gelu, NULL, NULL, NULL, napi_default, NULL},
     {"geluGrad", NULL, gelu_grad, NULL, NULL, NULL, napi_default, NULL},
     {"adamw", NULL, adamw, NULL, NULL, NULL, napi_default, NULL},
+    {"swapAxes", NULL, swap_axes, NULL, NULL, NULL, napi_default, NULL},
+    {"softmax", NULL, softmax, NULL, NULL, NULL, napi_default, NULL},
+    {"softmaxGrad", NULL, softmax_grad, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"blasName", NULL, blas_name, NULL, NULL, NULL, napi_default, NULL},

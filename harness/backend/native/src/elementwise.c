@@ -3,21 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "ftb.h"
-
-/* Cephes expf: range reduction to [-ln2/2, ln2/2], degree-6 polynomial, 2^n through the exponent bits (~1 ulp). */
-static inline float fexp(float x) {
-  x = x > 88.3762626647949f ? 88.3762626647949f : (x < -87.3365447504f ? -87.3365447504f : x);
-  float fx = floorf(x * 1.44269504088896341f + 0.5f);
-  x = x - fx * 0.693359375f + fx * 2.12194440e-4f;
-  float z = x * x;
-  float y = ((((1.9875691500e-4f * x + 1.3981999507e-3f) * x + 8.3334519073e-3f) * x + 4.1665795894e-2f) * x +
-             1.6666665459e-1f) * x + 5.0000001201e-1f;
-  y = y * z + x + 1.0f;
-  int32_t bits = ((int32_t)fx + 127) << 23;
-  float scale;
-  memcpy(&scale, &bits, sizeof scale); /* a bit cast the vectoriser understands */
-  return y * scale;
-}
+#include "fastmath.h"
 
 /* Cephes tanhf: odd polynomial below 0.625 (keeps relative accuracy near 0), 1 - 2/(e^2|x|+1) above. */
 static inline float ftanh(float x) {

@@ -41,6 +41,13 @@ void ftb_gelu_grad(const float *dy, const float *x, float *dx, size_t n);
 void ftb_adamw(const float *p, const float *g, const float *m, const float *v, float *p2, float *m2, float *v2, size_t n,
                float lr, float b1, float b2, float eps, float c1, float c2, float decay);
 
+/* x [a, b, c, d] -> y [a, c, b, d] (a transpose that swaps two adjacent axis groups: attention's head split). */
+void ftb_swap_axes(const float *x, float *y, size_t a, size_t b, size_t c, size_t d);
+
+/* Softmax over rows of n, and its gradient dx = y (dy - sum(dy y)). */
+void ftb_softmax(const float *x, float *y, size_t rows, size_t n);
+void ftb_softmax_grad(const float *dy, const float *y, float *dx, size_t rows, size_t n);
+
 void ftb_set_threads(int n);
 int ftb_get_threads(void);
 const char *ftb_blas_name(void);
