@@ -10,6 +10,7 @@ export interface RunRow {
 export interface Score { metric: string; value: number }
 
 export interface TrialRow {
+  /** `technique` is the row name: the suite label (the technique id unless the suite names a variant). */
   trialId: string; runId: string; model: string; dataset: string; technique: string; category: string;
   seed: number; status: 'ok' | 'failed' | 'skipped'; error: string | null;
   trainableParams: number | null; totalParams: number | null; peakBytes: number | null;
@@ -73,7 +74,7 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
       const ms = testMetrics.get(r.trial_id as string) ?? [];
       return {
         trialId: r.trial_id as string, runId: r.run_id as string, model: r.model as string,
-        dataset: r.dataset as string, technique: r.technique as string, category: r.category as string,
+        dataset: r.dataset as string, technique: rowName(r.technique as string, r.config), category: r.category as string,
         seed: r.seed as number, status: r.status as TrialRow['status'], error: r.error as string | null,
         trainableParams: r.trainable_params as number | null, totalParams: r.total_params as number | null,
         peakBytes: r.peak_bytes as number | null, peakRssBytes: r.peak_rss_bytes as number | null,
@@ -126,4 +127,17 @@ function prefixed(ms: { name: string; step: number; value: number }[], prefix: s
 function lastStep(ms: { step: number; value: number }[], metric: string): Score {
   const last = ms.reduce((a, b) => (b.step >= a.step ? b : a));
   return { metric, value: last.value };
+}
+
+/**
+ * The name a trial's row goes by: its suite label when it has one (a technique run twice with different configs,
+ * like O-LoRA and its unconstrained `seq-lora` twin, gives two rows), else the technique id.
+ */
+function rowName(technique: string, config: unknown): string {
+  try {
+    const label = (JSON.parse(String(config)) as { label?: unknown }).label;
+    return typeof label === 'string' && label.length > 0 ? label : technique;
+  } catch {
+    return technique;
+  }
 }

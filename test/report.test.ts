@@ -142,3 +142,21 @@ test('a missing database gives one clear sentence and writes nothing', async () 
   await assert.rejects(buildReport({ db: path.join(dir, 'missing.duckdb'), out }), /^StoreError: No results database at .*missing\.duckdb/);
   assert.ok(!fs.existsSync(out));
 });
+
+test('a technique run under two suite labels gives two rows, named by label', async () => {
+  const { Store } = await import('../harness/store/index.js');
+  const { runMeta, trial } = await import('../harness/store/testing.js');
+  const { loadReportData } = await import('../reports/load.js');
+  const { collate } = await import('../reports/tables.js');
+  const store = await Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-label-')), 'r.duckdb'));
+  try {
+    const run = await store.beginRun(runMeta());
+    for (const label of ['o-lora', 'seq-lora']) {
+      for (const seed of [0, 1]) await store.recordTrial(run, trial({ technique: 'o-lora', category: 'application', seed, config: { label, technique: {} } }));
+    }
+    const rows = collate((await loadReportData(store)).trials)[0]!.groups.flatMap((g) => g.rows);
+    assert.deepEqual(rows.map((r) => [r.technique, r.seeds]), [['o-lora', 2], ['seq-lora', 2]]);
+  } finally {
+    await store.close();
+  }
+});
