@@ -16,9 +16,11 @@ const num = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const json = flag('json');
-const rounds = num('rounds', 7); // interleaved rounds; each times `iters` steps of every fast subject
-const iters = num('iters', 3);
-const cpuSteps = num('cpu-steps', 2); // the tfjs cpu backend takes ~10 s a step: a few suffice for a 100× check
+const rounds = num('rounds', 5); // interleaved rounds; each times `iters` steps of every fast subject
+// Ten back-to-back steps per turn: the first step after another subject ran pays for cold caches and sleeping BLAS
+// threads, which is not what a training run sees.
+const iters = num('iters', 10);
+const cpuSteps = num('cpu-steps', rounds); // one per round (3–13 s each), so every subject samples the same stretch of time
 const kinds: StepKind[] = ['full_ft', 'lora'];
 const threads = threadCount();
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -62,13 +64,17 @@ for (const s of subjects) {
   if (s.torch) await s.torch.run(3);
   if (s.cpu) await s.cpu.run(1);
 }
-// Interleaved: every round gives each subject the same machine conditions; pauses let spinning BLAS threads sleep.
+// Interleaved: every round gives each subject the same machine conditions. The pauses let the previous subject's
+// spinning threads (OpenBLAS, and PyTorch's OpenMP pool, which spins ~200 ms by default) go to sleep first.
+const SETTLE_MS = num('settle-ms', 300);
+const CPU_SETTLE_MS = num('cpu-settle-ms', 2000);
 for (let r = 0; r < rounds; r++) {
   for (const s of subjects) {
     s.times.ftbench.push(...(await s.ftbench.run(iters)));
-    await pause(50);
-    if (s.torch) { s.times.torch.push(...(await s.torch.run(iters))); await pause(50); }
-    if (s.cpu && r < cpuSteps) { s.times.cpu.push(...(await s.cpu.run(1))); await pause(50); }
+    await pause(SETTLE_MS);
+    if (s.torch) { s.times.torch.push(...(await s.torch.run(iters))); await pause(SETTLE_MS); }
+    // The cpu subject leaves seconds of garbage behind: its collector runs on after the step returns.
+    if (s.cpu && r < cpuSteps) { s.times.cpu.push(...(await s.cpu.run(1))); await pause(CPU_SETTLE_MS); }
   }
   log(`round ${r + 1}/${rounds} done`);
 }
