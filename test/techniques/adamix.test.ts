@@ -15,10 +15,11 @@ function randomState(state: Record<string, tf.Tensor>): Record<string, tf.Tensor
 describe('adamix', () => {
   before(useBackend);
 
-  it('infers with the average of its adapters: one deterministic output', () => {
+  for (const shareUp of [true, false]) it(`infers with the average of its adapters: one deterministic output (shareUp ${shareUp})`, () => {
     const family = 'encoder';
+    const cfg = { ...adamix.defaults, shareUp };
     const model = tinyModel(family);
-    const applied = adamix.apply(model, adamix.defaults, ctx);
+    const applied = adamix.apply(model, cfg, ctx);
     const s0 = applied.adapterState();
     const st = randomState(s0);
     applied.loadAdapterState(st);
@@ -48,11 +49,12 @@ describe('adamix', () => {
     const avg: Record<string, tf.Tensor> = { ...st };
     for (const k of keys) {
       const sibling = keys.filter((j) => j.replace(/expert\d+/, 'expert*') === k.replace(/expert\d+/, 'expert*'));
-      assert.equal(sibling.length, adamix.defaults.experts);
+      // A shared up projection is one tensor per site; everything else has one per expert.
+      assert.equal(sibling.length, shareUp && k.includes('.adamix.up.') ? 1 : adamix.defaults.experts, k);
       avg[k] = tf.tidy(() => tf.div(tf.addN(sibling.map((j) => st[j])), sibling.length));
     }
     const other = tinyModel(family, 3);
-    const applied2 = adamix.apply(other, adamix.defaults, { ...ctx, seed: 9 });
+    const applied2 = adamix.apply(other, cfg, { ...ctx, seed: 9 });
     applied2.loadAdapterState(avg);
     const y2 = outputs(other, b);
     assert.ok(maxAbsDiff(y2, y) < 1e-5, `averaged module differs by ${maxAbsDiff(y2, y)}`);
@@ -67,6 +69,21 @@ describe('adamix', () => {
     applied2.dispose();
     model.dispose();
     other.dispose();
+  });
+
+  it('shares one up projection across the experts by default: M downs and one up per site are all it trains', () => {
+    const model = tinyModel('encoder');
+    const applied = adamix.apply(model, adamix.defaults, ctx);
+    const { dModel: d } = model.config;
+    const { experts: M, size: m } = adamix.defaults;
+    const sites = 2 * model.layerIndices().length;
+    const head = model.named('head.**').reduce((n, [, v]) => n + v.size, 0);
+    assert.equal(applied.footprint().trainableParams, sites * (M * (d * m + m) + (m * d + d)) + head);
+    const state = applied.adapterState();
+    assert.equal(Object.keys(state).filter((k) => k.includes('.adamix.up.weight')).length, sites);
+    tf.dispose(Object.values(state));
+    applied.dispose();
+    model.dispose();
   });
 
   it('adds a consistency loss between two stochastic passes while training only', () => {
