@@ -1,6 +1,7 @@
 // LLaMA-like decoder: pre-RMSNorm blocks, RoPE attention with a causal mask, SwiGLU FFN, untied LM head.
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, Embedded, Model } from './model.js';
+import { lastTokenHead } from './last-token-head.js';
 import { applyRope, attention, causalBias, mergeHeads, paddingBias, rmsNorm, ropeTables, silu, splitHeads } from './layers.js';
 
 export function decoderBackbone(m: Model): Backbone {
@@ -63,14 +64,7 @@ export function decoderBackbone(m: Model): Backbone {
       return lmHead.forward(h) as tf.Tensor2D;
     },
     head(nOut, prefix = 'head') {
-      // Causal models summarise a sequence in its last real token.
-      const out = m.linear(`${prefix}.out`, d, nOut, true);
-      return (h, mask) => {
-        const [B, T] = mask.shape;
-        const last = tf.sub(tf.sum(mask, 1), 1); // [B]
-        const pick = tf.reshape(tf.oneHot(tf.cast(last, 'int32'), T), [B, T, 1]);
-        return out.forward(tf.sum(tf.mul(h, pick), 1)) as tf.Tensor2D;
-      };
+      return lastTokenHead(m, d, nOut, prefix);
     },
   };
 }

@@ -2,6 +2,7 @@
 // final LayerNorm, LM head tied to the token embeddings. Same parameter names and hook points as encoder.ts/decoder.ts.
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, Embedded, Model } from './model.js';
+import { lastTokenHead } from './last-token-head.js';
 import { attention, causalBias, gelu, layerNorm, mergeHeads, paddingBias, splitHeads } from './layers.js';
 
 export function gpt2Backbone(m: Model): Backbone {
@@ -67,14 +68,7 @@ export function gpt2Backbone(m: Model): Backbone {
       return tf.matMul(h, tok as tf.Tensor2D, false, true) as tf.Tensor2D; // tied to the token embeddings
     },
     head(nOut, prefix = 'head') {
-      // Like GPT2ForSequenceClassification: the last real token summarises the sequence.
-      const out = m.linear(`${prefix}.out`, d, nOut, true);
-      return (h, mask) => {
-        const [B, T] = mask.shape;
-        const last = tf.sub(tf.sum(mask, 1), 1); // [B]
-        const pick = tf.reshape(tf.oneHot(tf.cast(last, 'int32'), T), [B, T, 1]);
-        return out.forward(tf.sum(tf.mul(h, pick), 1)) as tf.Tensor2D;
-      };
+      return lastTokenHead(m, d, nOut, prefix);
     },
   };
 }

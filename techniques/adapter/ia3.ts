@@ -5,6 +5,7 @@ import type { Linear } from '../../harness/model/module.js';
 import type { Model } from '../../harness/model/model.js';
 import { footprint, headGroup } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
+import { loadNamed } from '../shared/state.js';
 
 const schema = z.object({}).strict(); // the paper's method has no hyper-parameters besides where the vectors go
 type Config = z.infer<typeof schema>;
@@ -66,12 +67,7 @@ export const ia3: Technique<Config> = {
       },
       adapterState: () => ({ ...Object.fromEntries(scaled.map((s) => [s.name, tf.clone(s.l)])), ...model.state('head.**') }),
       loadAdapterState: (s) => {
-        for (const { name, l } of scaled) {
-          const t = s[name];
-          if (!t) throw new Error(`The adapter state has no tensor "${name}".`);
-          if (t.shape.join() !== l.shape.join()) throw new Error(`Adapter tensor "${name}" has shape [${t.shape}], expected [${l.shape}].`);
-          l.assign(t);
-        }
+        loadNamed(scaled.map(({ name, l }): [string, tf.Variable] => [name, l]), s);
         model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), vars()),

@@ -9,6 +9,7 @@ import { gelu } from '../../harness/model/layers.js';
 import { Rng } from '../../harness/rng.js';
 import { footprint, headGroup } from '../shared/footprint.js';
 import { Bottleneck } from '../shared/bottleneck.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 import { validateWith, z } from '../shared/config.js';
 import { Utilisation } from './moe/utilisation.js';
 
@@ -121,7 +122,7 @@ export const adamix: Technique<Config> = {
     const vars = () => sites.flatMap((s) => [...s.experts.flatMap((b) => [b.down, b.downBias]), ...upsOf(s.experts).flatMap((b) => [b.up, b.upBias])]);
     const groups = () => [{ vars: vars() }, headGroup(model)];
     // State names: expert e's down as `<point>.adamix.expert<e>.down.*`; its up likewise, or `<point>.adamix.up.*` when shared.
-    const named = (s: Site): [string, tf.Variable][] => [
+    const named = (s: Site): Named => [
       ...s.experts.flatMap((b, e): [string, tf.Variable][] => [[`${s.point}.adamix.expert${e}.down.weight`, b.down], [`${s.point}.adamix.expert${e}.down.bias`, b.downBias]]),
       ...upsOf(s.experts).flatMap((b, e): [string, tf.Variable][] => {
         const at = cfg.shareUp ? `${s.point}.adamix.up` : `${s.point}.adamix.expert${e}.up`;
@@ -157,16 +158,11 @@ export const adamix: Technique<Config> = {
         }
       },
       adapterState: () => ({
-        ...Object.fromEntries(sites.flatMap(named).map(([n, v]) => [n, tf.clone(v)])),
+        ...cloneNamed(sites.flatMap(named)),
         ...model.state('head.**'),
       }),
       loadAdapterState: (st) => {
-        for (const [n, v] of sites.flatMap(named)) {
-          const t = st[n];
-          if (!t) throw new Error(`The adapter state has no tensor "${n}".`);
-          if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${n}" has shape [${t.shape}], expected [${v.shape}].`);
-          v.assign(t);
-        }
+        loadNamed(sites.flatMap(named), st);
         model.load(st, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), vars()),

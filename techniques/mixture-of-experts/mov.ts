@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
 import { footprint, headGroup } from '../shared/footprint.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 import { validateWith, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
 import { MoeRecorder } from './moe/recorder.js';
@@ -62,22 +63,17 @@ export const mov: Technique<Config> = {
       }),
     );
     const vars = () => sites.flatMap((s) => [s.router.W, s.L]);
-    const named = (): [string, tf.Variable][] =>
-      sites.flatMap((s) => [
+    const named = (): Named =>
+      sites.flatMap((s): Named => [
         [`${s.linear.name}.moe_router`, s.router.W],
         [`${s.linear.name}.mov_vectors`, s.L],
-      ] as [string, tf.Variable][]);
+      ]);
     const groups = () => [{ vars: vars() }, headGroup(model)];
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...Object.fromEntries(named().map(([n, v]) => [n, tf.clone(v)])), ...model.state('head.**') }),
+      adapterState: () => ({ ...cloneNamed(named()), ...model.state('head.**') }),
       loadAdapterState: (st) => {
-        for (const [n, v] of named()) {
-          const t = st[n];
-          if (!t) throw new Error(`The adapter state has no tensor "${n}".`);
-          if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${n}" has shape [${t.shape}], expected [${v.shape}].`);
-          v.assign(t);
-        }
+        loadNamed(named(), st);
         model.load(st, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), vars()),

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { gelu } from '../../harness/model/layers.js';
 import { dense } from '../../harness/model/module.js';
+import { cloneNamed, loadNamed, type Named } from './state.js';
 
 export type Nonlinearity = 'relu' | 'gelu';
 
@@ -46,7 +47,7 @@ export class Bottleneck {
     return [this.down, this.downBias, this.up, this.upBias];
   }
 
-  private named(prefix: string): [string, tf.Variable][] {
+  private named(prefix: string): Named {
     return [
       [`${prefix}.down.weight`, this.down],
       [`${prefix}.down.bias`, this.downBias],
@@ -56,16 +57,11 @@ export class Bottleneck {
   }
 
   state(prefix: string): Record<string, tf.Tensor> {
-    return Object.fromEntries(this.named(prefix).map(([n, v]) => [n, tf.clone(v)]));
+    return cloneNamed(this.named(prefix));
   }
 
   load(prefix: string, s: Record<string, tf.Tensor>): void {
-    for (const [n, v] of this.named(prefix)) {
-      const t = s[n];
-      if (!t) throw new Error(`The adapter state has no tensor "${n}".`);
-      if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${n}" has shape [${t.shape}], expected [${v.shape}].`);
-      v.assign(t);
-    }
+    loadNamed(this.named(prefix), s);
   }
 
   dispose(): void {

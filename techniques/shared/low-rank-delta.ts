@@ -6,6 +6,7 @@ import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint, headGroup } from './footprint.js';
 import { seededDropout } from './dropout.js';
+import { cloneNamed, loadNamed, type Named } from './state.js';
 
 /** One adapted linear: its trainable tensors and how they make ΔW. */
 export interface DeltaLayer {
@@ -79,22 +80,17 @@ export class DeltaAdapter {
     this.merged = true;
   }
 
+  /** Each layer's variables as `<linear>.<key>`. */
+  private named(): Named {
+    return this.layers.flatMap((l) => Object.entries(l.vars).map(([k, v]): [string, tf.Variable] => [`${l.linear.name}.${k}`, v]));
+  }
+
   state(): Record<string, tf.Tensor> {
-    const s: Record<string, tf.Tensor> = {};
-    for (const l of this.layers) for (const [k, v] of Object.entries(l.vars)) s[`${l.linear.name}.${k}`] = tf.clone(v);
-    return s;
+    return cloneNamed(this.named());
   }
 
   load(s: Record<string, tf.Tensor>): void {
-    for (const l of this.layers) {
-      for (const [k, v] of Object.entries(l.vars)) {
-        const name = `${l.linear.name}.${k}`;
-        const t = s[name];
-        if (!t) throw new Error(`The adapter state has no tensor "${name}".`);
-        if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${name}" has shape [${t.shape}], expected [${v.shape}].`);
-        v.assign(t);
-      }
-    }
+    loadNamed(this.named(), s);
   }
 
   dispose(): void {

@@ -8,8 +8,6 @@ const FUSED_MAT_MUL = '_FusedMatMul';
 const ATTRS = { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0.2 };
 
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor | null = null): tf.Tensor {
-  // Every backend has the kernel, so the gradient is needed on every backend: registered on first use.
-  if (!tf.getGradient(FUSED_MAT_MUL)) tf.registerGradient(linearGradConfig);
   // The stock kernels (wasm, webgpu, node) take rank-3 operands, as tf.fused.matMul passes them.
   const [k, m] = w.shape;
   const a = tf.reshape(x, [1, -1, k]);
@@ -39,3 +37,6 @@ export const linearGradConfig: tf.GradConfig = {
     };
   },
 };
+
+// Every backend has the kernel, so the gradient is needed on every backend: registered when this module loads.
+if (!tf.getGradient(FUSED_MAT_MUL)) tf.registerGradient(linearGradConfig);
