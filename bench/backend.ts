@@ -17,9 +17,13 @@ const num = (name: string, dflt: number) => {
 };
 const json = flag('json');
 const rounds = num('rounds', 5); // interleaved rounds; each times `iters` steps of every fast subject
-// Ten back-to-back steps per turn: the first step after another subject ran pays for cold caches and sleeping BLAS
-// threads, which is not what a training run sees.
+// Ten back-to-back steps per turn.
 const iters = num('iters', 10);
+// Untimed steps at the start of every turn. After seconds idle (while the other subjects ran) a subject's steps run
+// slowly for the next few hundred ms on this VM (LoRA after 8 s idle: 46, 33, 45, 33, 38 ms, then 28-30, against
+// 27-29 stepping continuously; not GC, not bytecode flushing: the host clocking an idle vCPU down is the likely
+// cause). A training run never idles, so each turn first steps a while, the same for every fast subject.
+const warm = num('warm', 5);
 const cpuSteps = num('cpu-steps', rounds); // one per round (3–13 s each), so every subject samples the same stretch of time
 const kinds: StepKind[] = ['full_ft', 'lora'];
 const threads = threadCount();
@@ -70,9 +74,9 @@ const SETTLE_MS = num('settle-ms', 300);
 const CPU_SETTLE_MS = num('cpu-settle-ms', 2000);
 for (let r = 0; r < rounds; r++) {
   for (const s of subjects) {
-    s.times.ftbench.push(...(await s.ftbench.run(iters)));
+    s.times.ftbench.push(...(await s.ftbench.run(iters, warm)));
     await pause(SETTLE_MS);
-    if (s.torch) { s.times.torch.push(...(await s.torch.run(iters))); await pause(SETTLE_MS); }
+    if (s.torch) { s.times.torch.push(...(await s.torch.run(iters, warm))); await pause(SETTLE_MS); }
     // The cpu subject leaves seconds of garbage behind: its collector runs on after the step returns.
     if (s.cpu && r < cpuSteps) { s.times.cpu.push(...(await s.cpu.run(1))); await pause(CPU_SETTLE_MS); }
   }

@@ -22,8 +22,9 @@ export class Subject {
     return reply as T;
   }
 
-  async run(n: number): Promise<number[]> {
-    return (await this.ask<{ times_ms: number[] }>(`run ${n}`)).times_ms;
+  /** Times of `n` steps, after `warm` untimed ones. */
+  async run(n: number, warm = 0): Promise<number[]> {
+    return (await this.ask<{ times_ms: number[] }>(`run ${n} ${warm}`)).times_ms;
   }
 
   async quit(): Promise<number> {

@@ -1,7 +1,7 @@
 """PyTorch twin of bench/step.ts: the same encoder and training step, served over stdin/stdout for interleaved timing.
 
-Protocol (one JSON line per reply): `info` -> torch version, BLAS, threads; `run N` -> times of N steps in ms;
-`quit` -> peak RSS in MB, then exit. Usage: python3 torch_twin.py full_ft|lora [threads]
+Protocol (one JSON line per reply): `info` -> torch version, BLAS, threads; `run N [W]` -> times of N steps in ms,
+after W untimed ones; `quit` -> peak RSS in MB, then exit. Usage: python3 torch_twin.py full_ft|lora [threads]
 """
 import json
 import math
@@ -116,6 +116,8 @@ def main():
             reply = {"torch": torch.__version__, "threads": torch.get_num_threads(), **blas_info()}
         elif cmd[0] == "run":
             times = []
+            for _ in range(int(cmd[2]) if len(cmd) > 2 else 0):
+                step()
             for _ in range(int(cmd[1])):
                 t0 = time.perf_counter()
                 step()

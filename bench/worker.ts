@@ -1,4 +1,5 @@
-// One benchmark subject in its own process (so its peak RSS is its own): serves `info`, `run N`, `quit` on stdin.
+// One benchmark subject in its own process (so its peak RSS is its own): serves `info`, `run N [W]` (N timed steps
+// after W untimed ones), `quit` on stdin.
 // Usage: tsx bench/worker.ts auto|cpu full_ft|lora
 import readline from 'node:readline';
 import { initBackend, type BackendChoice } from '../harness/backend/index.js';
@@ -10,10 +11,11 @@ const step = referenceStep(kind);
 const reply = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 
 for await (const line of readline.createInterface({ input: process.stdin })) {
-  const [cmd, arg] = line.trim().split(/\s+/);
+  const [cmd, arg, warm] = line.trim().split(/\s+/);
   if (cmd === 'info') reply(info);
   else if (cmd === 'run') {
     const times: number[] = [];
+    for (let i = 0; i < Number(warm ?? 0); i++) step.step();
     for (let i = 0; i < Number(arg); i++) {
       const t0 = performance.now();
       step.step();
