@@ -9,7 +9,7 @@ const schema = z
   .object({
     r: z.number().int().positive().default(8), // the paper's LoRA rank
     alpha: z.number().positive().default(16), // α = 16 in the paper's code (scale 2)
-    dropout: z.number().min(0).max(0.9).default(0.05), // lora_dropout 0.05 in the paper's code
+    dropout: z.number().min(0).max(0.9).default(0), // lora_dropout=0 in the paper's fine-tune.py (long-context LM fine-tuning)
     targets: z.string().default('layers.*.attn.{q,k,v,o}'), // all four attention projections (§3.3)
     // S²-Attn group size as a share of the training length: 2048 tokens for 8192 (Table 6's default, 1/4).
     groupRatio: z.number().gt(0).max(1).default(0.25),
