@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { globToRegExp } from '../harness/model/module.js';
+import { MODEL_PRESETS } from '../harness/model/config.js';
+import { Model } from '../harness/model/model.js';
 import { loadSafetensors, saveSafetensors } from '../harness/model/safetensors.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from './helpers/tiny.js';
 
@@ -24,6 +26,16 @@ describe('model', () => {
     const d = tinyModel('decoder');
     assert.ok(d.params.has('layers.0.ffn.gate.weight') && !d.params.has('layers.0.attn.q.bias'));
     assert.ok(globToRegExp('layers.*.attn.q').test('layers.12.attn.q') && !globToRegExp('layers.*.attn.q').test('layers.1.2.attn.q'));
+  });
+
+  it('built-in sizes: *-tiny under 1.5M parameters (CI), *-small about 10M (the default suites)', () => {
+    for (const p of MODEL_PRESETS) {
+      const m = new Model({ ...p.config, vocabSize: p.tokenizerVocab }, 0);
+      const n = m.numParams();
+      m.dispose();
+      if (p.id.endsWith('-tiny')) assert.ok(n < 1.5e6, `${p.id}: ${n}`);
+      else assert.ok(n > 8e6 && n < 14e6, `${p.id}: ${n}`);
+    }
   });
 
   it('decoder: a token never sees the future', () => {
