@@ -86,3 +86,11 @@ test('without the native addon (FTBENCH_NO_NATIVE=1) a training step still runs,
   assert.equal(warnings.length, 1, r.stderr);
   assert.match(warnings[0], /libopenblas-dev/);
 });
+
+test('a wasm abort is reported as one sentence naming the likely cause and the fixes', async () => {
+  const { explainBackendError } = await import('../harness/backend/errors.js');
+  const msg = explainBackendError('RuntimeError: Aborted(). Build with -sASSERTIONS for more info.');
+  assert.match(msg, /wasm backend aborted.*heap.*batch_size.*--backend tensorflow/);
+  assert.equal(msg.split('. ').length, 1);
+  assert.equal(explainBackendError('Sequence length 300 exceeds the encoder\'s 256 positions.'), 'Sequence length 300 exceeds the encoder\'s 256 positions.');
+});

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../paths.js';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend/index.js';
+import { explainBackendError } from '../backend/errors.js';
 import { loadSuite, builtinSuites } from '../sweep/suite.js';
 import { runSweep } from '../sweep/run.js';
 import { plainEvents } from './plain.js';
@@ -175,7 +176,7 @@ try {
   // tfjs and DuckDB keep handles open; the work is done, so leave now.
   process.exit(0);
 } catch (e) {
-  console.error(`ftbench: ${(e as Error).message}`);
+  console.error(`ftbench: ${explainBackendError((e as Error).message)}`);
   if (process.env.FTBENCH_DEBUG) console.error(e);
   process.exit(1);
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Dataset } from '../../datasets/types.js';
 import { instantiate, models, type Base } from '../model/bases.js';
 import type { Model } from '../model/model.js';
+import { explainBackendError } from '../backend/errors.js';
 import { loadSafetensors, saveSafetensors } from '../model/safetensors.js';
 import type { ApplyContext, Applied, TrialServices } from '../plugin.js';
 import { loadDataset } from '../../datasets/index.js';
@@ -178,7 +179,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     for (const [name, value] of Object.entries((await applied.evaluate?.()) ?? {})) metrics.push({ split: 'technique', step: result.steps, name, value });
     return { ...record, metrics, finishedAt: new Date() };
   } catch (e) {
-    return { ...record, status: 'failed', error: (e as Error).message, finishedAt: new Date() };
+    return { ...record, status: 'failed', error: explainBackendError((e as Error).message), finishedAt: new Date() };
   } finally {
     applied?.dispose();
     model?.dispose();
