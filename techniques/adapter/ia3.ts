@@ -5,7 +5,7 @@ import type { Linear } from '../../harness/model/module.js';
 import type { Model } from '../../harness/model/model.js';
 import { footprint, headGroup } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
-import { loadNamed } from '../shared/state.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 const schema = z.object({}).strict(); // the paper's method has no hyper-parameters besides where the vectors go
 type Config = z.infer<typeof schema>;
@@ -56,6 +56,7 @@ export const ia3: Technique<Config> = {
     }
     let merged = false;
     const vars = () => scaled.map((s) => s.l);
+    const named = (): Named => scaled.map(({ name, l }) => [name, l]);
     const groups = () => [{ vars: vars() }, headGroup(model)];
     return {
       paramGroups: groups,
@@ -65,9 +66,9 @@ export const ia3: Technique<Config> = {
         removers.forEach((r) => r());
         merged = true;
       },
-      adapterState: () => ({ ...Object.fromEntries(scaled.map((s) => [s.name, tf.clone(s.l)])), ...model.state('head.**') }),
+      adapterState: () => ({ ...cloneNamed(named()), ...model.state('head.**') }),
       loadAdapterState: (s) => {
-        loadNamed(scaled.map(({ name, l }): [string, tf.Variable] => [name, l]), s);
+        loadNamed(named(), s);
         model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), vars()),
