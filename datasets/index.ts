@@ -4,11 +4,11 @@ import type { Dataset, DatasetSpec } from './types.js';
 import { spamSpec } from './tasks/spam.js';
 import { sotuYearSpec } from './tasks/sotu-year.js';
 import { wordnetDefSpec } from './tasks/wordnet-def.js';
-import { sotuLongSpec } from './tasks/sotu-long.js';
+import { sotuLong2kSpec, sotuLongSpec } from './tasks/sotu-long.js';
 import { pangLeeSpec } from './tasks/pang-lee.js';
 import { hedgeSpec } from './tasks/hedge.js';
 import { bibleParaSpec } from './tasks/bible-para.js';
-import { wordnetWicSpec } from './tasks/wordnet-wic.js';
+import { wordnetWicSenseSpec, wordnetWicSpec } from './tasks/wordnet-wic.js';
 import { brownGenreSpec } from './tasks/brown-genre.js';
 import { wordnetD2tSpec } from './tasks/wordnet-d2t.js';
 
@@ -17,10 +17,12 @@ datasetRegistry.register(spamSpec);
 datasetRegistry.register(sotuYearSpec);
 datasetRegistry.register(wordnetDefSpec);
 datasetRegistry.register(sotuLongSpec);
+datasetRegistry.register(sotuLong2kSpec);
 datasetRegistry.register(pangLeeSpec);
 datasetRegistry.register(hedgeSpec);
 datasetRegistry.register(bibleParaSpec);
 datasetRegistry.register(wordnetWicSpec);
+datasetRegistry.register(wordnetWicSenseSpec);
 datasetRegistry.register(brownGenreSpec);
 datasetRegistry.register(wordnetD2tSpec);
 

