@@ -53,7 +53,8 @@ export function causalBias(T: number, S: number): tf.Tensor4D {
 /** Scaled dot-product attention. q [B,H,T,hd], k/v [B,H,S,hd], bias broadcastable to [B,H,T,S]. */
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
   const hd = q.shape[3]!;
-  const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true), 1 / Math.sqrt(hd)), bias);
+  // q / √hd before the product: the same scores, scaling T·hd elements instead of T·S.
+  const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)) as tf.Tensor4D, k as tf.Tensor4D, false, true), bias);
   return tf.matMul(softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
 }
 
