@@ -94,3 +94,15 @@ test('a wasm abort is reported as one sentence naming the likely cause and the f
   assert.equal(msg.split('. ').length, 1);
   assert.equal(explainBackendError('Sequence length 300 exceeds the encoder\'s 256 positions.'), 'Sequence length 300 exceeds the encoder\'s 256 positions.');
 });
+
+test('a tensor too big for the wasm heap is refused with one sentence, and the backend keeps working', async (t) => {
+  const info = await initBackend('auto');
+  if (info.name !== 'wasm') return t.skip('the guard is the wasm backend\'s; others have no 4 GiB heap');
+  const a = tf.ones([40000, 1]);
+  const b = tf.ones([1, 40000]);
+  // 1.6e9 floats: 6.4 GB, which the 32-bit byte count used to wrap to 2.1 GB (then a segfault in the GEMM).
+  assert.throws(() => tf.matMul(a, b), /float32 tensor of shape \[40000, 40000\] needs 6\.0 GiB, more than the wasm backend's 4 GiB heap/);
+  const y = tf.matMul(b, a); // [1, 1]: still works
+  assert.equal(y.dataSync()[0], 40000);
+  tf.dispose([a, b, y]);
+});

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { jsKernels, nativeKernels, registerAll, registerGradients } from './kernel_pack.js';
+import { guardTensorSize } from './kernels/heap.js';
 import { INSTALL_HINT, loadNative } from './native/index.js';
 import { hardwareGpuLikely, initWebgpu, type GpuAdapter } from './webgpu.js';
 
@@ -39,6 +40,7 @@ async function tryNative(): Promise<boolean> {
 }
 
 let warned = false;
+const guarded = new WeakSet<object>();
 let registered: { kernels: string[]; native: boolean } | null = null;
 
 async function initWasm(threads: number): Promise<BackendInfo> {
@@ -61,6 +63,11 @@ async function initWasm(threads: number): Promise<BackendInfo> {
     console.warn(`ftbench: running without the native kernel pack (${reason}); training is much slower. To fix: ${INSTALL_HINT}.`);
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('The wasm tensor backend failed to initialise.');
+  const backend = tf.backend() as import('@tensorflow/tfjs-backend-wasm').BackendWasm;
+  if (!guarded.has(backend)) {
+    guardTensorSize(backend);
+    guarded.add(backend);
+  }
   return addon
     ? { name: 'wasm', threads: addon.getThreads(), kernelPack: 'native', blas: addon.blasName(), kernels }
     : { name: 'wasm', threads: wasm.getThreadsCount(), kernelPack: 'js', blas: null, kernels };
