@@ -5,6 +5,7 @@ import { Hooks, Linear, SeedStream, globToRegExp } from './module.js';
 import { encoderBackbone } from './encoder.js';
 import { decoderBackbone } from './decoder.js';
 import { gpt2Backbone } from './gpt2.js';
+import { cloneNamed, loadNamed, type LoadOptions } from './named-state.js';
 
 /** Embedded input as it enters the first block. `prefix` counts positions techniques prepended (soft prompts). */
 export interface Embedded {
@@ -133,22 +134,12 @@ export class Model {
 
   /** A copy of every parameter, by name (what a checkpoint holds). */
   state(pattern = '**'): Record<string, tf.Tensor> {
-    return Object.fromEntries(this.named(pattern).map(([n, v]) => [n, tf.clone(v)]));
+    return cloneNamed(this.named(pattern));
   }
 
   /** Assigns parameters by name; names the first missing or mis-shaped tensor. `strict` requires every parameter. */
-  load(state: Record<string, tf.Tensor>, { strict = false, source = 'checkpoint' } = {}): void {
-    for (const [name, v] of this.params) {
-      const t = state[name];
-      if (!t) {
-        if (strict) throw new Error(`The ${source} has no tensor "${name}".`);
-        continue;
-      }
-      if (t.shape.join() !== v.shape.join()) {
-        throw new Error(`The ${source}'s tensor "${name}" has shape [${t.shape}] but the model expects [${v.shape}].`);
-      }
-      v.assign(t);
-    }
+  load(state: Record<string, tf.Tensor>, { strict = false, source = 'checkpoint' }: LoadOptions = {}): void {
+    loadNamed([...this.params], state, { strict, source });
   }
 
   dispose(): void {
