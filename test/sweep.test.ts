@@ -26,9 +26,44 @@ const diverging: Technique<Record<string, never>> = {
   },
 };
 
+// A technique whose trial dies the way a wasm heap overflow does.
+const aborting: Technique<Record<string, never>> = {
+  ...fullFt,
+  id: 'test-aborting',
+  name: 'Aborting (test only)',
+  apply() {
+    throw new Error('RuntimeError: Aborted(). Build with -sASSERTIONS for more info.');
+  },
+};
+
 describe('sweep', () => {
   before(() => {
     if (!techniques.has(diverging.id)) techniques.register(diverging);
+    if (!techniques.has(aborting.id)) techniques.register(aborting);
+  });
+
+  it('stops after a backend abort, skips the failed trial when resumed, and reruns it with retryFailed', async () => {
+    const backend = await initBackend();
+    const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-sweep-')), 'r.duckdb');
+    const suite = suiteSchema.parse({
+      name: 'abort',
+      models: ['encoder-tiny'],
+      datasets: ['spam'],
+      techniques: ['test-aborting', 'lora'],
+      seeds: [0],
+      budget: { steps: 3, batch_size: 8, lr: 1e-3, max_len: 32, train_examples: 24, eval_examples: 16 },
+    });
+    const first = await runSweep(suite, { db, backend });
+    assert.deepEqual([first.ran, first.failed, first.stopped], [1, 1, true]);
+    assert.match(first.stopReason ?? '', /wasm backend aborted/);
+    const resumed = await runSweep(suite, { db, backend });
+    assert.deepEqual([resumed.ran, resumed.failed, resumed.stopped, resumed.skippedAsDone], [1, 0, false, 1]);
+    const retried = await runSweep(suite, { db, backend, retryFailed: true });
+    assert.deepEqual([retried.ran, retried.failed, retried.skippedAsDone], [1, 1, 1]);
+    const s = await Store.open(db, { readOnly: true });
+    const rows = await s.query("SELECT technique, status, error FROM trials WHERE status = 'failed'");
+    await s.close();
+    assert.ok(rows.length === 1 && rows.every((r) => /^The wasm backend aborted, most likely because its heap/.test(r.error as string)), JSON.stringify(rows));
   });
 
   it('records a NaN trial as failed with the reason and runs the rest', async () => {

@@ -23,7 +23,8 @@ program
   .addOption(backendOption())
   .option('--plain', 'one line per event, even on a terminal')
   .option('--shard <k/n>', 'run only the k-th of n deterministic shards of the plan')
-  .action(async (o: { suite: string; db: string; backend: BackendChoice; plain?: boolean; shard?: string }) => {
+  .option('--retry-failed', 'run again the trials stored as failed')
+  .action(async (o: { suite: string; db: string; backend: BackendChoice; plain?: boolean; shard?: string; retryFailed?: boolean }) => {
     const suite = loadSuite(o.suite);
     const shard = o.shard ? parseShard(o.shard) : undefined;
     const backend = await initBackend(o.backend);
@@ -52,6 +53,7 @@ program
         events: ui?.events ?? plainEvents(),
         shouldStop: () => stop,
         shard,
+        retryFailed: o.retryFailed,
       });
     } catch (e) {
       ui?.close();
@@ -60,8 +62,8 @@ program
     await ui?.finish(summary);
     process.off('SIGINT', onSigint);
     console.log(
-      `${summary.stopped ? 'stopped' : 'done'}: ${summary.ran} trials run (${summary.failed} failed), ${summary.skippedAsDone} already stored; results in ${o.db}` +
-        (summary.stopped ? `\nresume with: ftbench run --suite ${o.suite} --db ${o.db}` : ''),
+      `${summary.stopped ? `stopped${summary.stopReason ? ` (${summary.stopReason})` : ''}` : 'done'}: ${summary.ran} trials run (${summary.failed} failed), ${summary.skippedAsDone} already stored; results in ${o.db}` +
+        (summary.stopped ? `\nresume with: ftbench run --suite ${o.suite} --db ${o.db}${summary.stopReason ? ' --retry-failed' : ''}` : ''),
     );
   });
 

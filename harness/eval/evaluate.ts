@@ -4,7 +4,17 @@ import { disposeBatch, makeBatch, type Encoded } from '../train/batch.js';
 import type { Objective } from '../train/objective.js';
 import { metric } from './metrics.js';
 
-export async function predictAll(model: Model, objective: Objective, rows: Encoded[], maxLen: number, batchSize = 64): Promise<number[]> {
+/** Floats in one batch's LM-head logits [rows, T, vocab]: 128 MiB, so they, their log-softmax and the rest fit the wasm heap. */
+const LM_LOGITS_PER_BATCH = 2 ** 25;
+
+/** Rows per evaluation batch: `cap`, or fewer when the LM head scores every position (LM, multiple choice, generation). */
+export function evalBatchRows(model: Model, objective: Objective, maxLen: number, cap = 64): number {
+  if (objective.nOutputs > 0) return cap; // a task head: [rows, outputs]
+  return Math.max(1, Math.min(cap, Math.floor(LM_LOGITS_PER_BATCH / (maxLen * model.config.vocabSize))));
+}
+
+export async function predictAll(model: Model, objective: Objective, rows: Encoded[], maxLen: number, cap = 64): Promise<number[]> {
+  const batchSize = evalBatchRows(model, objective, maxLen, cap);
   const wasTraining = model.training;
   model.training = false;
   const out: number[] = [];

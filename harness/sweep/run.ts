@@ -13,6 +13,7 @@ import { configHash, plan, type PlannedTrial } from './plan.js';
 import { datasetIdOf, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
 import { baseHeldOut, runTrial } from './trial.js';
+import { backendIsDead } from '../backend/errors.js';
 
 export interface SweepEvents {
   planned?(trials: PlannedTrial[], alreadyDone: number): void;
@@ -32,6 +33,8 @@ export interface SweepOptions {
   shouldStop?: () => boolean;
   /** Run only trials whose index % n === k (several machines share one plan). */
   shard?: { k: number; n: number };
+  /** Run again the trials stored as failed (by default every stored trial counts as done). */
+  retryFailed?: boolean;
 }
 
 export interface SweepSummary {
@@ -41,6 +44,8 @@ export interface SweepSummary {
   ran: number;
   failed: number;
   stopped: boolean;
+  /** Why the sweep ended early when not asked to (the backend died). */
+  stopReason?: string;
 }
 
 function gitCommit(): string | null {
@@ -82,7 +87,7 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
     }
     const hashOf = (t: PlannedTrial) =>
       configHash(t, { checkpointHash: bases.get(t.model)!.checkpointHash, datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
-    const done = await store.finishedConfigHashes();
+    const done = await store.finishedConfigHashes({ retryFailed: opts.retryFailed });
     const todo = trials.filter((t) => !done.has(hashOf(t)));
     summary.skippedAsDone = trials.length - todo.length;
     ev.planned?.(trials, summary.skippedAsDone);
@@ -122,6 +127,12 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
       summary.ran++;
       if (record.status === 'failed') summary.failed++;
       ev.trialEnd?.(t, record);
+      if (record.status === 'failed' && backendIsDead(record.error)) {
+        // Every later trial would fail on the corrupted heap: stop, so a fresh process resumes them.
+        summary.stopped = true;
+        summary.stopReason = 'the wasm backend aborted, and a process cannot use it after that';
+        break;
+      }
     }
     await store.finishRun(summary.runId);
   } finally {

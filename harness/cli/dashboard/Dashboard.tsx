@@ -100,7 +100,7 @@ function Finished({ rows }: { rows: FinishedTrial[] }) {
 }
 
 function Footer({ s, resume }: { s: DashboardState; resume: string }) {
-  if (s.done?.stopped) return <Text color="yellow">{`Stopped after storing ${s.done.ran} trials. Resume with: ${resume}`}</Text>;
+  if (s.done?.stopped) return <Text color="yellow">{`Stopped after storing ${s.done.ran} trials${s.done.reason ? ` (${s.done.reason})` : ''}. Resume with: ${resume}${s.done.reason ? ' --retry-failed' : ''}`}</Text>;
   if (s.done) return <Text color="green">{`Done: ${s.done.ran} trials run, ${s.done.failed} failed.`}</Text>;
   if (s.stopping) return <Text color="yellow">{`Stopping after the trial in flight is stored (Ctrl-C again quits now). Resume later with: ${resume}`}</Text>;
   return <Text dimColor>Ctrl-C stops after the trial in flight is stored.</Text>;

@@ -22,7 +22,7 @@ export function startDashboard(opts: { resume: string; stdout?: NodeJS.WriteStre
     events: sweepEvents(store),
     stopping: () => store.dispatch({ type: 'stopping' }),
     async finish(summary) {
-      store.dispatch({ type: 'done', stopped: summary.stopped, ran: summary.ran, failed: summary.failed });
+      store.dispatch({ type: 'done', stopped: summary.stopped, ran: summary.ran, failed: summary.failed, reason: summary.stopReason });
       app.unmount();
       await app.waitUntilExit();
       (opts.stdout ?? process.stdout).write('\n'); // Ink leaves the cursor at the end of its last frame

@@ -46,7 +46,7 @@ export interface DashboardState {
   now: number;
   stopping: boolean;
   /** Set when the sweep returned. */
-  done: { stopped: boolean; ran: number; failed: number } | null;
+  done: { stopped: boolean; ran: number; failed: number; reason?: string } | null;
 }
 
 export type Action =
@@ -56,7 +56,7 @@ export type Action =
   | { type: 'step'; step: number; total: number; loss: number; tokensPerS: number }
   | { type: 'trialEnd'; trial: Omit<FinishedTrial, 'seconds'> }
   | { type: 'stopping' }
-  | { type: 'done'; stopped: boolean; ran: number; failed: number };
+  | { type: 'done'; stopped: boolean; ran: number; failed: number; reason?: string };
 
 export const initialState = (now = Date.now()): DashboardState => ({
   planned: 0, alreadyDone: 0, toRun: 0, pretraining: null, current: null, finished: [], startedAt: null, now, stopping: false, done: null,
@@ -87,7 +87,7 @@ export function reduce(s: DashboardState, a: Action, now: number): DashboardStat
     case 'stopping':
       return { ...s, stopping: true };
     case 'done':
-      return { ...s, current: null, pretraining: null, done: { stopped: a.stopped, ran: a.ran, failed: a.failed } };
+      return { ...s, current: null, pretraining: null, done: { stopped: a.stopped, ran: a.ran, failed: a.failed, reason: a.reason } };
   }
 }
 

@@ -7,6 +7,7 @@ import type { Model } from '../../model/model.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded } from '../batch.js';
 import type { Encoder, Objective } from '../objective.js';
 import { continuationLogp, promptAndContinuation } from './choice-scores.js';
+import { evalBatchRows } from '../../eval/evaluate.js';
 
 /** Longest output decoded; the built-in data-to-text references are at most ~25 tokens. */
 export const MAX_NEW_TOKENS = 32;
@@ -73,8 +74,9 @@ export function generationObjective(tok: Encoder, maxLen: number, maxNew = MAX_N
 }
 
 /** Decoded outputs for every row, in batches, with the model in eval mode (the text counterpart of predictAll). */
-export async function predictTextAll(model: Model, objective: Objective, rows: Encoded[], maxLen: number, batchSize = 64): Promise<string[]> {
+export async function predictTextAll(model: Model, objective: Objective, rows: Encoded[], maxLen: number, cap = 64): Promise<string[]> {
   if (!objective.predictText) throw new Error('This objective does not generate text.');
+  const batchSize = evalBatchRows(model, objective, maxLen, cap);
   const wasTraining = model.training;
   model.training = false;
   const out: string[] = [];
