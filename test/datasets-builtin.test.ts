@@ -10,7 +10,6 @@ import { loadWordnetWicBuild } from '../datasets/tasks/wordnet-wic.js';
 import { BROWN_GENRES, detag, loadBrownBuild } from '../datasets/tasks/brown-genre.js';
 import { loadWordnetD2tBuild } from '../datasets/tasks/wordnet-d2t.js';
 import { osisToText } from '../datasets/text/debian.js';
-import { buildSotuLong } from '../datasets/tasks/sotu-long.js';
 import { readSynsets } from '../datasets/text/wordnet.js';
 import { builtinTokenizer } from '../datasets/index.js';
 
@@ -142,7 +141,7 @@ test('wordnet-wic negatives come from another part of speech; wordnet-wic-sense 
 
 test('sotu-long-2k: every window holds more than twice the small bases\' 128-token context', { skip: datasetRegistry.get('sotu-long-2k').unavailable() ?? false }, async () => {
   const tok = await builtinTokenizer(8000);
-  const { splits } = buildSotuLong({ minChars: 1800, maxChars: 2400 });
+  const { splits } = await loadDataset('sotu-long-2k');
   const short = [...splits.train, ...splits.test].filter((e) => tok.encode(e.text).length < 2 * 128 + 1);
   assert.equal(short.length, 0, `${short.length} windows shorter than 257 tokens`);
   // The tiny variant keeps its windows (its results stay comparable): > 2 × 64 tokens at the tiny vocabulary.

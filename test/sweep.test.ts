@@ -36,6 +36,20 @@ const aborting: Technique<Record<string, never>> = {
   },
 };
 
+/** A fresh database, and a one-seed suite of these techniques on encoder-tiny / spam with a few steps of 8. */
+function tinySweep(name: string, techniqueIds: string[], budget: { steps: number; train_examples: number; eval_examples: number }) {
+  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-sweep-')), 'r.duckdb');
+  const suite = suiteSchema.parse({
+    name,
+    models: ['encoder-tiny'],
+    datasets: ['spam'],
+    techniques: techniqueIds,
+    seeds: [0],
+    budget: { batch_size: 8, lr: 1e-3, max_len: 32, ...budget },
+  });
+  return { db, suite };
+}
+
 describe('sweep', () => {
   before(() => {
     if (!techniques.has(diverging.id)) techniques.register(diverging);
@@ -44,15 +58,7 @@ describe('sweep', () => {
 
   it('stops after a backend abort, skips the failed trial when resumed, and reruns it with retryFailed', async () => {
     const backend = await initBackend();
-    const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-sweep-')), 'r.duckdb');
-    const suite = suiteSchema.parse({
-      name: 'abort',
-      models: ['encoder-tiny'],
-      datasets: ['spam'],
-      techniques: ['test-aborting', 'lora'],
-      seeds: [0],
-      budget: { steps: 3, batch_size: 8, lr: 1e-3, max_len: 32, train_examples: 24, eval_examples: 16 },
-    });
+    const { db, suite } = tinySweep('abort', ['test-aborting', 'lora'], { steps: 3, train_examples: 24, eval_examples: 16 });
     const first = await runSweep(suite, { db, backend });
     assert.deepEqual([first.ran, first.failed, first.stopped], [1, 1, true]);
     assert.match(first.stopReason ?? '', /wasm backend aborted/);
@@ -68,15 +74,7 @@ describe('sweep', () => {
 
   it('records a NaN trial as failed with the reason and runs the rest', async () => {
     const backend = await initBackend();
-    const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-sweep-')), 'r.duckdb');
-    const suite = suiteSchema.parse({
-      name: 'nan',
-      models: ['encoder-tiny'],
-      datasets: ['spam'],
-      techniques: ['test-diverging', 'lora'],
-      seeds: [0],
-      budget: { steps: 5, batch_size: 8, lr: 1e-3, max_len: 32, train_examples: 40, eval_examples: 24 },
-    });
+    const { db, suite } = tinySweep('nan', ['test-diverging', 'lora'], { steps: 5, train_examples: 40, eval_examples: 24 });
     const summary = await runSweep(suite, { db, backend });
     assert.equal(summary.ran, 2);
     assert.equal(summary.failed, 1);

@@ -40,7 +40,6 @@ async function tryNative(): Promise<boolean> {
 }
 
 let warned = false;
-const guarded = new WeakSet<object>();
 let registered: { kernels: string[]; native: boolean } | null = null;
 
 async function initWasm(threads: number): Promise<BackendInfo> {
@@ -63,11 +62,7 @@ async function initWasm(threads: number): Promise<BackendInfo> {
     console.warn(`ftbench: running without the native kernel pack (${reason}); training is much slower. To fix: ${INSTALL_HINT}.`);
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('The wasm tensor backend failed to initialise.');
-  const backend = tf.backend() as import('@tensorflow/tfjs-backend-wasm').BackendWasm;
-  if (!guarded.has(backend)) {
-    guardTensorSize(backend);
-    guarded.add(backend);
-  }
+  guardTensorSize(tf.backend() as import('@tensorflow/tfjs-backend-wasm').BackendWasm);
   return addon
     ? { name: 'wasm', threads: addon.getThreads(), kernelPack: 'native', blas: addon.blasName(), kernels }
     : { name: 'wasm', threads: wasm.getThreadsCount(), kernelPack: 'js', blas: null, kernels };

@@ -21,9 +21,13 @@ export const WASM_HEAP_LIMIT = 2 ** 32;
 /**
  * Makes the wasm backend refuse, with one sentence, a tensor too big for its heap. Without this the byte count wraps
  * to 32 bits in `_malloc`, a small block comes back, and the first kernel that writes the tensor corrupts the heap or
- * kills the process (a [40000, 1] × [1, 40000] matMul segfaulted).
+ * kills the process (a [40000, 1] × [1, 40000] matMul segfaulted). Idempotent per backend.
  */
+const guarded = new WeakSet<BackendWasm>();
+
 export function guardTensorSize(backend: BackendWasm): void {
+  if (guarded.has(backend)) return;
+  guarded.add(backend);
   const move = backend.move.bind(backend);
   backend.move = (dataId, values, shape, dtype, refCount) => {
     if (dtype !== 'string') {
