@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../harness/backend/index.js';
 
+// Three threads whatever the machine: large GEMMs are cut into pieces of uneven size (see the split test below).
+process.env.FTBENCH_THREADS = '3';
+
 // Deterministic data: a failing case reproduces.
 let seed = 12345;
 const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
@@ -290,5 +293,61 @@ test('fused softmax over the last axis (forward and gradient) matches tf.softmax
     cases.push({ name: `softmax ${shape}`, run: () => softmax(t(shape, xv)) });
     cases.push({ name: `softmax ${shape} grad`, run: () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(softmax(x), t(shape, wv))))(t(shape, xv)) });
   }
+  await compare(cases);
+});
+
+test('GEMMs big enough to split across threads: row, column and batch pieces, transposes, broadcasting, bias', async () => {
+  // Pieces are cut per thread (FTBENCH_THREADS, set to 3 at the top of this file: uneven pieces on any machine).
+  const cases: Case[] = [];
+  const shapes: [number[], number[], boolean, boolean][] = [
+    [[300, 70], [70, 90], false, false], [[70, 300], [70, 90], true, false], [[300, 70], [90, 70], false, true], [[70, 300], [90, 70], true, true], // rows
+    [[8, 600], [600, 100], false, false], [[600, 8], [100, 600], true, true], // columns (too few rows)
+    [[5, 40, 50], [5, 50, 30], false, false], [[5, 50, 40], [5, 30, 50], true, true], [[2, 1, 40, 60], [1, 3, 60, 50], false, false], // batch
+    [[4, 64, 128], [128, 64], false, false], // one shared right operand: a single tall GEMM, cut by rows
+  ];
+  for (const [aShape, bShape, ta, tb] of shapes) {
+    const av = data(aShape), bv = data(bShape);
+    cases.push({
+      name: `matMul ${aShape}${ta ? 'ᵀ' : ''} × ${bShape}${tb ? 'ᵀ' : ''}`,
+      run: () => tf.matMul(t(aShape, av), t(bShape, bv), ta, tb),
+      reference: () => matMulReference(aShape, av, bShape, bv, ta, tb),
+      floor: 1e-2,
+    });
+  }
+  for (const [aShape, bShape, activation] of [[[300, 70], [70, 90], 'relu'], [[8, 600], [600, 100], 'elu']] as const) {
+    const av = data([...aShape]), bv = data([...bShape]), cv = data([bShape[1]], -4, 4);
+    cases.push({
+      name: `fused ${activation} row bias ${aShape} × ${bShape}`,
+      run: () => tf.fused.matMul({ a: t([...aShape], av) as tf.Tensor2D, b: t([...bShape], bv) as tf.Tensor2D, bias: t([bShape[1]], cv), activation }),
+      floor: 1e-2,
+    });
+  }
+  await compare(cases);
+});
+
+test('elementwise, normalisation, sum and AdamW kernels big enough to split across threads', async () => {
+  const { layerNorm, gelu, adamwUpdate } = await import('../harness/backend/ops/index.js');
+  const cases: Case[] = [];
+  const big = [300, 700];
+  const xv = data(big, -5, 5);
+  cases.push({ name: 'tanh big', run: () => tf.tanh(t(big, xv)) }, { name: 'exp big', run: () => tf.exp(t(big, xv)) });
+  const av = data(big), bv = data(big, 0.5, 2), rv = data([700], 0.5, 2);
+  for (const [name, op] of Object.entries({ add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div })) {
+    cases.push({ name: `${name} big same shape`, run: () => op(t(big, av), t(big, bv)) });
+    cases.push({ name: `${name} big row`, run: () => op(t(big, av), t([700], rv)) });
+    cases.push({ name: `${name} big scalar first`, run: () => op(tf.scalar(1.5), t(big, bv)) });
+  }
+  cases.push({ name: 'sum big axis 0', run: () => tf.sum(t(big, av), 0) }, { name: 'sum big axis 1', run: () => tf.sum(t(big, av), 1) });
+  const ln = [2000, 100];
+  const lx = data(ln, -3, 3), lg = data([100], 0.5, 1.5), lb = data([100]), lw = data(ln);
+  const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(x, g, b, 1e-5), t(ln, lw)));
+  cases.push({ name: 'layerNorm big', run: () => layerNorm(t(ln, lx), t([100], lg), t([100], lb), 1e-5), floor: 1e-2 });
+  for (const i of [0, 1, 2]) cases.push({ name: `layerNorm big grad ${i}`, run: () => tf.grads(f)([t(ln, lx), t([100], lg), t([100], lb)])[i], floor: 1e-2 });
+  cases.push({ name: 'gelu big', run: () => gelu(t(big, xv)) });
+  cases.push({ name: 'gelu big grad', run: () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(gelu(x), t(big, av))))(t(big, xv)), floor: 1e-2 });
+  const n = [200_000];
+  const [pv, gv, mv, vv] = [data(n), data(n), data(n, -0.1, 0.1), data(n, 0, 0.01)];
+  const attrs = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 0.1, c2: 0.001, decay: 0.999 };
+  for (const i of [0, 1, 2]) cases.push({ name: `adamw big out ${i}`, run: () => adamwUpdate(t(n, pv), t(n, gv), t(n, mv), t(n, vv), attrs)[i] });
   await compare(cases);
 });

@@ -14,7 +14,7 @@ static void same(int op, const float *a, const float *b, float *c, size_t n) {
   }
 }
 
-void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep) {
+static void binary_seq(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep) {
   /* a_rep / b_rep: 0 = full [rows, n]; 1 = one row [n] repeated; 2 = one scalar. */
   if (a_rep == 0 && b_rep == 0) { same(op, a, b, c, rows * n); return; }
   if (a_rep == 0 && b_rep == 2) {
@@ -44,4 +44,16 @@ void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, s
     const float *ar = a_rep ? a : a + r * n, *br = b_rep ? b : b + r * n;
     same(op, ar, br, c + r * n, n);
   }
+}
+
+/* Split by rows; full-by-full and scalar cases are viewed as rows of n first. */
+typedef struct { int op; const float *a, *b; float *c; size_t n; int a_rep, b_rep; } Binary;
+static void binary_range(void *ctx, size_t lo, size_t hi) {
+  const Binary *q = ctx;
+  binary_seq(q->op, q->a_rep ? q->a : q->a + lo * q->n, q->b_rep ? q->b : q->b + lo * q->n, q->c + lo * q->n, hi - lo,
+             q->n, q->a_rep, q->b_rep);
+}
+void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep) {
+  Binary q = {op, a, b, c, n, a_rep, b_rep};
+  ftb_parallel_for(rows, n ? (FTB_GRAIN_FLOATS + n - 1) / n : 1, binary_range, &q);
 }

@@ -48,6 +48,19 @@ void ftb_swap_axes(const float *x, float *y, size_t a, size_t b, size_t c, size_
 void ftb_softmax(const float *x, float *y, size_t rows, size_t n);
 void ftb_softmax_grad(const float *dy, const float *y, float *dx, size_t rows, size_t n);
 
+/* The worker pool (pool.c): ftb_parallel runs fn(ctx, t) for t < n_tasks on up to ftb_pool_threads() threads, the
+   caller included, and returns when all are done. */
+typedef void (*ftb_task_fn)(void *ctx, int task);
+void ftb_parallel(int n_tasks, ftb_task_fn fn, void *ctx);
+void ftb_pool_set_threads(int n);
+/* fn(ctx, lo, hi) over [0, n), one piece per thread when each gets at least `grain` items, else on the caller. */
+typedef void (*ftb_range_fn)(void *ctx, size_t lo, size_t hi);
+void ftb_parallel_for(size_t n, size_t grain, ftb_range_fn fn, void *ctx);
+/* Items per thread below which splitting an elementwise pass costs more than it saves (~10 µs of streaming work). */
+#define FTB_GRAIN_FLOATS 32768
+int ftb_pool_threads(void);
+
+/* Threads of ftbench's kernels (the pool); the BLAS itself is kept single-threaded. */
 void ftb_set_threads(int n);
 int ftb_get_threads(void);
 const char *ftb_blas_name(void);

@@ -1,12 +1,11 @@
-/* Thread count and library name of whichever CBLAS we were linked against (OpenBLAS, BLIS or MKL). */
+/* Thread count and library name of whichever CBLAS we were linked against (OpenBLAS, BLIS or MKL). ftbench's worker
+   pool owns the threads; the BLAS runs single-threaded inside each piece. */
 #include "ftb.h"
 
 #if defined(FTB_BLAS_OPENBLAS)
 void openblas_set_num_threads(int);
-int openblas_get_num_threads(void);
 char *openblas_get_config(void);
-void ftb_set_threads(int n) { openblas_set_num_threads(n); }
-int ftb_get_threads(void) { return openblas_get_num_threads(); }
+static void blas_set_threads(int n) { openblas_set_num_threads(n); }
 const char *ftb_blas_name(void) {
   /* e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64" */
   const char *cfg = openblas_get_config();
@@ -14,19 +13,19 @@ const char *ftb_blas_name(void) {
 }
 #elif defined(FTB_BLAS_BLIS)
 void bli_thread_set_num_threads(long);
-long bli_thread_get_num_threads(void);
-void ftb_set_threads(int n) { bli_thread_set_num_threads(n); }
-int ftb_get_threads(void) { return (int)bli_thread_get_num_threads(); }
+static void blas_set_threads(int n) { bli_thread_set_num_threads(n); }
 const char *ftb_blas_name(void) { return "BLIS"; }
 #elif defined(FTB_BLAS_MKL_RT)
 void MKL_Set_Num_Threads(int);
-int MKL_Get_Max_Threads(void);
-void ftb_set_threads(int n) { MKL_Set_Num_Threads(n); }
-int ftb_get_threads(void) { return MKL_Get_Max_Threads(); }
+static void blas_set_threads(int n) { MKL_Set_Num_Threads(n); }
 const char *ftb_blas_name(void) { return "Intel MKL"; }
 #else
-static int threads = 1;
-void ftb_set_threads(int n) { threads = n; }
-int ftb_get_threads(void) { return threads; }
+static void blas_set_threads(int n) { (void)n; }
 const char *ftb_blas_name(void) { return "CBLAS"; }
 #endif
+
+void ftb_set_threads(int n) {
+  blas_set_threads(1);
+  ftb_pool_set_threads(n);
+}
+int ftb_get_threads(void) { return ftb_pool_threads(); }
