@@ -148,3 +148,18 @@ test('sotu-long-2k: every window holds more than twice the small bases\' 128-tok
   const tiny = await loadDataset('sotu-long');
   assert.ok(tiny.splits.train.every((e) => e.text.length <= 1200 && e.text.length >= 900));
 });
+
+test('sotu-long-2k-corpus: training windows come from the pretraining corpus\'s training documents, dev and test from held-out speeches', { skip: datasetRegistry.get('sotu-long-2k-corpus').unavailable() ?? false }, async () => {
+  const { loadCorpus } = await import('../datasets/corpus.js');
+  const { buildSotuLong, SOTU_LONG_VARIANTS } = await import('../datasets/tasks/sotu-long.js');
+  const corpus = await loadCorpus();
+  const trainDocs = new Set(corpus.train.map((d) => d.id));
+  const { splits, speechIds } = await buildSotuLong(SOTU_LONG_VARIANTS.find((v) => v.id === 'sotu-long-2k-corpus')!);
+  assert.ok(splits.train.length > 2000, `only ${splits.train.length} training windows`);
+  const stray = speechIds.train.filter((id) => !trainDocs.has(id));
+  assert.deepEqual(stray, [], 'training windows from documents outside the corpus\'s training split');
+  for (const k of ['dev', 'test'] as const) assert.ok(speechIds[k].every((id) => !trainDocs.has(id) && id.startsWith('sotu/')));
+  const plain = await loadDataset('sotu-long-2k');
+  assert.deepEqual(splits.test, plain.splits.test);
+  assert.deepEqual(splits.dev, plain.splits.dev);
+});

@@ -15,7 +15,7 @@ const PER_SPEECH = 40;
  * characters of whole sentences are 250–400 tokens at the tiny bases' vocabulary (2× 64 + 1 needed) but only ~230 at
  * the small bases' 8,000 (2× 128 + 1 needed), hence ~2,000-character windows for those.
  */
-interface Variant {
+export interface Variant {
   id: string;
   minChars: number;
   maxChars: number;
@@ -31,7 +31,7 @@ interface Variant {
   trainFrom?: 'reserved' | 'pretraining';
 }
 
-const VARIANTS: Variant[] = [
+export const SOTU_LONG_VARIANTS: Variant[] = [
   { id: 'sotu-long', minChars: 900, maxChars: 1200, bases: "the tiny bases'", context: 64 },
   { id: 'sotu-long-2k', minChars: 1800, maxChars: 2400, bases: "the small bases'", context: 128 },
   { id: 'sotu-long-2k-corpus', minChars: 1800, maxChars: 2400, bases: "the small bases'", context: 128, trainFrom: 'pretraining' },
@@ -62,7 +62,7 @@ function splitOfIndex(i: number): keyof Splits {
 }
 
 export async function buildSotuLong(
-  v: Pick<Variant, 'minChars' | 'maxChars' | 'trainFrom'> = VARIANTS[0],
+  v: Pick<Variant, 'minChars' | 'maxChars' | 'trainFrom'> = SOTU_LONG_VARIANTS[0],
 ): Promise<{ splits: Splits; speechIds: Record<keyof Splits, string[]> }> {
   const reserved = new Set(reservedSotuIds());
   const speeches: Doc[] = loadSotuSpeeches().filter((s) => reserved.has(s.id));
@@ -105,4 +105,4 @@ function sotuLongSpecOf(v: Variant): DatasetSpec {
   return spec;
 }
 
-export const [sotuLongSpec, sotuLong2kSpec, sotuLong2kCorpusSpec] = VARIANTS.map(sotuLongSpecOf);
+export const [sotuLongSpec, sotuLong2kSpec, sotuLong2kCorpusSpec] = SOTU_LONG_VARIANTS.map(sotuLongSpecOf);
