@@ -22,8 +22,10 @@ const iters = num('iters', 10);
 // Untimed steps at the start of every turn. After seconds idle (while the other subjects ran) a subject's steps run
 // slowly for the next few hundred ms on this VM (LoRA after 8 s idle: 46, 33, 45, 33, 38 ms, then 28-30, against
 // 27-29 stepping continuously; not GC, not bytecode flushing: the host clocking an idle vCPU down is the likely
-// cause). A training run never idles, so each turn first steps a while, the same for every fast subject.
-const warm = num('warm', 5);
+// cause). A training run never idles, so each turn first steps a while, the same for every fast subject. 20 steps
+// (~0.5 s for ftbench, ~2.5 s for PyTorch): with 5 (~150 ms) ftbench's LoRA step read 30.7 and 32.4 ms in two runs,
+// against 25.0 with 20 and 21-25 ms stepping continuously (2026-11-29, with the kernel pack's worker pool).
+const warm = num('warm', 20);
 const cpuSteps = num('cpu-steps', rounds); // one per round (3–13 s each), so every subject samples the same stretch of time
 const kinds: StepKind[] = ['full_ft', 'lora'];
 const threads = threadCount();

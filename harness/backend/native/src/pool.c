@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 #include "ftb.h"
 
@@ -15,22 +16,24 @@
 #define SPIN_NS 1000000 /* 1 ms */
 
 static pthread_t workers[MAX_WORKERS];
-static unsigned start_generation[MAX_WORKERS]; /* the generation a worker was created in: it waits for the next */
-static int n_started = 0;        /* workers created so far (never shrinks) */
-static int n_threads = 1;        /* participants of a parallel call, the caller included */
+static int n_started = 0; /* workers created so far (never shrinks) */
+static int n_threads = 1; /* participants of a parallel call, the caller included */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int sleepers = 0;
 
-/* The current job; written by the caller before `generation` is bumped. */
+/* The current job. `claim` packs the job's generation (high 32 bits) with the next unclaimed task (low 32): a thread
+   takes task i by moving claim from (g, i) to (g, i + 1), so it never runs a task of a job that has moved on. The
+   caller waits for `completed` tasks only, never for a worker to wake up: on a VM a halted vCPU can take
+   milliseconds to come back, and the caller runs any task nobody has claimed itself. Job fields are written before
+   the new generation is published and stay unchanged until every task of the job has completed. */
 static ftb_task_fn job_fn;
 static void *job_ctx;
-static int job_tasks;
-static atomic_int next_task;
-static atomic_int workers_done;
-static int job_workers;          /* workers taking part in this job */
-static atomic_uint generation;
+static atomic_int job_tasks;
+static _Atomic uint64_t claim;
+static atomic_int completed;
+static unsigned generation; /* the caller's copy */
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -44,28 +47,36 @@ static long long now_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void run_tasks(void) {
-  for (int t; (t = atomic_fetch_add(&next_task, 1)) < job_tasks;) job_fn(job_ctx, t);
+static inline unsigned gen_of(uint64_t c) { return (unsigned)(c >> 32); }
+
+/* Claims and runs tasks of generation g until none is left (or the job is over). */
+static void run_tasks(unsigned g) {
+  for (;;) {
+    uint64_t c = atomic_load(&claim);
+    if (gen_of(c) != g || (int)(uint32_t)c >= job_tasks) return;
+    if (!atomic_compare_exchange_weak(&claim, &c, c + 1)) continue;
+    job_fn(job_ctx, (int)(uint32_t)c);
+    atomic_fetch_add(&completed, 1);
+  }
 }
 
 static void *worker_main(void *arg) {
   int id = (int)(intptr_t)arg;
-  unsigned seen = start_generation[id];
+  unsigned seen = gen_of(atomic_load(&claim));
   for (;;) {
     long long spin_start = now_ns();
     unsigned g;
-    for (int i = 0; (g = atomic_load(&generation)) == seen; i++) {
+    for (int i = 0; (g = gen_of(atomic_load(&claim))) == seen; i++) {
       if ((i & 255) != 255 || now_ns() - spin_start < SPIN_NS) { cpu_relax(); continue; }
       pthread_mutex_lock(&mu);
       sleepers++;
-      while ((g = atomic_load(&generation)) == seen) pthread_cond_wait(&wake, &mu);
+      while ((g = gen_of(atomic_load(&claim))) == seen) pthread_cond_wait(&wake, &mu);
       sleepers--;
       pthread_mutex_unlock(&mu);
       break;
     }
     seen = g;
-    if (id < job_workers) run_tasks();
-    atomic_fetch_add(&workers_done, 1);
+    if (id < n_threads - 1) run_tasks(g);
   }
   return NULL;
 }
@@ -74,30 +85,25 @@ void ftb_pool_set_threads(int n) { n_threads = n < 1 ? 1 : (n > MAX_WORKERS + 1 
 int ftb_pool_threads(void) { return n_threads; }
 
 void ftb_parallel(int n_tasks, ftb_task_fn fn, void *ctx) {
-  int want = n_threads - 1 < n_tasks - 1 ? n_threads - 1 : n_tasks - 1;
-  if (want <= 0) {
+  if (n_threads < 2 || n_tasks < 2) {
     for (int t = 0; t < n_tasks; t++) fn(ctx, t);
     return;
   }
   while (n_started < n_threads - 1) {
-    start_generation[n_started] = atomic_load(&generation);
     if (pthread_create(&workers[n_started], NULL, worker_main, (void *)(intptr_t)n_started) != 0) break;
     n_started++;
   }
-  if (want > n_started) want = n_started;
   job_fn = fn;
   job_ctx = ctx;
   job_tasks = n_tasks;
-  job_workers = want;
-  atomic_store(&next_task, 0);
-  atomic_store(&workers_done, 0);
+  atomic_store(&completed, 0);
+  generation++;
   pthread_mutex_lock(&mu);
-  atomic_fetch_add(&generation, 1);
+  atomic_store(&claim, (uint64_t)generation << 32);
   if (sleepers) pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&mu);
-  run_tasks();
-  /* Every started worker acknowledges the generation, so none can see a later job's fields half-written. */
-  while (atomic_load(&workers_done) < n_started) cpu_relax();
+  run_tasks(generation);
+  while (atomic_load(&completed) < n_tasks) cpu_relax();
 }
 
 /* ftb_parallel_for: [0, n) in one contiguous piece per thread. */
