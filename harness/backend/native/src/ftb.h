@@ -49,7 +49,7 @@ void ftb_softmax(const float *x, float *y, size_t rows, size_t n);
 void ftb_softmax_grad(const float *dy, const float *y, float *dx, size_t rows, size_t n);
 
 /* The worker pool (pool.c): ftb_parallel runs fn(ctx, t) for t < n_tasks on up to ftb_pool_threads() threads, the
-   caller included, and returns when all are done. */
+   caller included, and returns when all are done. One caller at a time (the JS thread); tasks must not call it. */
 typedef void (*ftb_task_fn)(void *ctx, int task);
 void ftb_parallel(int n_tasks, ftb_task_fn fn, void *ctx);
 void ftb_pool_set_threads(int n);
