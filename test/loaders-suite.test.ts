@@ -41,7 +41,7 @@ budget: { steps: 3, batch_size: 8, lr: 1.0e-3, max_len: 32, eval_examples: 8 }
 test('suite: a file dataset entry parses, its path resolves against the suite file, trials use its id', () => {
   const s = loadSuite(suiteFile('ok'));
   const d = s.datasets[0];
-  assert.ok(typeof d !== 'string');
+  assert.ok(typeof d !== 'string' && 'path' in d);
   assert.equal(d.path, path.join(dir, 'data', 'reviews.csv'));
   assert.deepEqual(plan(s).map((t) => t.dataset), ['my-reviews']);
 });
@@ -56,6 +56,27 @@ test('suite: a bad file entry names the field; two entries with one id are refus
   const dup = path.join(dir, 'dup.yaml');
   fs.writeFileSync(dup, fs.readFileSync(suiteFile('t2'), 'utf8').replace('datasets:\n', 'datasets:\n  - id: my-reviews\n    format: glue\n    path: CoLA\n'));
   assert.throws(() => loadSuite(dup), /dataset id "my-reviews" appears twice/);
+});
+
+test('suite: a built-in dataset entry with a budget overrides those fields for its trials only; a bad one names the field', () => {
+  const f = path.join(dir, 'override.yaml');
+  fs.writeFileSync(f, `name: override
+models: [encoder-tiny]
+datasets: [spam, { id: wordnet-wic, budget: { steps: 40, lr: 2.0e-4, eval_examples: 800 } }]
+techniques: [full-ft, lora]
+budget: { steps: 3, batch_size: 8, lr: 1.0e-3, max_len: 32, eval_examples: 8 }
+`);
+  const trials = plan(loadSuite(f));
+  const of = (dataset: string, technique: string) => trials.find((t) => t.dataset === dataset && t.technique.id === technique)!;
+  assert.deepEqual([of('spam', 'full-ft').budget.steps, of('spam', 'full-ft').lr, of('spam', 'full-ft').budget.eval_examples], [3, 1e-3, 8]);
+  const wic = of('wordnet-wic', 'full-ft');
+  assert.deepEqual([wic.budget.steps, wic.lr, wic.budget.eval_examples, wic.budget.batch_size, wic.budget.max_len], [40, 2e-4, 800, 8, 32]);
+  // The technique's rate multiplier applies to the overridden rate (LoRA ×10).
+  assert.ok(Math.abs(of('wordnet-wic', 'lora').lr - 2e-3) < 1e-12);
+  assert.ok(Math.abs(of('spam', 'lora').lr - 1e-2) < 1e-12);
+  const bad = path.join(dir, 'override-bad.yaml');
+  fs.writeFileSync(bad, fs.readFileSync(f, 'utf8').replace('steps: 40', 'steps: 0'));
+  assert.throws(() => loadSuite(bad), /datasets\.1.*steps/);
 });
 
 test('sweep: runs on a CSV dataset; a malformed file then stops the sweep with one sentence and loses nothing', async () => {

@@ -2,7 +2,7 @@
 import type { AnyTechnique } from '../plugin.js';
 import { techniques } from '../../techniques/index.js';
 import { hashOf } from '../hash.js';
-import { datasetIdOf, modelIdOf, type Suite, type SuiteBudget, type TechniqueEntry } from './suite.js';
+import { budgetFor, datasetIdOf, modelIdOf, type Suite, type SuiteBudget, type TechniqueEntry } from './suite.js';
 
 export interface PlannedTrial {
   index: number;
@@ -27,13 +27,18 @@ export function plan(suite: Suite): PlannedTrial[] {
     const e = entryOf(raw);
     const technique = techniques.get(e.id);
     const config = technique.validate(e.config) as Record<string, unknown>;
-    return { technique, config, label: e.label ?? e.id, lr: e.lr ?? suite.budget.lr * (technique.lrMultiplier ?? 1) };
+    return { technique, config, label: e.label ?? e.id, lr: e.lr };
   });
   const out: PlannedTrial[] = [];
   for (const model of suite.models.map(modelIdOf))
-    for (const dataset of suite.datasets.map(datasetIdOf))
+    for (const d of suite.datasets) {
+      const budget = budgetFor(suite, d);
       for (const seed of suite.seeds)
-        for (const e of entries) out.push({ index: out.length, model, dataset, seed, budget: suite.budget, ...e });
+        for (const e of entries) {
+          const lr = e.lr ?? budget.lr * (e.technique.lrMultiplier ?? 1);
+          out.push({ index: out.length, model, dataset: datasetIdOf(d), seed, budget, ...e, lr });
+        }
+    }
   return out;
 }
 

@@ -10,7 +10,7 @@ import type { PretrainProgress } from '../pretrain/pretrain.js';
 import type { StepReport } from '../train/trainer.js';
 import { ROOT } from '../paths.js';
 import { configHash, plan, type PlannedTrial } from './plan.js';
-import { datasetIdOf, modelIdOf, type Suite } from './suite.js';
+import { datasetIdOf, isFileDataset, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
 import { baseHeldOut, runTrial } from './trial.js';
 import { backendIsDead } from '../backend/errors.js';
@@ -74,7 +74,7 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
   if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
   // Data first: a malformed user file stops the sweep with its one sentence before the database is opened.
   const datasets = new Map<string, Dataset>();
-  for (const d of suite.datasets) datasets.set(datasetIdOf(d), typeof d === 'string' ? await loadDataset(d) : await loadFileDataset(d));
+  for (const d of suite.datasets) datasets.set(datasetIdOf(d), isFileDataset(d) ? await loadFileDataset(d) : await loadDataset(datasetIdOf(d)));
   const store = await Store.open(opts.db, { createDir: opts.createDir });
   const ev = opts.events ?? {};
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };

@@ -39,14 +39,21 @@ const budget = z
   })
   .strict();
 
+/** A built-in task with its own budget: fields given here replace the suite's (e.g. more steps for a harder task). */
+const budgetOverride = z
+  .object(Object.fromEntries(Object.entries(budget.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()])))
+  .strict() as unknown as z.ZodType<Partial<z.infer<typeof budget>>>; // unset fields keep the suite's values, not budget's defaults
+const builtinDatasetEntry = z.object({ id: z.string(), budget: budgetOverride }).strict();
+
 export const suiteSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().optional(),
     /** Built-in model ids, or local Hugging Face checkpoints ({ id, format: hf, path }). */
     models: z.array(z.union([z.string(), hfModelSchema])).min(1),
-    /** Built-in dataset ids, or entries pointing at a user's files (datasets/files). */
-    datasets: z.array(z.union([z.string(), fileDatasetSchema])).min(1),
+    /** Built-in dataset ids (alone, or { id, budget } to override budget fields for that task), or entries pointing
+        at a user's files (datasets/files). */
+    datasets: z.array(z.union([z.string(), builtinDatasetEntry, fileDatasetSchema])).min(1),
     techniques: z.array(techniqueEntry).min(1),
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
     budget,
@@ -56,7 +63,18 @@ export const suiteSchema = z
 export type Suite = z.infer<typeof suiteSchema>;
 export type SuiteBudget = Suite['budget'];
 export type TechniqueEntry = z.infer<typeof techniqueEntry>;
-export type DatasetEntry = string | FileDatasetEntry;
+export type DatasetEntry = string | z.infer<typeof builtinDatasetEntry> | FileDatasetEntry;
+
+export function isFileDataset(d: DatasetEntry): d is FileDatasetEntry {
+  return typeof d !== 'string' && 'format' in d;
+}
+
+/** The suite's budget with a dataset entry's overrides applied. */
+export function budgetFor(suite: Pick<Suite, 'budget'>, d: DatasetEntry): SuiteBudget {
+  if (typeof d === 'string' || isFileDataset(d)) return suite.budget;
+  const set = Object.entries(d.budget).filter(([, v]) => v !== undefined);
+  return { ...suite.budget, ...Object.fromEntries(set) };
+}
 
 export type ModelEntry = string | HfModelEntry;
 
@@ -98,8 +116,11 @@ export function loadSuite(nameOrFile: string): Suite {
   if (!r.success) {
     let issue = r.error.issues[0];
     if (issue.code === 'invalid_union') {
-      // "a string or an object": report the object branch's own complaint, not zod's generic "Invalid input".
-      const branch = issue.errors.find((b) => !(b[0]?.code === 'invalid_type' && b[0].path.length === 0));
+      // "a string or an object": report the complaint of the object branch that fits best (fewest issues), not zod's
+      // generic "Invalid input".
+      const branch = issue.errors
+        .filter((b) => !(b[0]?.code === 'invalid_type' && b[0].path.length === 0))
+        .reduce<(typeof issue.errors)[number] | undefined>((best, b) => (!best || b.length < best.length ? b : best), undefined);
       if (branch?.[0]) issue = { ...branch[0], path: [...issue.path, ...branch[0].path] } as typeof issue;
     }
     const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.join(', ')})` : '';
@@ -110,7 +131,7 @@ export function loadSuite(nameOrFile: string): Suite {
   const data = {
     ...r.data,
     models: r.data.models.map((m) => (typeof m === 'string' ? m : { ...m, path: path.resolve(dir, m.path) })),
-    datasets: r.data.datasets.map((d) => (typeof d === 'string' ? d : { ...d, path: path.resolve(dir, d.path) })),
+    datasets: r.data.datasets.map((d) => (isFileDataset(d) ? { ...d, path: path.resolve(dir, d.path) } : d)),
   };
   const modelIds = data.models.map(modelIdOf);
   const dupModel = modelIds.find((id, i) => modelIds.indexOf(id) !== i);
