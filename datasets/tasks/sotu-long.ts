@@ -98,7 +98,7 @@ function sotuLongSpecOf(v: Variant): DatasetSpec {
     unavailable: () => packageUnavailable(PKG),
     async load(): Promise<Dataset> {
       const { splits, speechIds } = await buildSotuLong(v);
-      const per = (['train', 'dev', 'test'] as const).map((k) => `${k} ${splits[k].length} windows from ${new Set(speechIds[k]).size} ${v.trainFrom === "pretraining" && k === "train" ? "documents" : "speeches"}`).join(', ');
+      const per = (['train', 'dev', 'test'] as const).map((k) => `${k} ${splits[k].length} windows from ${new Set(speechIds[k]).size} ${v.trainFrom === 'pretraining' && k === 'train' ? 'documents' : 'speeches'}`).join(', ');
       return { id: v.id, name: spec.name, kind: 'language-modeling', metrics: spec.metrics, card: { ...card, size: per }, contentHash: hashOf(splits), splits };
     },
   };

@@ -50,22 +50,22 @@ static void layer_norm_dx(const float *dy, const float *x, const float *g, const
   }
 }
 
+/* mean and rstd are written by the forward pass and read by the backward one. */
 typedef struct {
-  const float *x, *g, *b, *dy, *mean, *rstd;
-  float *y, *dx, *dg, *db;
-  float *mean_out, *rstd_out;
+  const float *x, *g, *b, *dy;
+  float *y, *dx, *dg, *db, *mean, *rstd;
   size_t rows, d;
   float eps;
 } Norm;
 
 static void forward_range(void *ctx, size_t lo, size_t hi) {
   const Norm *q = ctx;
-  layer_norm_seq(q->x + lo * q->d, q->g, q->b, q->y + lo * q->d, q->mean_out + lo, q->rstd_out + lo, hi - lo, q->d, q->eps);
+  layer_norm_seq(q->x + lo * q->d, q->g, q->b, q->y + lo * q->d, q->mean + lo, q->rstd + lo, hi - lo, q->d, q->eps);
 }
 
 void ftb_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd, size_t rows,
                     size_t d, float eps) {
-  Norm q = {.x = x, .g = g, .b = b, .y = y, .mean_out = mean, .rstd_out = rstd, .rows = rows, .d = d, .eps = eps};
+  Norm q = {.x = x, .g = g, .b = b, .y = y, .mean = mean, .rstd = rstd, .rows = rows, .d = d, .eps = eps};
   ftb_parallel_for(rows, d ? (FTB_GRAIN_FLOATS + d - 1) / d : 1, forward_range, &q);
 }
 
@@ -82,7 +82,7 @@ static void gain_bias_range(void *ctx, size_t lo, size_t hi) {
 /* Any of dx, dg, db may be NULL: the tape asks for each input's gradient separately (frozen gains need none). */
 void ftb_layer_norm_grad(const float *dy, const float *x, const float *g, const float *mean, const float *rstd, float *dx,
                          float *dg, float *db, size_t rows, size_t d) {
-  Norm q = {.x = x, .g = g, .dy = dy, .mean = mean, .rstd = rstd, .dx = dx, .dg = dg, .db = db, .rows = rows, .d = d};
+  Norm q = {.x = x, .g = g, .dy = dy, .mean = (float *)mean, .rstd = (float *)rstd, .dx = dx, .dg = dg, .db = db, .rows = rows, .d = d};
   if (dx) ftb_parallel_for(rows, d ? (FTB_GRAIN_FLOATS + d - 1) / d : 1, dx_range, &q);
   if (dg || db) ftb_parallel_for(d, rows ? (FTB_GRAIN_FLOATS + rows - 1) / rows : 1, gain_bias_range, &q);
 }
