@@ -11,7 +11,8 @@ const schema = z
     alpha: z.number().positive().default(16), // α = 16 in the paper's code (scale 2)
     dropout: z.number().min(0).max(0.9).default(0), // lora_dropout=0 in the paper's fine-tune.py (long-context LM fine-tuning)
     targets: z.string().default('layers.*.attn.{q,k,v,o}'), // all four attention projections (§3.3)
-    // S²-Attn group size as a share of the training length: 2048 tokens for 8192 (Table 6's default, 1/4).
+    // S²-Attn group size as a share of the training length: 2048 tokens for 8192 (Table 6's default, 1/4). On the
+    // small bases here, whose 2x contexts are 128-256 tokens, 1/2 fine-tunes better (docs/results.md, long-context).
     groupRatio: z.number().gt(0).max(1).default(0.25),
     // Not in the paper, whose smallest group is 2048 tokens: S²-Attn is for long inputs, and a sequence whose groups
     // would be shorter than this trains with full attention (tiny groups train a model that full attention then breaks).
