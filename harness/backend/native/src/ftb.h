@@ -56,9 +56,13 @@ void ftb_pool_set_threads(int n);
 /* fn(ctx, lo, hi) over [0, n), one piece per thread when each gets at least `grain` items, else on the caller. */
 typedef void (*ftb_range_fn)(void *ctx, size_t lo, size_t hi);
 void ftb_parallel_for(size_t n, size_t grain, ftb_range_fn fn, void *ctx);
+int ftb_pool_threads(void);
 /* Items per thread below which splitting an elementwise pass costs more than it saves (~10 µs of streaming work). */
 #define FTB_GRAIN_FLOATS 32768
-int ftb_pool_threads(void);
+/* The grain in items of `item_floats` floats each (rows, blocks, columns) for a grain of `floats` floats. */
+static inline size_t ftb_grain_items(size_t floats, size_t item_floats) {
+  return item_floats ? (floats + item_floats - 1) / item_floats : 1;
+}
 
 /* Threads of ftbench's kernels (the pool); the BLAS itself is kept single-threaded. */
 void ftb_set_threads(int n);

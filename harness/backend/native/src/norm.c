@@ -66,7 +66,7 @@ static void forward_range(void *ctx, size_t lo, size_t hi) {
 void ftb_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd, size_t rows,
                     size_t d, float eps) {
   Norm q = {.x = x, .g = g, .b = b, .y = y, .mean = mean, .rstd = rstd, .rows = rows, .d = d, .eps = eps};
-  ftb_parallel_for(rows, d ? (FTB_GRAIN_FLOATS + d - 1) / d : 1, forward_range, &q);
+  ftb_parallel_for(rows, ftb_grain_items(FTB_GRAIN_FLOATS, d), forward_range, &q);
 }
 
 static void dx_range(void *ctx, size_t lo, size_t hi) {
@@ -83,6 +83,6 @@ static void gain_bias_range(void *ctx, size_t lo, size_t hi) {
 void ftb_layer_norm_grad(const float *dy, const float *x, const float *g, const float *mean, const float *rstd, float *dx,
                          float *dg, float *db, size_t rows, size_t d) {
   Norm q = {.x = x, .g = g, .dy = dy, .mean = (float *)mean, .rstd = (float *)rstd, .dx = dx, .dg = dg, .db = db, .rows = rows, .d = d};
-  if (dx) ftb_parallel_for(rows, d ? (FTB_GRAIN_FLOATS + d - 1) / d : 1, dx_range, &q);
-  if (dg || db) ftb_parallel_for(d, rows ? (FTB_GRAIN_FLOATS + rows - 1) / rows : 1, gain_bias_range, &q);
+  if (dx) ftb_parallel_for(rows, ftb_grain_items(FTB_GRAIN_FLOATS, d), dx_range, &q);
+  if (dg || db) ftb_parallel_for(d, ftb_grain_items(FTB_GRAIN_FLOATS, rows), gain_bias_range, &q);
 }

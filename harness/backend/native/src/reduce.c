@@ -33,6 +33,6 @@ static void row_sums(void *ctx, size_t lo, size_t hi) {
 
 void ftb_sum(const float *x, float *y, size_t outer, size_t inner, int over_outer) {
   Sum q = {x, y, outer, inner};
-  if (over_outer) ftb_parallel_for(inner, outer ? (FTB_GRAIN_FLOATS + outer - 1) / outer : 1, column_sums, &q);
-  else ftb_parallel_for(outer, inner ? (FTB_GRAIN_FLOATS + inner - 1) / inner : 1, row_sums, &q);
+  if (over_outer) ftb_parallel_for(inner, ftb_grain_items(FTB_GRAIN_FLOATS, outer), column_sums, &q);
+  else ftb_parallel_for(outer, ftb_grain_items(FTB_GRAIN_FLOATS, inner), row_sums, &q);
 }
