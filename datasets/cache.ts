@@ -1,7 +1,7 @@
 // Built datasets cached as JSON in the data cache, keyed by what they are built from, written atomically.
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../harness/paths.js';
+import { cacheDir } from '../core/paths.js';
 
 /** Returns the cached value for this name and key, or builds, stores and returns it. */
 export async function cachedJson<T>(name: string, key: string, build: () => T | Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { hashOf } from '../harness/hash.js';
+import { hashOf } from '../core/hash.js';
 
 export interface Doc {
   id: string;

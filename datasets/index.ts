@@ -1,5 +1,5 @@
 // The dataset registry: every built-in dataset spec, and loadDataset(id) with one clear sentence when one can't be built.
-import { Registry } from '../harness/registry.js';
+import { Registry } from '../core/registry.js';
 import type { Dataset, DatasetSpec } from './types.js';
 import { spamSpec } from './tasks/spam.js';
 import { sotuYearSpec } from './tasks/sotu-year.js';
@@ -36,4 +36,4 @@ export async function loadDataset(id: string): Promise<Dataset> {
 
 export type { Dataset, DatasetSpec, Example, Splits, DatasetCard, TaskKind } from './types.js';
 export { loadCorpus, reservedSotuIds, type Corpus, type Doc } from './corpus.js';
-export { builtinTokenizer, trainTokenizer, tokenizerFromJSON, type Tokenizer } from './tokenizer/index.js';
+export { trainTokenizer, tokenizerFromJSON, type Tokenizer } from '../text/index.js';

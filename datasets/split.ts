@@ -1,5 +1,5 @@
 // Deterministic splitting helpers: hash a source unit's id into train/dev/test, and shuffle by hash.
-import { hashOf } from '../harness/hash.js';
+import { hashOf } from '../core/hash.js';
 
 export type SplitName = 'train' | 'dev' | 'test';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { techniques } from '../techniques/index.js';
 import { CATEGORIES } from '../harness/plugin.js';
-import { ROOT } from '../harness/paths.js';
+import { ROOT } from '../core/paths.js';
 
 const FOLDER: Record<string, string> = {
   training_method: 'training-method',

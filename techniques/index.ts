@@ -1,5 +1,5 @@
 // The technique registry: each category folder lists its plugins in its index.ts; this file registers them all.
-import { Registry } from '../harness/registry.js';
+import { Registry } from '../core/registry.js';
 import type { AnyTechnique } from '../harness/plugin.js';
 import { trainingMethod } from './training-method/index.js';
 import { adapter } from './adapter/index.js';

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { Store } from '../harness/store/index.js';
 import { runMeta, trial } from '../harness/store/testing.js';
 import { EXPORT_FORMATS, TABLES, exportStore, importInto } from '../harness/store/exchange.js';
-import { formatRows, runQuery } from '../harness/cli/query.js';
-import { ROOT } from '../harness/paths.js';
+import { formatRows, runQuery } from '../cli/query.js';
+import { ROOT } from '../core/paths.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-exchange-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -7,15 +7,15 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { ROOT } from '../harness/paths.js';
+import { ROOT } from '../core/paths.js';
 import type { AnyTechnique } from '../harness/plugin.js';
-import { newTechnique, registerInIndex } from '../harness/cli/new.js';
+import { newTechnique, registerInIndex } from '../cli/new.js';
 import { conformance } from './helpers/conformance.js';
 
 // A temporary root: techniques/ copied (the generator writes there), the engine and node_modules linked (same module instances).
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-new-'));
 fs.cpSync(path.join(ROOT, 'techniques'), path.join(tmp, 'techniques'), { recursive: true });
-for (const p of ['node_modules', 'package.json', 'tsconfig.json', 'harness', 'datasets', 'test/helpers']) {
+for (const p of ['node_modules', 'package.json', 'tsconfig.json', 'core', 'text', 'harness', 'datasets', 'test/helpers']) {
   fs.mkdirSync(path.dirname(path.join(tmp, p)), { recursive: true });
   fs.symlinkSync(path.join(ROOT, p), path.join(tmp, p));
 }

@@ -2,8 +2,8 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { render, cleanup } from 'ink-testing-library';
-import { bindDashboard, FINISHED_ROWS } from '../harness/cli/dashboard/Dashboard.js';
-import { createDashboardStore, etaSeconds, reduce, initialState, sparkline, sweepEvents } from '../harness/cli/dashboard/state.js';
+import { bindDashboard, FINISHED_ROWS } from '../cli/dashboard/Dashboard.js';
+import { createDashboardStore, etaSeconds, reduce, initialState, sparkline, sweepEvents } from '../cli/dashboard/state.js';
 import type { PlannedTrial } from '../harness/sweep/plan.js';
 import { trial as record } from '../harness/store/testing.js';
 import { techniques } from '../techniques/index.js';

@@ -11,7 +11,7 @@ import { BROWN_GENRES, detag, loadBrownBuild } from '../datasets/tasks/brown-gen
 import { loadWordnetD2tBuild } from '../datasets/tasks/wordnet-d2t.js';
 import { osisToText } from '../datasets/text/debian.js';
 import { readSynsets } from '../datasets/text/wordnet.js';
-import { builtinTokenizer } from '../datasets/index.js';
+import { builtinTokenizer } from '../harness/zoo/tokenizer.js';
 
 /** Every source unit lives in exactly one split, and so does every example text. */
 function assertNoLeak(b: Assembled, name: string): void {

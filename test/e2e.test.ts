@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Store } from '../harness/store/index.js';
-import { ROOT } from '../harness/paths.js';
+import { ROOT } from '../core/paths.js';
 
 const CLI = path.join(ROOT, 'bin', 'ftbench.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-e2e-'));

@@ -8,10 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { techniques } from '../techniques/index.js';
 import { saveSafetensors } from '../harness/model/safetensors.js';
 import { importHf } from '../harness/model/import/index.js';
 import { Model } from '../harness/model/model.js';
-import { CLS, SEP } from '../datasets/tokenizer/special.js';
+import { CLS, SEP } from '../text/special.js';
 import { bertTokenizerJson, gpt2TokenizerJson, llamaTokenizerJson } from './hf-fixtures.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-hfimport-'));
@@ -395,7 +396,7 @@ budget: { steps: 2, batch_size: 4, lr: 1.0e-3, max_len: 16, eval_examples: 4 }
   process.env.FTBENCH_CACHE = path.join(root, 'cache'); // the conversion is cached: keep it out of the real cache
   try {
     const db = path.join(root, 'suite', 'r.duckdb');
-    const summary = await runSweep(loadSuite(file), { db, backend: await initBackend() });
+    const summary = await runSweep(loadSuite(file), { db, backend: await initBackend(), techniques });
     assert.equal(summary.ran, 2);
     assert.equal(summary.failed, 0);
     const s = await Store.open(db, { readOnly: true });

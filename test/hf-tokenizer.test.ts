@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hfTokenizerFromJSON, loadHfTokenizer } from '../datasets/tokenizer/hf.js';
-import { CLS, MASK, PAD, SEP, UNK } from '../datasets/tokenizer/special.js';
+import { hfTokenizerFromJSON, loadHfTokenizer } from '../text/hf.js';
+import { CLS, MASK, PAD, SEP, UNK } from '../text/special.js';
 import { bertTokenizerJson, gpt2TokenizerJson, llamaTokenizerJson } from './hf-fixtures.js';
 
 const hfIds = (tok: ReturnType<typeof hfTokenizerFromJSON>, text: string) => tok.encode(text).map((id) => tok.toHf[id]);

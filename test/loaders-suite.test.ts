@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { techniques } from '../techniques/index.js';
 import { loadSuite } from '../harness/sweep/suite.js';
 import { plan } from '../harness/sweep/plan.js';
 import { runSweep } from '../harness/sweep/run.js';
@@ -43,7 +44,7 @@ test('suite: a file dataset entry parses, its path resolves against the suite fi
   const d = s.datasets[0];
   assert.ok(typeof d !== 'string' && 'path' in d);
   assert.equal(d.path, path.join(dir, 'data', 'reviews.csv'));
-  assert.deepEqual(plan(s).map((t) => t.dataset), ['my-reviews']);
+  assert.deepEqual(plan(s, techniques).map((t) => t.dataset), ['my-reviews']);
 });
 
 test('suite: a bad file entry names the field; two entries with one id are refused', () => {
@@ -66,7 +67,7 @@ datasets: [spam, { id: wordnet-wic, budget: { steps: 40, lr: 2.0e-4, eval_exampl
 techniques: [full-ft, lora]
 budget: { steps: 3, batch_size: 8, lr: 1.0e-3, max_len: 32, eval_examples: 8 }
 `);
-  const trials = plan(loadSuite(f));
+  const trials = plan(loadSuite(f), techniques);
   const of = (dataset: string, technique: string) => trials.find((t) => t.dataset === dataset && t.technique.id === technique)!;
   assert.deepEqual([of('spam', 'full-ft').budget.steps, of('spam', 'full-ft').lr, of('spam', 'full-ft').budget.eval_examples], [3, 1e-3, 8]);
   const wic = of('wordnet-wic', 'full-ft');
@@ -82,12 +83,12 @@ budget: { steps: 3, batch_size: 8, lr: 1.0e-3, max_len: 32, eval_examples: 8 }
 test('sweep: runs on a CSV dataset; a malformed file then stops the sweep with one sentence and loses nothing', async () => {
   const backend = await initBackend();
   const db = path.join(dir, 'r.duckdb');
-  const summary = await runSweep(loadSuite(suiteFile('run')), { db, backend });
+  const summary = await runSweep(loadSuite(suiteFile('run')), { db, backend, techniques });
   assert.equal(summary.ran, 1);
   assert.equal(summary.failed, 0);
 
   fs.writeFileSync(path.join(dir, 'data', 'reviews.csv'), csv.replace('take 7",pos', 'take 7",maybe'));
-  const err = await runSweep(loadSuite(suiteFile('run')), { db, backend }).then(
+  const err = await runSweep(loadSuite(suiteFile('run')), { db, backend, techniques }).then(
     () => assert.fail('expected the sweep to stop'),
     (e: Error) => e,
   );

@@ -23,7 +23,7 @@ test('open creates the file, the schema and loads the reported numbers', async (
     assert.ok(fs.existsSync(file));
     const tables = (await store.query(`SELECT table_name FROM information_schema.tables ORDER BY 1`)).map((r) => r.table_name);
     for (const t of ['curves', 'metrics', 'predictions', 'reported', 'runs', 'trials']) assert.ok(tables.includes(t), t);
-    const csvRows = fs.readFileSync(path.resolve('reports/reference/reported_results.csv'), 'utf8').trim().split('\n').length - 1;
+    const csvRows = fs.readFileSync(path.resolve('data/reference/reported_results.csv'), 'utf8').trim().split('\n').length - 1;
     assert.ok(csvRows > 1000);
     // Rows may hold quoted newlines in principle; the count must at least match the CSV's records.
     assert.equal(await count(store, 'reported'), csvRows);

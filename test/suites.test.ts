@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinSuites, loadSuite } from '../harness/sweep/suite.js';
-import { models } from '../harness/model/bases.js';
+import { models } from '../harness/zoo/bases.js';
 import { datasetRegistry } from '../datasets/index.js';
 import { techniques } from '../techniques/index.js';
 

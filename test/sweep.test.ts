@@ -59,12 +59,12 @@ describe('sweep', () => {
   it('stops after a backend abort, skips the failed trial when resumed, and reruns it with retryFailed', async () => {
     const backend = await initBackend();
     const { db, suite } = tinySweep('abort', ['test-aborting', 'lora'], { steps: 3, train_examples: 24, eval_examples: 16 });
-    const first = await runSweep(suite, { db, backend });
+    const first = await runSweep(suite, { db, backend, techniques });
     assert.deepEqual([first.ran, first.failed, first.stopped], [1, 1, true]);
     assert.match(first.stopReason ?? '', /wasm backend aborted/);
-    const resumed = await runSweep(suite, { db, backend });
+    const resumed = await runSweep(suite, { db, backend, techniques });
     assert.deepEqual([resumed.ran, resumed.failed, resumed.stopped, resumed.skippedAsDone], [1, 0, false, 1]);
-    const retried = await runSweep(suite, { db, backend, retryFailed: true });
+    const retried = await runSweep(suite, { db, backend, techniques, retryFailed: true });
     assert.deepEqual([retried.ran, retried.failed, retried.skippedAsDone], [1, 1, 1]);
     const s = await Store.open(db, { readOnly: true });
     const rows = await s.query("SELECT technique, status, error FROM trials WHERE status = 'failed'");
@@ -75,7 +75,7 @@ describe('sweep', () => {
   it('records a NaN trial as failed with the reason and runs the rest', async () => {
     const backend = await initBackend();
     const { db, suite } = tinySweep('nan', ['test-diverging', 'lora'], { steps: 5, train_examples: 40, eval_examples: 24 });
-    const summary = await runSweep(suite, { db, backend });
+    const summary = await runSweep(suite, { db, backend, techniques });
     assert.equal(summary.ran, 2);
     assert.equal(summary.failed, 1);
     const s = await Store.open(db, { readOnly: true });
@@ -89,13 +89,13 @@ describe('sweep', () => {
 
   it('hashes every input that changes a result', () => {
     const suite = suiteSchema.parse({ name: 'h', models: ['encoder-tiny'], datasets: ['spam'], techniques: ['lora', { id: 'lora', config: { r: 4 } }], seeds: [0, 1], budget: { steps: 5, batch_size: 8, lr: 1e-3 } });
-    const trials = plan(suite);
+    const trials = plan(suite, techniques);
     const ctx = { checkpointHash: 'c', datasetHash: 'd', backend: 'wasm' };
     const hashes = new Set(trials.map((t) => configHash(t, ctx)));
     assert.equal(hashes.size, 4, 'config and seed must change the hash');
     const t = trials[0];
     for (const other of [{ ...ctx, checkpointHash: 'c2' }, { ...ctx, datasetHash: 'd2' }, { ...ctx, backend: 'cpu' }]) assert.notEqual(configHash(t, other), configHash(t, ctx));
     assert.notEqual(configHash({ ...t, budget: { ...t.budget, steps: 6 } }, ctx), configHash(t, ctx));
-    assert.throws(() => plan({ ...suite, techniques: [{ id: 'lora', config: { r: -1 } }] }), /Invalid config for technique "lora": field "r"/);
+    assert.throws(() => plan({ ...suite, techniques: [{ id: 'lora', config: { r: -1 } }] }, techniques), /Invalid config for technique "lora": field "r"/);
   });
 });

@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { loadCorpus } from '../datasets/corpus.js';
+import { builtinTokenizer, builtinTokenizerPath } from '../harness/zoo/tokenizer.js';
 import {
-  builtinTokenizer, builtinTokenizerPath, tokenizerFromJSON, trainTokenizer,
+  tokenizerFromJSON, trainTokenizer,
   PAD, UNK, CLS, SEP, MASK, BOS, EOS, SPECIAL_TOKENS,
-} from '../datasets/tokenizer/index.js';
+} from '../text/index.js';
 
 const corpus = await loadCorpus();
 // A slice keeps training well under a second while still holding real English.

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import type { Dataset, DatasetCard, Example, Splits } from '../types.js';
 import { readCsv } from './csv.js';
 import { readGlue } from './glue.js';

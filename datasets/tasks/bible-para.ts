@@ -1,5 +1,5 @@
 // Built-in task "bible-para": paraphrase pairs (MRPC type), a King James verse against a World English Bible verse, split by chapter.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { splitOf, unitHash, type SplitName } from '../split.js';
 import { assemble, describeSplits, type Assembled, type Tagged } from '../text/assemble.js';

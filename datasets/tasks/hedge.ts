@@ -1,6 +1,6 @@
 // Built-in task "hedge": CoNLL-2010 Wikipedia uncertainty (weasel/hedge) detection, CoLA-type MCC, from Debian python3-pattern's sample.
 import fs from 'node:fs';
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { hashShuffle, type SplitName } from '../split.js';
 import { assemble, describeSplits, type Assembled, type Tagged } from '../text/assemble.js';

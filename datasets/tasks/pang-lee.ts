@@ -1,7 +1,7 @@
 // Built-in task "pang-lee": movie-review sentence polarity (SST-2 type), Pang & Lee's sentences as sampled in Debian python3-pattern.
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { assemble, describeSplits, type Assembled, type Tagged } from '../text/assemble.js';
 import { patternCorpusFile, patternUnavailable, PATTERN_PKG } from '../text/debian.js';

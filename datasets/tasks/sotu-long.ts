@@ -1,5 +1,5 @@
 // Built-in task "sotu-long": language modelling of State of the Union speeches held out of pretraining, in windows twice the tiny bases' pretraining context.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { loadCorpus, loadSotuSpeeches, reservedSotuIds, type Doc } from '../corpus.js';
 import { packageUnavailable } from '../package.js';
 import { hashShuffle } from '../split.js';

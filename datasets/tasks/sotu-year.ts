@@ -1,5 +1,5 @@
 // Built-in task "sotu-year": regress the year of a State of the Union passage, from speeches held out of pretraining.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { loadSotuSpeeches, reservedSotuIds, type Doc } from '../corpus.js';
 import { packageUnavailable } from '../package.js';
 import { hashShuffle } from '../split.js';

@@ -1,7 +1,7 @@
 // Built-in task "spam": SpamAssassin public corpus, spam vs ham, split by email with duplicate texts kept in one split.
 import fs from 'node:fs';
 import path from 'node:path';
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { packageDataDir } from '../corpus.js';
 import { hashShuffle, splitOf } from '../split.js';

@@ -1,5 +1,5 @@
 // Built-in task "wordnet-d2t": data-to-text generation (E2E type), a WordNet record name[…] pos[…] hypernym[…] → its definition.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { packageUnavailable, packageVersion } from '../package.js';
 import { hashShuffle } from '../split.js';

@@ -1,5 +1,5 @@
 // Built-in task "wordnet-def": multiple choice, pick a word's WordNet definition among four, split by synset.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { packageUnavailable, packageVersion } from '../package.js';
 import { hashShuffle, splitOf, unitHash } from '../split.js';

@@ -1,6 +1,6 @@
 // Built-in tasks "wordnet-wic" and "wordnet-wic-sense": word in context / gloss match (SuperGLUE WiC type), from
 // WordNet example sentences, split by word.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../../core/hash.js';
 import { cachedJson } from '../cache.js';
 import { packageUnavailable, packageVersion } from '../package.js';
 import { hashShuffle, unitHash } from '../split.js';

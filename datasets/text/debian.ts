@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { cacheDir } from '../../harness/paths.js';
+import { cacheDir } from '../../core/paths.js';
 
 export const PATTERN_PKG = 'python3-pattern';
 const PATTERN_CORPORA = 'usr/share/doc/python3-pattern/test/corpora';

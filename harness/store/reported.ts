@@ -1,10 +1,10 @@
-// Loads the literature's reported numbers (reports/reference/reported_results.csv) into the `reported` table.
+// Loads the literature's reported numbers (data/reference/reported_results.csv) into the `reported` table.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ROOT } from '../paths.js';
+import { ROOT } from '../../core/paths.js';
 
-export const REPORTED_CSV = path.join(ROOT, 'reports', 'reference', 'reported_results.csv');
+export const REPORTED_CSV = path.join(ROOT, 'data', 'reference', 'reported_results.csv');
 
 /** Fills `reported` when it is empty; returns the number of rows loaded (0 when already filled or no CSV). */
 export async function loadReportedIfEmpty(conn: DuckDBConnection, csv = REPORTED_CSV): Promise<number> {

@@ -1,7 +1,7 @@
 // The planner: a suite becomes a deterministic list of trials, each with the hash that identifies its result.
 import type { AnyTechnique } from '../plugin.js';
-import { techniques } from '../../techniques/index.js';
-import { hashOf } from '../hash.js';
+import type { Registry } from '../../core/registry.js';
+import { hashOf } from '../../core/hash.js';
 import { budgetFor, datasetIdOf, modelIdOf, type Suite, type SuiteBudget, type TechniqueEntry } from './suite.js';
 
 export interface PlannedTrial {
@@ -22,7 +22,7 @@ function entryOf(e: TechniqueEntry) {
 }
 
 /** Validates every technique id and config up front, so a typo fails before any training. */
-export function plan(suite: Suite): PlannedTrial[] {
+export function plan(suite: Suite, techniques: Registry<AnyTechnique>): PlannedTrial[] {
   const entries = suite.techniques.map((raw) => {
     const e = entryOf(raw);
     const technique = techniques.get(e.id);

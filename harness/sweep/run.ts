@@ -2,13 +2,15 @@
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import type { Registry } from '../../core/registry.js';
+import type { AnyTechnique } from '../plugin.js';
 import { Store, type TrialRecord } from '../store/index.js';
-import { baseFor, type Base } from '../model/bases.js';
+import { baseFor, type Base } from '../zoo/bases.js';
 import { loadDataset, type Dataset } from '../../datasets/index.js';
 import type { BackendInfo } from '../backend/index.js';
-import type { PretrainProgress } from '../pretrain/pretrain.js';
+import type { PretrainProgress } from '../zoo/pretrain.js';
 import type { StepReport } from '../train/trainer.js';
-import { ROOT } from '../paths.js';
+import { ROOT } from '../../core/paths.js';
 import { configHash, plan, type PlannedTrial } from './plan.js';
 import { datasetIdOf, isFileDataset, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
@@ -25,6 +27,8 @@ export interface SweepEvents {
 
 export interface SweepOptions {
   db: string;
+  /** The techniques a suite may name (the composition root passes the catalogue). */
+  techniques: Registry<AnyTechnique>;
   /** Create the database's directory (only for the default location). */
   createDir?: boolean;
   backend: BackendInfo;
@@ -70,7 +74,7 @@ function packageVersions(): Record<string, string> {
 }
 
 export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
-  let trials = plan(suite); // validates ids and configs before anything is opened
+  let trials = plan(suite, opts.techniques); // validates ids and configs before anything is opened
   if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
   // Data first: a malformed user file stops the sweep with its one sentence before the database is opened.
   const datasets = new Map<string, Dataset>();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { ROOT } from '../paths.js';
+import { ROOT } from '../../core/paths.js';
 import { fileDatasetSchema, type FileDatasetEntry } from '../../datasets/files/index.js';
 import { hfModelSchema, type HfModelEntry } from '../model/import/index.js';
 
@@ -88,7 +88,7 @@ export function datasetIdOf(d: DatasetEntry): string {
   return typeof d === 'string' ? d : d.id;
 }
 
-export const SUITES_DIR = path.join(ROOT, 'harness', 'suites');
+export const SUITES_DIR = path.join(ROOT, 'suites');
 
 export function builtinSuites(): string[] {
   return fs

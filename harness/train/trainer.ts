@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Applied, Optimizer, OptimizerSpec } from '../plugin.js';
 import type { Model } from '../model/model.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../core/rng.js';
 import { AdamW } from './adamw.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded } from './batch.js';
 import type { Objective } from './objective.js';

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ApplyContext, Technique } from '../../harness/plugin.js';
 import type { Embedded, Model } from '../../harness/model/model.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 import { footprint, headGroup } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 

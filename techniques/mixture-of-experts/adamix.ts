@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, dense } from '../../harness/model/module.js';
 import { gelu } from '../../harness/model/layers.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 import { footprint, headGroup } from '../shared/footprint.js';
 import { Bottleneck } from '../shared/bottleneck.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { LoraAdapter, loraApplied, type LoraPair } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 import { disposeBatch } from '../../harness/train/batch.js';
 
 const schema = z

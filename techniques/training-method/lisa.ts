@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { footprint, sizeOf } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const schema = z
   .object({

@@ -4,7 +4,7 @@ import type { Technique } from '../../harness/plugin.js';
 import type { Embedded } from '../../harness/model/model.js';
 import { footprint } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const schema = z
   .object({

@@ -5,7 +5,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Applied, TrialServices } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { makeBatch, type Encoded } from '../../harness/train/batch.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 import { SEQ, VOCAB, tinyBatch, tinyModel, tinyObjective } from './tiny.js';
 
 /**

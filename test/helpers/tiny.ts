@@ -6,7 +6,7 @@ import type { Family, ModelConfig } from '../../harness/model/config.js';
 import { makeBatch, type Batch, type Encoded } from '../../harness/train/batch.js';
 import type { Objective } from '../../harness/train/objective.js';
 import { crossEntropy } from '../../harness/train/objective.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 export const VOCAB = 48;
 export const SEQ = 12;

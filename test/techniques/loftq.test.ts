@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loftq, loftqFormat, loftqInit } from '../../techniques/quantization/loftq.js';
 import { packWeight } from '../../techniques/quantization/quant/packed-weight.js';
 import { tinyModel, useBackend } from '../helpers/tiny.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
 
 const ctx = noDataCtx;

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { groupFor, qalora } from '../../techniques/quantization/qalora.js';
 import { quantizeIntK } from '../../techniques/quantization/quant/intk.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
 
 const ctx = noDataCtx;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INT_BITS, dequantizeIntK, qmaxOf, quantizeIntK, type IntBits } from '../../techniques/quantization/quant/intk.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const D_IN = 24;
 const D_OUT = 5;

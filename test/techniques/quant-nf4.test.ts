@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { NF4, NF4_LEVELS, NF4_MAX_HALF_GAP, nf4Code } from '../../techniques/quantization/quant/nf4.js';
 import { blockAbsmax, dequantizeBlockwise, quantizeBlockwise } from '../../techniques/quantization/quant/blockwise.js';
 import { dequantizeScales, doubleQuantize } from '../../techniques/quantization/quant/double-quant.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 /** Standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9). */
 function probit(p: number): number {

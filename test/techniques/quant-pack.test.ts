@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pack, packedLength, unpack } from '../../techniques/quantization/quant/pack.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 describe('pack', () => {
   it('round-trips random codes at 1..8 bits, including lengths that end mid-byte', () => {

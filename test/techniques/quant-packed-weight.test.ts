@@ -6,7 +6,7 @@ import { IntKWeight, Nf4Weight, packWeight, type QuantFormat } from '../../techn
 import { dequantizeIntK, quantizeIntK } from '../../techniques/quantization/quant/intk.js';
 import { NF4_MAX_HALF_GAP } from '../../techniques/quantization/quant/nf4.js';
 import { useBackend } from '../helpers/tiny.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const D_IN = 256;
 const D_OUT = 256;

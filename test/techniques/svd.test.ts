@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { svd, svdArrays } from '../../techniques/shared/svd.js';
 import { useBackend } from '../helpers/tiny.js';
-import { Rng } from '../../harness/rng.js';
+import { Rng } from '../../core/rng.js';
 
 /** Row-major Float64 helpers: an independent, explicit reference for what tf would compute. */
 type Mat = { rows: number; cols: number; a: Float64Array };

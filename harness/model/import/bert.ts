@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
 import { need, prefixOf, type HfConfig } from './files.js';
 import { embedRows, vocabColumns } from './permute.js';
-import type { HfTokenizer } from '../../../datasets/tokenizer/hf.js';
+import type { HfTokenizer } from '../../../text/hf.js';
 
 const isRoberta = (c: HfConfig) => ['roberta', 'xlm-roberta', 'camembert'].includes(c.model_type);
 /** RoBERTa numbers positions from padding_idx + 1. */

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
 import { need, prefixOf, type HfConfig } from './files.js';
 import { embedRows } from './permute.js';
-import type { HfTokenizer } from '../../../datasets/tokenizer/hf.js';
+import type { HfTokenizer } from '../../../text/hf.js';
 
 export function gpt2Config(c: HfConfig, tok: HfTokenizer): ModelConfig {
   if (c.activation_function && c.activation_function !== 'gelu_new') throw new Error(`GPT-2 activation "${c.activation_function}" is not supported (ftbench's GPT-2 uses gelu_new, the tanh approximation).`);

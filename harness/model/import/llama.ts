@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
 import { need, type HfConfig } from './files.js';
 import { embedRows, vocabColumns } from './permute.js';
-import type { HfTokenizer } from '../../../datasets/tokenizer/hf.js';
+import type { HfTokenizer } from '../../../text/hf.js';
 
 export function llamaConfig(c: HfConfig, tok: HfTokenizer): ModelConfig {
   const d = c.hidden_size;

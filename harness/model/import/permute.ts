@@ -1,6 +1,6 @@
 // The vocabulary permutation of an imported tokenizer applied to weights: row i of ours is the checkpoint's row toHf[i].
 import * as tf from '@tensorflow/tfjs';
-import type { HfTokenizer } from '../../../datasets/tokenizer/hf.js';
+import type { HfTokenizer } from '../../../text/hf.js';
 
 function indices(tok: HfTokenizer, rows: number, what: string): tf.Tensor1D {
   const max = Math.max(...tok.toHf);

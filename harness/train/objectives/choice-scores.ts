@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../model/model.js';
 import { PAD } from '../batch.js';
-import { BOS, SEP } from '../../../datasets/tokenizer/special.js';
+import { BOS, SEP } from '../../../text/special.js';
 import { isCausal } from '../../model/config.js';
 
 /**

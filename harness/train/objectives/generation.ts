@@ -2,7 +2,7 @@
 // after `BOS prompt SEP`, so text metrics (BLEU, ROUGE-L) compare the decoded text with the reference.
 import * as tf from '@tensorflow/tfjs';
 import type { Example } from '../../../datasets/types.js';
-import { EOS, SEP } from '../../../datasets/tokenizer/special.js';
+import { EOS, SEP } from '../../../text/special.js';
 import type { Model } from '../../model/model.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded } from '../batch.js';
 import type { Encoder, Objective } from '../objective.js';

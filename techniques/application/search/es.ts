@@ -1,5 +1,5 @@
 // Gradient-free minimisation with a fixed budget of evaluations: a seeded (1+λ) evolution strategy with the 1/5th success rule.
-import { Rng } from '../../../harness/rng.js';
+import { Rng } from '../../../core/rng.js';
 
 export interface EsOptions {
   /** Evaluations of f in all, the start point included. */

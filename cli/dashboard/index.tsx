@@ -1,6 +1,6 @@
 // Starts the Ink dashboard for a sweep: returns the SweepEvents to pass to runSweep and hooks for stop and finish.
 import { render } from 'ink';
-import type { SweepEvents, SweepSummary } from '../../sweep/run.js';
+import type { SweepEvents, SweepSummary } from '../../harness/sweep/run.js';
 import { bindDashboard } from './Dashboard.js';
 import { createDashboardStore, sweepEvents } from './state.js';
 

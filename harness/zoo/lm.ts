@@ -1,9 +1,9 @@
 // Language-model batches and loss: masked LM for encoders, next-token LM for decoders, loss only where targets are.
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../model/model.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../core/rng.js';
 import { crossEntropy } from '../train/objective.js';
-import { CLS, MASK, NUM_SPECIAL } from '../../datasets/tokenizer/special.js';
+import { CLS, MASK, NUM_SPECIAL } from '../../text/special.js';
 
 export interface LmBatch {
   ids: tf.Tensor2D; // [B, T]

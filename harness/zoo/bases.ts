@@ -2,16 +2,17 @@
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Registry } from '../registry.js';
-import { hashOf } from '../hash.js';
-import { cacheDir } from '../paths.js';
-import { MODEL_PRESETS, type ModelConfig, type ModelPreset } from './config.js';
-import { Model } from './model.js';
-import { loadSafetensors, saveSafetensors } from './safetensors.js';
-import { builtinTokenizer, loadCorpus, type Tokenizer } from '../../datasets/index.js';
-import { pretrain, type PretrainProgress, type PretrainResult } from '../pretrain/pretrain.js';
+import { Registry } from '../../core/registry.js';
+import { hashOf } from '../../core/hash.js';
+import { cacheDir } from '../../core/paths.js';
+import { MODEL_PRESETS, type ModelConfig, type ModelPreset } from '../model/config.js';
+import { Model } from '../model/model.js';
+import { loadSafetensors, saveSafetensors } from '../model/safetensors.js';
+import { loadCorpus, type Tokenizer } from '../../datasets/index.js';
+import { builtinTokenizer } from './tokenizer.js';
+import { pretrain, type PretrainProgress, type PretrainResult } from './pretrain.js';
 import { cachedJson } from '../../datasets/cache.js';
-import { importHfInfo, type HfModelEntry } from './import/index.js';
+import { importHfInfo, type HfModelEntry } from '../model/import/index.js';
 
 export const models = new Registry<ModelPreset>('model');
 for (const p of MODEL_PRESETS) models.register(p);

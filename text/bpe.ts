@@ -1,5 +1,5 @@
 // The BPE tokenizer: encode by merge rank with a per-word memo, decode through bytes, serialise as its merge list.
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../core/hash.js';
 import { normalize, pretokenize } from './pretokenize.js';
 import { SPECIAL_TOKENS, NUM_SPECIAL } from './special.js';
 import { BYTE_OFFSET, FIRST_MERGE_ID, MAX_VOCAB, countWords, learnMerges, wordBytes } from './train.js';

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CATEGORIES, type Category } from '../plugin.js';
-import { ROOT } from '../paths.js';
+import { CATEGORIES, type Category } from '../harness/plugin.js';
+import { ROOT } from '../core/paths.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
 const ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -126,7 +126,7 @@ export function newTechnique(o: NewTechniqueOptions): NewTechniqueResult {
       `${rel(technique)}: give the learned update ΔW your method's structure or replace it with your method's math (inside model.hooks.wrap, so disabling hooks restores the base), set name, paper and defaults with a comment citing the paper for each non-obvious one; keep properties honest (identityAtInit, changesBase) and drop merge() if the method cannot fold into the base.`,
       `${rel(test)}: test your method's defining property (the scaffold tests x (W + ΔW) + b and merge).`,
       `Run its conformance checks: FTBENCH_TECHNIQUES=${o.id} node --import tsx --test test/conformance.test.ts ${rel(test)}`,
-      `Add it to a suite (harness/suites/*.yaml, techniques: [${o.id}]) and run: ftbench run --suite FILE`,
+      `Add it to a suite (suites/*.yaml, techniques: [${o.id}]) and run: ftbench run --suite FILE`,
       `Walkthrough: docs/write-a-technique.md`,
     ],
   };

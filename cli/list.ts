@@ -1,8 +1,8 @@
 // `ftbench list`: the registries as a table or JSON.
-import { techniques } from '../../techniques/index.js';
-import { datasetRegistry } from '../../datasets/index.js';
-import { models } from '../model/bases.js';
-import { builtinSuites, datasetIdOf, loadSuite, modelIdOf } from '../sweep/suite.js';
+import { techniques } from '../techniques/index.js';
+import { datasetRegistry } from '../datasets/index.js';
+import { models } from '../harness/zoo/bases.js';
+import { builtinSuites, datasetIdOf, loadSuite, modelIdOf } from '../harness/sweep/suite.js';
 
 type Row = Record<string, string | number | null>;
 

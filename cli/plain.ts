@@ -1,5 +1,5 @@
 // Plain line output for runs off a terminal (CI, pipes, --plain): one line per event.
-import type { SweepEvents } from '../sweep/run.js';
+import type { SweepEvents } from '../harness/sweep/run.js';
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 

@@ -1,10 +1,10 @@
 // The built-in tokenizer: trained once on the corpus's train split and cached on disk by config hash.
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDir } from '../../harness/paths.js';
-import { hashOf } from '../../harness/hash.js';
-import { loadCorpus } from '../corpus.js';
-import { ALGORITHM_VERSION, tokenizerFromJSON, trainTokenizer, type Tokenizer } from './bpe.js';
+import { cacheDir } from '../../core/paths.js';
+import { hashOf } from '../../core/hash.js';
+import { loadCorpus } from '../../datasets/corpus.js';
+import { ALGORITHM_VERSION, tokenizerFromJSON, trainTokenizer, type Tokenizer } from '../../text/bpe.js';
 
 const inProcess = new Map<string, Promise<Tokenizer>>();
 

@@ -1,5 +1,5 @@
 // `ftbench query "<SQL>"`: runs SQL against the results database (read-only) and prints a table, CSV or JSON.
-import { Store } from '../store/index.js';
+import { Store } from '../harness/store/index.js';
 
 export const QUERY_FORMATS = ['table', 'csv', 'json'] as const;
 export type QueryFormat = (typeof QUERY_FORMATS)[number];

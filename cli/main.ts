@@ -1,11 +1,12 @@
 // ftbench's command line: run, list, report, pretrain, query, export, import, new. Every error a user can cause ends as one sentence.
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../paths.js';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend/index.js';
-import { explainBackendError } from '../backend/errors.js';
-import { loadSuite, builtinSuites } from '../sweep/suite.js';
-import { runSweep } from '../sweep/run.js';
+import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../core/paths.js';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../harness/backend/index.js';
+import { explainBackendError } from '../harness/backend/errors.js';
+import { loadSuite, builtinSuites } from '../harness/sweep/suite.js';
+import { runSweep } from '../harness/sweep/run.js';
+import { techniques } from '../techniques/index.js';
 import { plainEvents } from './plain.js';
 import { listCommand } from './list.js';
 
@@ -47,6 +48,7 @@ program
     let summary;
     try {
       summary = await runSweep(suite, {
+        techniques,
         db: path.resolve(o.db),
         createDir: path.resolve(o.db) === DEFAULT_DB,
         backend,
@@ -82,7 +84,7 @@ program
   .option('--run <id>', 'only this run')
   .addOption(new Option('--format <format>', 'output format').choices(['html', 'md', 'csv']).default('html'))
   .action(async (o: { db: string; out: string; run?: string; format: 'html' | 'md' | 'csv' }) => {
-    const { buildReport } = await import('../../reports/build.js');
+    const { buildReport } = await import('../reports/build.js');
     const file = await buildReport({ db: path.resolve(o.db), out: path.resolve(o.out), runId: o.run, format: o.format });
     console.log(`report written to ${file}`);
   });
@@ -94,7 +96,7 @@ program
   .option('--check', 'only report what is cached')
   .addOption(backendOption())
   .action(async (o: { model?: string[]; check?: boolean; backend: BackendChoice }) => {
-    const { models, isCached, ensureBase, cachedImports } = await import('../model/bases.js');
+    const { models, isCached, ensureBase, cachedImports } = await import('../harness/zoo/bases.js');
     const ids = o.model ?? models.all().map((m) => m.id);
     for (const id of ids) models.get(id);
     if (o.check) {

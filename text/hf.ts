@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
-import { hashOf } from '../../harness/hash.js';
+import { hashOf } from '../core/hash.js';
 import type { Tokenizer } from './bpe.js';
 import { NUM_SPECIAL, SPECIAL_TOKENS } from './special.js';
 

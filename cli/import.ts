@@ -1,8 +1,8 @@
 // `ftbench import DIR`: merges an export (from ftbench export) into a results database; runs and trials keep their ids.
 import path from 'node:path';
-import { Store } from '../store/index.js';
-import { importInto, type ImportReport } from '../store/exchange.js';
-import { DEFAULT_DB } from '../paths.js';
+import { Store } from '../harness/store/index.js';
+import { importInto, type ImportReport } from '../harness/store/exchange.js';
+import { DEFAULT_DB } from '../core/paths.js';
 
 export async function importCommand(dir: string, o: { db: string }): Promise<ImportReport> {
   const db = path.resolve(o.db);

@@ -5,7 +5,7 @@ import type { ModelConfig, PretrainBudget } from '../model/config.js';
 import { AdamW } from '../train/adamw.js';
 import { lrAt } from '../train/schedule.js';
 import { globalNormClip } from '../train/trainer.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../core/rng.js';
 import { disposeLmBatch, heldOutLoss, lmBatchFor, lmLoss, sampleWindows } from './lm.js';
 
 export interface PretrainResult {

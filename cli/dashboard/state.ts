@@ -1,7 +1,7 @@
 // The dashboard's state: a reducer over the sweep's events (SweepEvents), a tiny subscribable store, and the numbers it shows.
-import type { SweepEvents } from '../../sweep/run.js';
-import type { PlannedTrial } from '../../sweep/plan.js';
-import type { TrialRecord } from '../../store/index.js';
+import type { SweepEvents } from '../../harness/sweep/run.js';
+import type { PlannedTrial } from '../../harness/sweep/plan.js';
+import type { TrialRecord } from '../../harness/store/index.js';
 
 /** Loss points kept for the sparkline. */
 export const SPARK_POINTS = 40;
