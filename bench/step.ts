@@ -5,7 +5,7 @@ import { Model } from '../harness/model/model.js';
 import type { ModelConfig } from '../harness/model/config.js';
 import { AdamW } from '../harness/train/adamw.js';
 import { globalNormClip } from '../harness/train/trainer.js';
-import { crossEntropy } from '../harness/train/objective.js';
+import { crossEntropy } from '../harness/train/objectives/index.js';
 import { fullFt } from '../techniques/training-method/full-ft.js';
 import { lora } from '../techniques/adapter/lora.js';
 import type { ApplyContext } from '../harness/plugin.js';

@@ -8,7 +8,7 @@ import { initBackend } from '../harness/backend/index.js';
 import { disposeBatch } from '../harness/train/batch.js';
 import { tinyBatch, tinyModel, tinyObjective } from './helpers/tiny.js';
 import { techniques } from '../techniques/index.js';
-import { crossEntropy } from '../harness/train/objective.js';
+import { crossEntropy } from '../harness/train/objectives/index.js';
 import type { Applied, ApplyContext } from '../harness/plugin.js';
 import { referenceStep } from '../bench/step.js';
 

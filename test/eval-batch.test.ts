@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../harness/backend/index.js';
 import { Model } from '../harness/model/model.js';
 import { evalBatchRows, predictAll } from '../harness/eval/evaluate.js';
-import { objectiveFor } from '../harness/train/objective.js';
+import { objectiveFor } from '../harness/train/objectives/index.js';
 import type { Dataset } from '../datasets/index.js';
 import { tinyConfig } from './helpers/tiny.js';
 

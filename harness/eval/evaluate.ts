@@ -1,7 +1,7 @@
-// Evaluation: predictions over a split in batches, scored by the dataset's metrics.
+// Evaluation: predictions (numbers, or decoded text for generation) over a split in batches, scored by the dataset's metrics.
 import type { Model } from '../model/model.js';
 import { disposeBatch, makeBatch, type Encoded } from '../train/batch.js';
-import type { Objective } from '../train/objective.js';
+import type { Objective } from '../train/objectives/index.js';
 import { metric } from './metrics.js';
 
 /** Floats in one batch's LM-head logits [rows, T, vocab]: 128 MiB, so they, their log-softmax and the rest fit the wasm heap. */
@@ -24,6 +24,28 @@ export async function predictAll(model: Model, objective: Objective, rows: Encod
     disposeBatch(batch);
   }
   model.training = wasTraining;
+  return out;
+}
+
+/** Decoded outputs for every row, in batches, with the model in eval mode (the text counterpart of predictAll). */
+export async function predictTextAll(model: Model, objective: Objective, rows: Encoded[], maxLen: number, cap = 64): Promise<string[]> {
+  if (!objective.predictText) throw new Error('This objective does not generate text.');
+  const batchSize = evalBatchRows(model, objective, maxLen, cap);
+  const wasTraining = model.training;
+  model.training = false;
+  const out: string[] = [];
+  try {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const batch = makeBatch(rows.slice(i, i + batchSize), maxLen, objective.labelDtype);
+      try {
+        out.push(...(await objective.predictText(model, batch)));
+      } finally {
+        disposeBatch(batch);
+      }
+    }
+  } finally {
+    model.training = wasTraining;
+  }
   return out;
 }
 

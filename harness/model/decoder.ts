@@ -1,10 +1,11 @@
 // LLaMA-like decoder: pre-RMSNorm blocks, RoPE attention with a causal mask, SwiGLU FFN, untied LM head.
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone, Embedded, Model } from './model.js';
+import type { Backbone, Embedded, ModelParts } from './backbone.js';
 import { lastTokenHead } from './last-token-head.js';
-import { applyRope, attention, causalBias, mergeHeads, paddingBias, rmsNorm, ropeTables, silu, splitHeads } from './layers.js';
+import { selfAttention } from './attention.js';
+import { causalBias, paddingBias, rmsNorm, ropeTables, silu } from './layers.js';
 
-export function decoderBackbone(m: Model): Backbone {
+export function decoderBackbone(m: ModelParts): Backbone {
   const { vocabSize: V, dModel: d, nHeads, dFF, normEps: eps } = m.config;
   const hd = d / nHeads;
   const tok = m.param('embed.tok.weight', [V, d], 'normal');
@@ -12,10 +13,7 @@ export function decoderBackbone(m: Model): Backbone {
     const p = `layers.${i}`;
     return {
       attnNorm: m.param(`${p}.attn_norm.weight`, [d], 'ones'),
-      q: m.linear(`${p}.attn.q`, d, d, false),
-      k: m.linear(`${p}.attn.k`, d, d, false),
-      v: m.linear(`${p}.attn.v`, d, d, false),
-      o: m.linear(`${p}.attn.o`, d, d, false),
+      attn: { q: m.linear(`${p}.attn.q`, d, d, false), k: m.linear(`${p}.attn.k`, d, d, false), v: m.linear(`${p}.attn.v`, d, d, false), o: m.linear(`${p}.attn.o`, d, d, false) },
       ffnNorm: m.param(`${p}.ffn_norm.weight`, [d], 'ones'),
       gate: m.linear(`${p}.ffn.gate`, d, dFF, false),
       up: m.linear(`${p}.ffn.up`, d, dFF, false),
@@ -28,25 +26,17 @@ export function decoderBackbone(m: Model): Backbone {
   function block(i: number, x: tf.Tensor, mask: tf.Tensor, rope: [tf.Tensor2D, tf.Tensor2D]): tf.Tensor {
     const L = layers[i];
     const p = `layers.${i}`;
-    const a = m.hooks.call(`${p}.attn`, rmsNorm(x, L.attnNorm, eps), (x: tf.Tensor) => {
-      const S = x.shape[1]!;
-      const qkv = m.hooks.call(
-        `${p}.attn.qkv`,
-        {
-          q: applyRope(splitHeads(L.q.forward(x), nHeads), ...rope), // [B,H,S,hd]
-          k: applyRope(splitHeads(L.k.forward(x), nHeads), ...rope),
-          v: splitHeads(L.v.forward(x), nHeads),
-          bias: tf.add(paddingBias(mask), causalBias(S, S)) as tf.Tensor, // [B,1,S,S]
-        },
-        (z) => z,
+    const attn = (x: tf.Tensor) =>
+      m.hooks.call(`${p}.attn`, x, (x: tf.Tensor) => {
+        const S = x.shape[1]!;
+        return selfAttention(m.hooks, p, L.attn, x, nHeads, tf.add(paddingBias(mask), causalBias(S, S)), rope); // bias [B,1,S,S]
+      });
+    const ffn = (x: tf.Tensor) =>
+      m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) =>
+        L.down.forward(m.hooks.call(`${p}.ffn.act`, tf.mul(silu(L.gate.forward(x)), L.up.forward(x)), (z: tf.Tensor) => z)), // SwiGLU
       );
-      return L.o.forward(mergeHeads(attention(qkv.q, qkv.k, qkv.v, qkv.bias)));
-    });
-    x = tf.add(x, a);
-    const f = m.hooks.call(`${p}.ffn`, rmsNorm(x, L.ffnNorm, eps), (x: tf.Tensor) =>
-      L.down.forward(m.hooks.call(`${p}.ffn.act`, tf.mul(silu(L.gate.forward(x)), L.up.forward(x)), (z: tf.Tensor) => z)),
-    );
-    return tf.add(x, f);
+    x = tf.add(x, attn(rmsNorm(x, L.attnNorm, eps))); // x + attn(norm(x))  [B,S,d]
+    return tf.add(x, ffn(rmsNorm(x, L.ffnNorm, eps))); // x + ffn(norm(x))
   }
 
   return {

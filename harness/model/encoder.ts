@@ -1,9 +1,10 @@
 // RoBERTa-like encoder: learned positions, post-LayerNorm blocks, GELU FFN, MLM head tied to the embeddings.
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone, Embedded, Model } from './model.js';
-import { attention, gelu, geluErf, layerNorm, mergeHeads, paddingBias, splitHeads } from './layers.js';
+import type { Backbone, Embedded, ModelParts } from './backbone.js';
+import { selfAttention } from './attention.js';
+import { gelu, geluErf, layerNorm, paddingBias } from './layers.js';
 
-export function encoderBackbone(m: Model): Backbone {
+export function encoderBackbone(m: ModelParts): Backbone {
   const { vocabSize: V, dModel: d, nLayers, nHeads, dFF, maxLen, normEps: eps } = m.config;
   const tok = m.param('embed.tok.weight', [V, d], 'normal');
   const pos = m.param('embed.pos.weight', [maxLen, d], 'normal');
@@ -14,10 +15,7 @@ export function encoderBackbone(m: Model): Backbone {
   const layers = m.layerIndices().map((i) => {
     const p = `layers.${i}`;
     return {
-      q: m.linear(`${p}.attn.q`, d, d, true),
-      k: m.linear(`${p}.attn.k`, d, d, true),
-      v: m.linear(`${p}.attn.v`, d, d, true),
-      o: m.linear(`${p}.attn.o`, d, d, true),
+      attn: { q: m.linear(`${p}.attn.q`, d, d, true), k: m.linear(`${p}.attn.k`, d, d, true), v: m.linear(`${p}.attn.v`, d, d, true), o: m.linear(`${p}.attn.o`, d, d, true) },
       attnNorm: norm(`${p}.attn_norm`),
       up: m.linear(`${p}.ffn.up`, d, dFF, true),
       down: m.linear(`${p}.ffn.down`, dFF, d, true),
@@ -38,24 +36,11 @@ export function encoderBackbone(m: Model): Backbone {
   function block(i: number, x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     const L = layers[i];
     const p = `layers.${i}`;
-    const a = m.hooks.call(`${p}.attn`, x, (x: tf.Tensor) => {
-      const qkv = m.hooks.call(
-        `${p}.attn.qkv`,
-        {
-          q: splitHeads(L.q.forward(x), nHeads), // [B,H,T,hd]
-          k: splitHeads(L.k.forward(x), nHeads),
-          v: splitHeads(L.v.forward(x), nHeads),
-          bias: paddingBias(mask) as tf.Tensor, // [B,1,1,S]
-        },
-        (z) => z,
-      );
-      return L.o.forward(mergeHeads(attention(qkv.q, qkv.k, qkv.v, qkv.bias)));
-    });
-    x = layerNorm(tf.add(x, a), L.attnNorm[0], L.attnNorm[1], eps);
-    const f = m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) =>
-      L.down.forward(m.hooks.call(`${p}.ffn.act`, act(L.up.forward(x)), (z: tf.Tensor) => z)),
-    );
-    return layerNorm(tf.add(x, f), L.ffnNorm[0], L.ffnNorm[1], eps);
+    const attn = (x: tf.Tensor) => m.hooks.call(`${p}.attn`, x, (x: tf.Tensor) => selfAttention(m.hooks, p, L.attn, x, nHeads, paddingBias(mask))); // bias [B,1,1,S]
+    const ffn = (x: tf.Tensor) =>
+      m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) => L.down.forward(m.hooks.call(`${p}.ffn.act`, act(L.up.forward(x)), (z: tf.Tensor) => z)));
+    x = layerNorm(tf.add(x, attn(x)), L.attnNorm[0], L.attnNorm[1], eps); // norm(x + attn(x))  [B,T,d]
+    return layerNorm(tf.add(x, ffn(x)), L.ffnNorm[0], L.ffnNorm[1], eps); // norm(x + ffn(x))
   }
 
   return {

@@ -1,11 +1,12 @@
 // GPT-2 block layout, for imported GPT-2 checkpoints: learned positions, pre-LayerNorm blocks with biases, GELU (tanh) MLP,
 // final LayerNorm, LM head tied to the token embeddings. Same parameter names and hook points as encoder.ts/decoder.ts.
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone, Embedded, Model } from './model.js';
+import type { Backbone, Embedded, ModelParts } from './backbone.js';
+import { selfAttention } from './attention.js';
 import { lastTokenHead } from './last-token-head.js';
-import { attention, causalBias, gelu, layerNorm, mergeHeads, paddingBias, splitHeads } from './layers.js';
+import { causalBias, gelu, layerNorm, paddingBias } from './layers.js';
 
-export function gpt2Backbone(m: Model): Backbone {
+export function gpt2Backbone(m: ModelParts): Backbone {
   const { vocabSize: V, dModel: d, nHeads, dFF, maxLen, normEps: eps } = m.config;
   const tok = m.param('embed.tok.weight', [V, d], 'normal');
   const pos = m.param('embed.pos.weight', [maxLen, d], 'normal');
@@ -15,10 +16,7 @@ export function gpt2Backbone(m: Model): Backbone {
     return {
       attnNorm: norm(`${p}.attn_norm`),
       // GPT-2 stores q, k, v as one Conv1D c_attn [d, 3d]; the importer splits it so each is a hook point of its own.
-      q: m.linear(`${p}.attn.q`, d, d, true),
-      k: m.linear(`${p}.attn.k`, d, d, true),
-      v: m.linear(`${p}.attn.v`, d, d, true),
-      o: m.linear(`${p}.attn.o`, d, d, true),
+      attn: { q: m.linear(`${p}.attn.q`, d, d, true), k: m.linear(`${p}.attn.k`, d, d, true), v: m.linear(`${p}.attn.v`, d, d, true), o: m.linear(`${p}.attn.o`, d, d, true) },
       ffnNorm: norm(`${p}.ffn_norm`),
       up: m.linear(`${p}.ffn.up`, d, dFF, true),
       down: m.linear(`${p}.ffn.down`, dFF, d, true),
@@ -29,25 +27,15 @@ export function gpt2Backbone(m: Model): Backbone {
   function block(i: number, x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
     const L = layers[i];
     const p = `layers.${i}`;
-    const a = m.hooks.call(`${p}.attn`, layerNorm(x, L.attnNorm[0], L.attnNorm[1], eps), (x: tf.Tensor) => {
-      const S = x.shape[1]!;
-      const qkv = m.hooks.call(
-        `${p}.attn.qkv`,
-        {
-          q: splitHeads(L.q.forward(x), nHeads), // [B,H,S,hd]
-          k: splitHeads(L.k.forward(x), nHeads),
-          v: splitHeads(L.v.forward(x), nHeads),
-          bias: tf.add(paddingBias(mask), causalBias(S, S)) as tf.Tensor, // [B,1,S,S]
-        },
-        (z) => z,
-      );
-      return L.o.forward(mergeHeads(attention(qkv.q, qkv.k, qkv.v, qkv.bias)));
-    });
-    x = tf.add(x, a);
-    const f = m.hooks.call(`${p}.ffn`, layerNorm(x, L.ffnNorm[0], L.ffnNorm[1], eps), (x: tf.Tensor) =>
-      L.down.forward(m.hooks.call(`${p}.ffn.act`, gelu(L.up.forward(x)), (z: tf.Tensor) => z)),
-    );
-    return tf.add(x, f);
+    const attn = (x: tf.Tensor) =>
+      m.hooks.call(`${p}.attn`, x, (x: tf.Tensor) => {
+        const S = x.shape[1]!;
+        return selfAttention(m.hooks, p, L.attn, x, nHeads, tf.add(paddingBias(mask), causalBias(S, S))); // bias [B,1,S,S]
+      });
+    const ffn = (x: tf.Tensor) =>
+      m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) => L.down.forward(m.hooks.call(`${p}.ffn.act`, gelu(L.up.forward(x)), (z: tf.Tensor) => z)));
+    x = tf.add(x, attn(layerNorm(x, L.attnNorm[0], L.attnNorm[1], eps))); // x + attn(ln_1(x))  [B,S,d]
+    return tf.add(x, ffn(layerNorm(x, L.ffnNorm[0], L.ffnNorm[1], eps))); // x + mlp(ln_2(x))
   }
 
   return {

@@ -1,9 +1,9 @@
 // The classification head of causal models (LLaMA- and GPT-2-style, as HF's *ForSequenceClassification): a causal
 // model's last real token has seen the whole sequence, so it alone is projected to the classes.
 import * as tf from '@tensorflow/tfjs';
-import type { Model } from './model.js';
+import type { ModelParts } from './backbone.js';
 
-export function lastTokenHead(m: Model, d: number, nOut: number, prefix: string): (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D {
+export function lastTokenHead(m: ModelParts, d: number, nOut: number, prefix: string): (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D {
   const out = m.linear(`${prefix}.out`, d, nOut, true);
   return (h, mask) => {
     const [B, T] = mask.shape;

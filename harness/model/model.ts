@@ -1,31 +1,15 @@
-// The model: named parameters, linear layers found by pattern, hook points, and the two families' forward passes.
+// The model: named parameters, linear layers found by pattern, hook points; its family (families.ts) builds the forward pass.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { Hooks, Linear, SeedStream, globToRegExp } from './module.js';
-import { encoderBackbone } from './encoder.js';
-import { decoderBackbone } from './decoder.js';
-import { gpt2Backbone } from './gpt2.js';
+import type { Backbone, Embedded, Init, ModelParts } from './backbone.js';
+import { families } from './families.js';
+import { modelPoints } from './hook-points.js';
 import { cloneNamed, loadNamed, type LoadOptions } from './named-state.js';
 
-/** Embedded input as it enters the first block. `prefix` counts positions techniques prepended (soft prompts). */
-export interface Embedded {
-  h: tf.Tensor; // [B, S, d]
-  mask: tf.Tensor; // [B, S], 1 = token
-  prefix: number;
-}
+export type { Backbone, Embedded, Init } from './backbone.js';
 
-export interface Backbone {
-  /** ids [B,T] int32, mask [B,T] → final hidden states [B,T,d] (prepended positions removed). */
-  hidden(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D;
-  /** Hidden states [N,d] → vocabulary logits [N,V]. */
-  lmLogits(h: tf.Tensor2D): tf.Tensor2D;
-  /** Builds the task head's parameters under `prefix` (default `head`); returns hidden [B,T,d] + mask → outputs [B,nOut]. */
-  head(nOut: number, prefix?: string): (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D;
-}
-
-export type Init = 'normal' | 'zeros' | 'ones';
-
-export class Model {
+export class Model implements ModelParts {
   readonly params = new Map<string, tf.Variable>();
   readonly linears = new Map<string, Linear>();
   readonly hooks = new Hooks();
@@ -41,7 +25,8 @@ export class Model {
   constructor(config: ModelConfig, seed = 0) {
     this.config = { ...config }; // own copy: setRopeScale edits it
     this.seeds = new SeedStream(seed + 1);
-    this.backbone = config.family === 'encoder' ? encoderBackbone(this) : config.family === 'gpt2' ? gpt2Backbone(this) : decoderBackbone(this);
+    this.backbone = families[config.family](this);
+    this.hooks.declare(...modelPoints(this.layerIndices()));
   }
 
   get family() {
@@ -66,6 +51,7 @@ export class Model {
     const w = this.param(`${name}.weight`, [dIn, dOut], 'normal');
     const b = bias ? this.param(`${name}.bias`, [dOut], 'zeros') : null;
     const l = new Linear(name, w, b, this.hooks);
+    this.hooks.declare(name);
     this.linears.set(name, l);
     return l;
   }

@@ -1,21 +1,29 @@
 // The pieces a model is built from: named parameters, linear layers, and hook points techniques wrap.
 import * as tf from '@tensorflow/tfjs';
 import { linear } from '../backend/ops/linear.js';
+import type { PointIO } from './hook-points.js';
 
 /** A wrapper around a hook point: gets the input and the rest of the chain, returns the output. */
 export type Wrapper<I = any, O = any> = (input: I, next: (input: I) => O) => O;
 
 /**
- * Named hook points. Linear layers are points named after the layer (`layers.0.attn.q`); blocks expose
- * `layers.N.attn` (sub-layer output), `layers.N.ffn` (whole FFN), `layers.N.ffn.act` (FFN intermediate),
- * `layers.N.attn.qkv` (q, k, v and the score bias, before attention) and `embed` ({h, mask, prefix}).
- * When hooks are disabled every point runs its base computation, which is how "disable the adapter" works.
+ * Named hook points (hook-points.ts): linear layers are points named after the layer (`layers.0.attn.q`); blocks
+ * expose `layers.N.attn`, `layers.N.attn.qkv`, `layers.N.ffn`, `layers.N.ffn.act`; and `embed`, `embed.tok`. A model
+ * declares its points as it builds them, and wrapping a point it does not have throws, so a misspelt one cannot
+ * silently never fire. When hooks are disabled every point runs its base computation ("disable the adapter").
  */
 export class Hooks {
   private readonly wrappers = new Map<string, Wrapper[]>();
+  private readonly points = new Set<string>();
   enabled = true;
 
-  wrap<I, O>(point: string, fn: Wrapper<I, O>): () => void {
+  /** Points this model offers; wrap() accepts only these. */
+  declare(...points: string[]): void {
+    for (const p of points) this.points.add(p);
+  }
+
+  wrap<P extends string>(point: P, fn: Wrapper<PointIO<P>[0], PointIO<P>[1]>): () => void {
+    if (!this.points.has(point)) throw new Error(unknownPoint(point, [...this.points]));
     const list = this.wrappers.get(point) ?? [];
     list.push(fn);
     this.wrappers.set(point, list);
@@ -29,14 +37,14 @@ export class Hooks {
     return (this.wrappers.get(point)?.length ?? 0) > 0;
   }
 
-  call<I, O>(point: string, input: I, base: (input: I) => O): O {
+  call<P extends string>(point: P, input: PointIO<P>[0], base: (input: PointIO<P>[0]) => PointIO<P>[1]): PointIO<P>[1] {
     const list = this.wrappers.get(point);
     if (!this.enabled || !list || list.length === 0) return base(input);
     // The first registered wrapper is innermost.
     let f = base;
     for (const w of list) {
       const inner = f;
-      f = (x: I) => w(x, inner);
+      f = (x) => w(x, inner);
     }
     return f(input);
   }
@@ -44,6 +52,13 @@ export class Hooks {
   clear(): void {
     this.wrappers.clear();
   }
+}
+
+/** One sentence for a point the model lacks, with the closest names it has. */
+function unknownPoint(point: string, known: string[]): string {
+  const shape = (s: string) => s.replace(/\.\d+\./g, '.N.');
+  const near = [...new Set(known.filter((k) => shape(k) !== shape(point) && (k.endsWith(point.split('.').pop()!) || point.startsWith(k.split('.')[0]))).map(shape))].slice(0, 6);
+  return `Unknown hook point "${point}": this model has no such point${near.length ? ` (points like it: ${near.join(', ')})` : ''}; see harness/model/hook-points.ts.`;
 }
 
 /** y = x W + b with W stored [d_in, d_out]; a hook point named after the layer. */

@@ -14,10 +14,10 @@ import { loadDataset } from '../../datasets/index.js';
 import { cacheDir } from '../../core/paths.js';
 import { hashOf } from '../../core/hash.js';
 import { baselinePredictions, scoreText } from '../eval/metrics.js';
-import { predictAll, score } from '../eval/evaluate.js';
+import { predictAll, predictTextAll, score } from '../eval/evaluate.js';
 import type { Encoded } from '../train/batch.js';
-import { kindUnsupported, objectiveFor, type Objective } from '../train/objective.js';
-import { predictTextAll } from '../train/objectives/generation.js';
+import { kindUnsupported, objectiveFor, type Objective } from '../train/objectives/index.js';
+
 import { BatchStream, train, type StepReport } from '../train/trainer.js';
 import { heldOutLoss } from '../zoo/lm.js';
 import type { TrialRecord, MetricRow } from '../store/index.js';

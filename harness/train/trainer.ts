@@ -5,7 +5,7 @@ import type { Model } from '../model/model.js';
 import { Rng } from '../../core/rng.js';
 import { AdamW } from './adamw.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded } from './batch.js';
-import type { Objective } from './objective.js';
+import type { Objective } from './objectives/index.js';
 import { lrAt, type ScheduleSpec } from './schedule.js';
 import { Meter } from '../meters.js';
 

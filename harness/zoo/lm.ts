@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../model/model.js';
 import { Rng } from '../../core/rng.js';
-import { crossEntropy } from '../train/objective.js';
+import { crossEntropy } from '../train/objectives/index.js';
 import { CLS, MASK, NUM_SPECIAL } from '../../text/special.js';
 
 export interface LmBatch {

@@ -104,7 +104,7 @@ export const adamix: Technique<Config> = {
     let first: tf.Tensor | null = null;
     let second = false;
     removers.push(
-      model.hooks.wrap('embed', (input: { ids: tf.Tensor2D; mask: tf.Tensor2D }, next: (i: typeof input) => unknown) => {
+      model.hooks.wrap('embed', (input, next) => {
         if (model.training && !second) {
           batch = input;
           first = null;

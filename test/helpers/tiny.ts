@@ -4,8 +4,8 @@ import { initBackend } from '../../harness/backend/index.js';
 import { Model } from '../../harness/model/model.js';
 import type { Family, ModelConfig } from '../../harness/model/config.js';
 import { makeBatch, type Batch, type Encoded } from '../../harness/train/batch.js';
-import type { Objective } from '../../harness/train/objective.js';
-import { crossEntropy } from '../../harness/train/objective.js';
+import type { Objective } from '../../harness/train/objectives/index.js';
+import { crossEntropy } from '../../harness/train/objectives/index.js';
 import { Rng } from '../../core/rng.js';
 
 export const VOCAB = 48;

@@ -14,7 +14,7 @@ it('adds bounded uniform noise α/√(L·d) to real tokens only while training',
     const applied = neftune.apply(model, neftune.defaults, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
     let seen: tf.Tensor | null = null;
     // Registered after NEFTune, so this wrapper is outside it and sees the noisy embeddings.
-    const remove = model.hooks.wrap('embed', (i: unknown, next: (i: unknown) => Embedded) => {
+    const remove = model.hooks.wrap('embed', (i, next) => {
       const e = next(i);
       seen?.dispose();
       seen = tf.keep(tf.clone(e.h));

@@ -18,7 +18,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
     it('starts from embeddings of real input tokens', () => {
       const m = tinyModel(family);
       const real: number[][] = [];
-      const rm = m.hooks.wrap('embed', (inp: unknown, next: (i: unknown) => Embedded) => {
+      const rm = m.hooks.wrap('embed', (inp, next) => {
         const e = next(inp);
         const h = e.h.arraySync() as number[][][];
         const mask = e.mask.arraySync() as number[][];

@@ -5,9 +5,8 @@ import type { Example } from '../../../datasets/types.js';
 import { EOS, SEP } from '../../../text/special.js';
 import type { Model } from '../../model/model.js';
 import { disposeBatch, makeBatch, type Batch, type Encoded } from '../batch.js';
-import type { Encoder, Objective } from '../objective.js';
+import type { Encoder, Objective } from './types.js';
 import { continuationLogp, promptAndContinuation } from './choice-scores.js';
-import { evalBatchRows } from '../../eval/evaluate.js';
 
 /** Longest output decoded; the built-in data-to-text references are at most ~25 tokens. */
 export const MAX_NEW_TOKENS = 32;
@@ -71,26 +70,4 @@ export function generationObjective(tok: Encoder, maxLen: number, maxNew = MAX_N
       return out.map((ids) => decode.call(tok, ids, { skipSpecial: true }).trim());
     },
   };
-}
-
-/** Decoded outputs for every row, in batches, with the model in eval mode (the text counterpart of predictAll). */
-export async function predictTextAll(model: Model, objective: Objective, rows: Encoded[], maxLen: number, cap = 64): Promise<string[]> {
-  if (!objective.predictText) throw new Error('This objective does not generate text.');
-  const batchSize = evalBatchRows(model, objective, maxLen, cap);
-  const wasTraining = model.training;
-  model.training = false;
-  const out: string[] = [];
-  try {
-    for (let i = 0; i < rows.length; i += batchSize) {
-      const batch = makeBatch(rows.slice(i, i + batchSize), maxLen, objective.labelDtype);
-      try {
-        out.push(...(await objective.predictText(model, batch)));
-      } finally {
-        disposeBatch(batch);
-      }
-    }
-  } finally {
-    model.training = wasTraining;
-  }
-  return out;
 }

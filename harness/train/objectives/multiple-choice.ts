@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset, Example } from '../../../datasets/types.js';
 import { PAD } from '../batch.js';
-import { crossEntropy, type Encoder, type Objective } from '../objective.js';
+import type { Encoder, Objective } from './types.js';
+import { crossEntropy } from './losses.js';
 import { continuationLogp, promptAndContinuation } from './choice-scores.js';
 
 /**

@@ -18,7 +18,7 @@ export class MoeRecorder {
   constructor(private readonly model: Model) {
     // The embed point runs once at the start of every forward pass: the padding mask is known there, and terms of an
     // earlier pass whose loss nobody collected (disposed by their tidy scope) are dropped.
-    this.remove = model.hooks.wrap('embed', (input: unknown, next: (i: unknown) => Embedded) => {
+    this.remove = model.hooks.wrap('embed', (input, next) => {
       const e = next(input);
       this.mask = e.mask;
       this.maskData = null;
