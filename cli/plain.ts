@@ -23,8 +23,8 @@ export function plainEvents(log: (line: string) => void = (l) => console.log(l))
       if (r.step % every === 0) log(`  step ${r.step}/${r.total} loss ${fmt(r.loss)} ${Math.round(r.tokensPerS)} tok/s`);
     },
     trialEnd(t, r) {
-      const primary = r.metrics.find((m) => m.split === 'test' && m.name.startsWith('primary:'));
-      const score = primary ? `${primary.name.slice(8)} ${fmt(primary.value)}` : '';
+      const primary = r.metrics.find((m) => m.split === 'test' && m.role === 'primary');
+      const score = primary ? `${primary.name} ${fmt(primary.value)}` : '';
       log(`  ${r.status}${r.error ? `: ${r.error}` : ''} ${score} trainable ${r.trainableParams} of ${r.totalParams} (${Math.round(r.msPerStep)} ms/step)`);
     },
   };

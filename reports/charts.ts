@@ -27,15 +27,14 @@ export function buildCharts(tables: readonly ModelTable[], trials: readonly Tria
   return charts;
 }
 
-/** Mean over seeds of the extra metrics matching `re`, keyed by trial panel, technique and the captured parts. */
-function meanExtras(trials: readonly TrialRow[], extras: readonly ExtraMetric[], re: RegExp) {
+/** Mean over seeds of the extra metrics `partsOf` accepts, keyed by trial panel, technique and the parts it returns. */
+function meanExtras(trials: readonly TrialRow[], extras: readonly ExtraMetric[], partsOf: (e: ExtraMetric) => number[] | null) {
   const byId = new Map(trials.filter((t) => t.status === 'ok').map((t) => [t.trialId, t]));
   const acc = new Map<string, { panel: string; technique: string; parts: number[]; sum: number; n: number }>();
   for (const e of extras) {
     const t = byId.get(e.trialId);
-    const m = re.exec(e.name);
-    if (!t || !m || !Number.isFinite(e.value)) continue;
-    const parts = m.slice(1).map(Number);
+    const parts = partsOf(e);
+    if (!t || !parts || !Number.isFinite(e.value)) continue;
     const panel = `${t.model} / ${t.dataset}`;
     const k = [panel, t.technique, ...parts].join('\u0000');
     const a = acc.get(k) ?? { panel, technique: t.technique, parts, sum: 0, n: 0 };
@@ -48,7 +47,7 @@ function meanExtras(trials: readonly TrialRow[], extras: readonly ExtraMetric[],
 
 /** Share of tokens each expert received, per layer: one heatmap per mixture-of-experts technique. */
 function expertUtilisation(trials: readonly TrialRow[], extras: readonly ExtraMetric[]): Chart | null {
-  const values = meanExtras(trials, extras, /^util\.layer(\d+)\.expert(\d+)$/).map((v) => ({
+  const values = meanExtras(trials, extras, (e) => /^util\.layer(\d+)\.expert(\d+)$/.exec(e.name)?.slice(1).map(Number) ?? null).map((v) => ({
     run: `${v.technique} (${v.panel})`, layer: v.parts[0], expert: v.parts[1], share: v.value,
   }));
   if (!values.length) return null;
@@ -74,7 +73,7 @@ function expertUtilisation(trials: readonly TrialRow[], extras: readonly ExtraMe
 
 /** Held-out perplexity against evaluation context length (LongLoRA against plain LoRA). */
 function perplexityByContext(trials: readonly TrialRow[], extras: readonly ExtraMetric[]): Chart | null {
-  const values = meanExtras(trials, extras, /^ppl@(\d+)$/).map((v) => ({ panel: v.panel, technique: v.technique, context: v.parts[0], perplexity: v.value }));
+  const values = meanExtras(trials, extras, (e) => (e.name === 'perplexity' && e.context != null ? [e.context] : null)).map((v) => ({ panel: v.panel, technique: v.technique, context: v.parts[0], perplexity: v.value }));
   if (!values.length) return null;
   return {
     id: 'context', title: 'Perplexity vs context length',

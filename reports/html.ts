@@ -56,7 +56,7 @@ function runsTable(runs: RunRow[]): string {
 
 function modelTable(t: ModelTable): string {
   const cols = t.columns;
-  const head = `<tr><th>Technique</th>${cols.map((c) => `<th>${esc(c.dataset)}<br><small>${esc(metricLabel(c.metric))}</small></th>`).join('')}${t.hasAverage ? '<th>Avg</th>' : ''}<th>Trainable</th><th title="Trainable share of the base model, the new task head excluded (the papers' convention)">Backbone %</th><th>Peak memory</th><th>Tokens/s</th><th>Adapter</th><th>Seeds</th></tr>`;
+  const head = `<tr><th>Technique</th>${cols.map((c) => `<th>${esc(c.dataset)}<br><small>${esc(metricLabel(c.metric, c.higherIsBetter))}</small></th>`).join('')}${t.hasAverage ? '<th>Avg</th>' : ''}<th>Trainable</th><th title="Trainable share of the base model, the new task head excluded (the papers' convention)">Backbone %</th><th>Peak memory</th><th>Tokens/s</th><th>Adapter</th><th>Seeds</th></tr>`;
   const width = cols.length + (t.hasAverage ? 1 : 0) + 7;
   const body: string[] = [];
   for (const g of t.groups) {

@@ -1,5 +1,6 @@
 // Reads what a report needs from the results store into plain typed rows (the only module that writes SQL).
 import type { Store } from '../harness/store/index.js';
+import { metricsAsV3 } from '../harness/store/metric-roles.js';
 
 export interface RunRow {
   runId: string; suite: string; gitCommit: string | null; backend: string; kernelPack: string;
@@ -7,7 +8,8 @@ export interface RunRow {
   startedAt: Date; finishedAt: Date | null;
 }
 
-export interface Score { metric: string; value: number }
+/** A stored score with the direction stored beside it (null only where the store knows none). */
+export interface Score { metric: string; value: number; higherIsBetter: boolean | null }
 
 export interface TrialRow {
   /** `technique` is the row name: the suite label (the technique id unless the suite names a variant). */
@@ -19,13 +21,13 @@ export interface TrialRow {
   headParams: number | null;
   /** The trial's primary test score (see harness/store/README.md, "Conventions"). */
   primary: Score | null;
-  /** `baseline:<metric>` rows of the test split (majority class and the like). */
+  /** Baseline rows of the test split (majority class and the like). */
   baselines: Score[];
 }
 
 export interface CurvePoint { trialId: string; step: number; loss: number; lr: number }
 /** Technique-specific measurements charted on their own: expert utilisation, perplexity by context length. */
-export interface ExtraMetric { trialId: string; name: string; value: number }
+export interface ExtraMetric { trialId: string; name: string; value: number; context: number | null }
 export interface Prediction { trialId: string; item: number; predicted: number; target: number }
 
 export interface ReportedRow {
@@ -58,14 +60,17 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
   }));
   if (runId && runs.length === 0) throw new Error(`No run with id ${runId} in the results database.`);
 
+  // A store opened read-only may predate schema 3 (roles in metric names): read it in today's shape.
+  const hasRoles = (await store.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'metrics' AND column_name = 'role'`)).length > 0;
+  const metrics = metricsAsV3(hasRoles);
   // rowid keeps insertion order, which is what "the first test metric the trial stored" means.
   const metricRows = await store.query(
-    `SELECT m.trial_id, m.step, m.name, m.value FROM metrics m JOIN trials t USING (trial_id)
-     ${trialFilter} ${trialFilter ? 'AND' : 'WHERE'} m.split = 'test' ORDER BY m.rowid`, params);
-  const testMetrics = new Map<string, { name: string; step: number; value: number }[]>();
+    `SELECT m.trial_id, m.step, m.name, m.value, m.role, m.higher_is_better FROM ${metrics} m JOIN trials t USING (trial_id)
+     ${trialFilter} ${trialFilter ? 'AND' : 'WHERE'} m.split = 'test' ORDER BY m.rid`, params);
+  const testMetrics = new Map<string, Stored[]>();
   for (const m of metricRows) {
     const list = testMetrics.get(m.trial_id as string) ?? [];
-    list.push({ name: m.name as string, step: m.step as number, value: m.value as number });
+    list.push({ name: m.name as string, step: m.step as number, value: m.value as number, role: m.role as string, higherIsBetter: m.higher_is_better as boolean | null });
     testMetrics.set(m.trial_id as string, list);
   }
 
@@ -80,7 +85,7 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
         peakBytes: r.peak_bytes as number | null, peakRssBytes: r.peak_rss_bytes as number | null,
         adapterBytes: r.adapter_bytes as number | null, tokensPerS: r.tokens_per_s as number | null,
         msPerStep: r.ms_per_step as number | null, headParams: (r.head_params ?? null) as number | null,
-        primary: primaryOf(ms), baselines: prefixed(ms, 'baseline:'),
+        primary: primaryOf(ms), baselines: byRole(ms, 'baseline'),
       };
     });
 
@@ -101,32 +106,34 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
     sourceTable: r.source_table as string, sourceUrl: r.source_url as string | null, notes: r.notes as string | null,
   }));
 
-  // Names from the plugins' metrics(): `util.layer<N>.expert<E>` (MoE) and `ppl@<context>` (long-context trials).
+  // Expert utilisation from the plugins' metrics() (`util.layer<N>.expert<E>`) and held-out perplexity by context length.
   const extras = (await store.query(
-    `SELECT m.trial_id, m.name, m.value FROM metrics m JOIN trials t USING (trial_id)
-     ${trialFilter} ${trialFilter ? 'AND' : 'WHERE'} (m.name LIKE 'util.layer%' OR m.name LIKE 'ppl@%')`, params,
-  )).map((r) => ({ trialId: r.trial_id as string, name: r.name as string, value: r.value as number }));
+    `SELECT m.trial_id, m.name, m.value, m.context FROM ${metrics} m JOIN trials t USING (trial_id)
+     ${trialFilter} ${trialFilter ? 'AND' : 'WHERE'} ((m.role = 'technique' AND m.name LIKE 'util.layer%') OR (m.role = 'heldout' AND m.context IS NOT NULL))`, params,
+  )).map((r) => ({ trialId: r.trial_id as string, name: r.name as string, value: r.value as number, context: (r.context ?? null) as number | null }));
 
   return { runs, trials, curves, predictions, reported, extras };
 }
 
-/** `primary:<metric>` wins; else the first test metric that is not a baseline; at its last step. */
-function primaryOf(ms: { name: string; step: number; value: number }[]): Score | null {
-  const tagged = prefixed(ms, 'primary:');
+interface Stored { name: string; step: number; value: number; role: string; higherIsBetter: boolean | null }
+
+/** The `primary` row wins; else the first test score the trial stored; at its last step. */
+function primaryOf(ms: Stored[]): Score | null {
+  const tagged = byRole(ms, 'primary');
   if (tagged.length) return tagged[0]!;
-  const first = ms.find((m) => !m.name.includes(':'));
+  const first = ms.find((m) => m.role === 'score');
   if (!first) return null;
-  return lastStep(ms.filter((m) => m.name === first.name), first.name);
+  return lastStep(ms.filter((m) => m.role === 'score' && m.name === first.name));
 }
 
-function prefixed(ms: { name: string; step: number; value: number }[], prefix: string): Score[] {
-  const names = [...new Set(ms.filter((m) => m.name.startsWith(prefix)).map((m) => m.name))];
-  return names.map((n) => lastStep(ms.filter((m) => m.name === n), n.slice(prefix.length)));
+function byRole(ms: Stored[], role: string): Score[] {
+  const names = [...new Set(ms.filter((m) => m.role === role).map((m) => m.name))];
+  return names.map((n) => lastStep(ms.filter((m) => m.role === role && m.name === n)));
 }
 
-function lastStep(ms: { step: number; value: number }[], metric: string): Score {
+function lastStep(ms: Stored[]): Score {
   const last = ms.reduce((a, b) => (b.step >= a.step ? b : a));
-  return { metric, value: last.value };
+  return { metric: last.name, value: last.value, higherIsBetter: last.higherIsBetter };
 }
 
 /**

@@ -12,7 +12,7 @@ export function renderMarkdown(runs: RunRow[], tables: ModelTable[]): string {
   }
   for (const t of tables) {
     out.push('', `## ${t.model}`, '');
-    const head = ['Category', 'Technique', ...t.columns.map((c) => `${c.dataset} ${metricLabel(c.metric)}`), ...(t.hasAverage ? ['Avg'] : []), 'Trainable', 'Backbone %', 'Peak memory', 'Tokens/s'];
+    const head = ['Category', 'Technique', ...t.columns.map((c) => `${c.dataset} ${metricLabel(c.metric, c.higherIsBetter)}`), ...(t.hasAverage ? ['Avg'] : []), 'Trainable', 'Backbone %', 'Peak memory', 'Tokens/s'];
     out.push(row(head), row(head.map((_, i) => (i < 2 ? '---' : '---:'))));
     for (const g of t.groups) {
       for (const r of g.rows) {

@@ -2,14 +2,15 @@
 
 import { METRICS } from '../harness/eval/metrics.js';
 
-// Names not in the metric registry (forgetting, losses, ppl@<context>) get their direction from the name.
+// Directions come from the store (metrics.higher_is_better); the name-based rule below serves only names the store does
+// not type: the literature's reported metrics (data/reference/) and rows from foreign exports.
 const LOWER_IS_BETTER = /(perplexity|ppl|loss|error|wer|cer|mse|mae|forgetting)$/i;
 // Scores stored as fractions in [0, 1] that surveys print as percentages.
 const PERCENT = /^(accuracy|acc|f1|macro[-_]f1|micro[-_]f1|mcc|matthews|pearson|spearman|exact_match|em|rouge.*|bleu)$/i;
 
-/** `primary:f1` → `f1`, `ppl@128` → `ppl`: the metric a stored row name refers to. */
+/** `Acc (%)` → `Acc`: the metric a reported column names. */
 function baseName(metric: string): string {
-  return metric.replace(/^(primary|baseline):/, '').replace(/@.*$/, '');
+  return metric.replace(/@.*$/, '');
 }
 
 export function higherIsBetter(metric: string): boolean {
@@ -37,6 +38,6 @@ export function formatSpread(metric: string, v: number): string {
   return Number(v.toPrecision(2)).toString();
 }
 
-export function metricLabel(metric: string): string {
-  return `${metric} ${higherIsBetter(metric) ? '↑' : '↓'}${isPercent(metric) ? ' (%)' : ''}`;
+export function metricLabel(metric: string, higher = higherIsBetter(metric)): string {
+  return `${metric} ${higher ? '↑' : '↓'}${isPercent(metric) ? ' (%)' : ''}`;
 }

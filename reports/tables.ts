@@ -48,8 +48,11 @@ export function collate(trials: readonly TrialRow[]): ModelTable[] {
 function modelTable(model: string, trials: TrialRow[]): ModelTable {
   const datasets = [...new Set(trials.map((t) => t.dataset))].sort();
   const columns = datasets.map((dataset): DatasetColumn => {
-    const metric = mode(trials.filter((t) => t.dataset === dataset && t.primary).map((t) => t.primary!.metric)) ?? '—';
-    return { dataset, metric, higherIsBetter: higherIsBetter(metric) };
+    const scored = trials.filter((t) => t.dataset === dataset && t.primary);
+    const metric = mode(scored.map((t) => t.primary!.metric)) ?? '—';
+    // The direction the store keeps with the score; a store without one (foreign rows) falls back to the name.
+    const stored = scored.find((t) => t.primary!.metric === metric && t.primary!.higherIsBetter !== null)?.primary!.higherIsBetter;
+    return { dataset, metric, higherIsBetter: stored ?? higherIsBetter(metric) };
   });
   const hasAverage = columns.length >= 2 && columns.every((c) => c.higherIsBetter);
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Store, type TrialRecord } from '../harness/store/index.js';
 import { runMeta, trial } from '../harness/store/testing.js';
 import { mulberry32 } from './stats.js';
+import { metricRow } from '../harness/eval/rows.js';
 
 export interface SyntheticDb {
   db: string;
@@ -62,10 +63,10 @@ function classification(model: string, dataset: string, technique: string, seed:
     peakBytes: technique === 'full-ft' ? 64 * 2 ** 20 : technique === 'qlora' ? 12 * 2 ** 20 : 24 * 2 ** 20,
     tokensPerS: technique === 'full-ft' ? 900 : 1500,
     metrics: [
-      { split: 'test', step: 50, name: 'primary:accuracy', value: acc },
-      { split: 'test', step: 50, name: 'accuracy', value: acc },
-      { split: 'test', step: 50, name: 'baseline:accuracy', value: 0.5 },
-      { split: 'dev', step: 25, name: 'accuracy', value: acc - 0.01 },
+      metricRow('test', 50, 'accuracy', acc, 'primary'),
+      metricRow('test', 50, 'accuracy', acc, 'score'),
+      metricRow('test', 50, 'accuracy', 0.5, 'baseline'),
+      metricRow('dev', 25, 'accuracy', acc - 0.01, 'score'),
     ],
     curves: Array.from({ length: 50 }, (_, i) => ({ step: i + 1, loss: 0.7 * Math.exp(-i / (technique === 'bitfit' ? 40 : 15)) + 0.05 * rand(), lr: 1e-3 })),
     predictions,
@@ -77,7 +78,7 @@ function languageModel(technique: string, seed: number): TrialRecord {
   return trial({
     model: 'dec-tiny', dataset: 'corpus', technique, category: CATEGORY[technique]!, seed,
     trainableParams: TRAINABLE[technique]!, totalParams: 1_000_000, headParams: 0,
-    metrics: [{ split: 'test', step: 30, name: 'primary:perplexity', value: ppl }],
+    metrics: [metricRow('test', 30, 'perplexity', ppl, 'primary')],
     curves: Array.from({ length: 30 }, (_, i) => ({ step: i + 1, loss: 3 - i / 30, lr: 1e-3 })),
     predictions: [],
   });

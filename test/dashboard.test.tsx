@@ -7,6 +7,7 @@ import { createDashboardStore, etaSeconds, reduce, initialState, sparkline, swee
 import type { PlannedTrial } from '../harness/sweep/plan.js';
 import { trial as record } from '../harness/store/testing.js';
 import { techniques } from '../techniques/index.js';
+import { metricRow } from '../harness/eval/rows.js';
 
 const lora = techniques.get('lora');
 const planned = (i: number, over: Partial<PlannedTrial> = {}): PlannedTrial => ({
@@ -49,7 +50,7 @@ describe('dashboard', () => {
         assert.match(f, /ETA 25s/); // 5 s for 1/6 of the work
       }
     }
-    ev.trialEnd!(plan[1], record({ metrics: [{ split: 'test', step: 10, name: 'primary:accuracy', value: 0.8125 }] }));
+    ev.trialEnd!(plan[1], record({ metrics: [metricRow('test', 10, 'accuracy', 0.8125, 'primary')] }));
     const f = frame();
     assert.match(f, /1\/3 trials/);
     assert.match(f, /Finished \(1\)/);

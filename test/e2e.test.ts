@@ -60,8 +60,8 @@ describe('ftbench CLI end to end', () => {
     // Both train the same new task head (d_model × 2 classes + 2 biases at least), recorded apart from the rest.
     assert.ok(Number(full.head_params) > 2 && full.head_params === lora.head_params, `head ${full.head_params} / ${lora.head_params}`);
     for (const t of trials) assert.ok(Number(t.peak_bytes) > 0 && Number(t.tokens_per_s) > 0);
-    const metrics = await rows(db, "SELECT DISTINCT name FROM metrics WHERE split = 'test' ORDER BY name");
-    assert.ok(metrics.some((m) => m.name === 'primary:f1'));
+    const metrics = await rows(db, "SELECT DISTINCT name, role, higher_is_better FROM metrics WHERE split = 'test' ORDER BY name");
+    assert.ok(metrics.some((m) => m.name === 'f1' && m.role === 'primary' && m.higher_is_better === true), JSON.stringify(metrics));
     const run = await rows(db, 'SELECT backend, threads FROM runs');
     assert.ok(run.length === 1 && typeof run[0].backend === 'string' && Number(run[0].threads) >= 1);
   });

@@ -7,18 +7,19 @@ import path from 'node:path';
 import { Store } from '../harness/store/index.js';
 import { runMeta, trial } from '../harness/store/testing.js';
 import { buildReport } from '../reports/build.js';
+import { metricRow } from '../harness/eval/rows.js';
 
 test('MoE utilisation and ppl@context metrics become their own charts with drawn marks', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-report-extras-'));
   const db = path.join(dir, 'r.duckdb');
   const store = await Store.open(db);
   const run = await store.beginRun(runMeta());
-  const util = [0, 1].flatMap((layer) => [0.7, 0.2, 0.1].map((share, e) => ({ split: 'technique', step: 10, name: `util.layer${layer}.expert${e}`, value: share })));
-  await store.recordTrial(run, trial({ technique: 'mixlora', category: 'mixture_of_experts', metrics: [{ split: 'test', step: 10, name: 'primary:accuracy', value: 0.8 }, ...util] }));
+  const util = [0, 1].flatMap((layer) => [0.7, 0.2, 0.1].map((share, e) => (metricRow('technique', 10, `util.layer${layer}.expert${e}`, share, 'technique'))));
+  await store.recordTrial(run, trial({ technique: 'mixlora', category: 'mixture_of_experts', metrics: [metricRow('test', 10, 'accuracy', 0.8, 'primary'), ...util] }));
   for (const [technique, ppl] of [['lora', [20, 31]], ['longlora', [21, 24]]] as const) {
     await store.recordTrial(run, trial({
       technique, category: technique === 'lora' ? 'adapter' : 'application', dataset: 'sotu-long',
-      metrics: [{ split: 'test', step: 10, name: 'primary:perplexity', value: ppl[0] }, { split: 'heldout', step: 10, name: 'ppl@64', value: ppl[0] }, { split: 'heldout', step: 10, name: 'ppl@128', value: ppl[1] }],
+      metrics: [metricRow('test', 10, 'perplexity', ppl[0], 'primary'), metricRow('heldout', 10, 'perplexity', ppl[0], 'heldout', 64), metricRow('heldout', 10, 'perplexity', ppl[1], 'heldout', 128)],
     }));
   }
   await store.finishRun(run);

@@ -54,8 +54,8 @@ test('a run and a trial round-trip with plain JS values', async () => {
     assert.ok(row.started_at instanceof Date);
     assert.equal((row.started_at as Date).toISOString(), t.startedAt.toISOString());
 
-    const metrics = await store.query('SELECT split, step, name, value FROM metrics WHERE trial_id = $1 ORDER BY name', [t.trialId]);
-    assert.deepEqual(metrics, [...t.metrics].sort((a, b) => a.name.localeCompare(b.name)));
+    const metrics = await store.query('SELECT split, step, name, value, role, higher_is_better AS "higherIsBetter", context FROM metrics WHERE trial_id = $1 ORDER BY rowid', [t.trialId]);
+    assert.deepEqual(metrics, t.metrics.map((m) => ({ ...m, context: m.context ?? null })));
     assert.equal(await count(store, 'curves'), 10);
     assert.equal(await count(store, 'predictions'), 20);
     const [run] = await store.query('SELECT * FROM runs');

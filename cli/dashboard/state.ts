@@ -147,8 +147,8 @@ export function createDashboardStore(clock: () => number = Date.now): DashboardS
 
 function primaryOf(r: TrialRecord): { metric: string | null; value: number | null } {
   const test = r.metrics.filter((m) => m.split === 'test');
-  const m = test.find((m) => m.name.startsWith('primary:')) ?? test.find((m) => !m.name.startsWith('baseline:'));
-  return m ? { metric: m.name.replace(/^primary:/, ''), value: m.value } : { metric: null, value: null };
+  const m = test.find((m) => m.role === 'primary') ?? test.find((m) => m.role === 'score');
+  return m ? { metric: m.name, value: m.value } : { metric: null, value: null };
 }
 
 /** The sweep's events as dashboard actions: the dashboard consumes exactly what plain output consumes. */

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Float64, Int32, Int64, Schema, Field, Table, TimestampMicrosecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  Bool, Float64, Int32, Int64, Schema, Field, Table, TimestampMicrosecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
   type DataType, type Vector,
 } from 'apache-arrow';
 import type { Store } from './store.js';
@@ -54,6 +54,7 @@ function arrowType(duck: string): DataType {
     case 'DOUBLE': return new Float64();
     case 'TIMESTAMP': return new TimestampMicrosecond();
     case 'VARCHAR': case 'JSON': return new Utf8();
+    case 'BOOLEAN': return new Bool();
     default: throw new StoreError(`Cannot export a column of DuckDB type ${duck} to Arrow.`);
   }
 }
@@ -83,7 +84,9 @@ async function arrowTable(store: Store, table: string): Promise<Table> {
   for (const c of cols) {
     const type = arrowType(c.type);
     const values = rows.map((r) => r[c.name]);
-    vectors[c.name] = type instanceof Utf8 ? vectorFromArray(values as (string | null)[], type) : fixedVector(type as Int32, values);
+    vectors[c.name] = type instanceof Utf8 ? vectorFromArray(values as (string | null)[], type)
+      : type instanceof Bool ? vectorFromArray(values as (boolean | null)[], type)
+      : fixedVector(type as Int32, values);
     fields.push(new Field(c.name, type, true, new Map([['duckdb_type', c.type]])));
   }
   return new Table(new Schema(fields), vectors);
@@ -213,6 +216,8 @@ export async function importInto(store: Store, dir: string): Promise<ImportRepor
       await store.query(`DROP TABLE ${t}`);
     }
     for (const t of [runs, trials, 'import_new']) await store.query(`DROP TABLE ${t}`);
+    // An export from before schema 3 kept roles in metric names: give its rows theirs, as opening an old store does.
+    if (m.schemaVersion < 3) await store.backfillMetricRoles();
     await store.query('COMMIT');
   } catch (e) {
     await store.query('ROLLBACK');

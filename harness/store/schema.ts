@@ -1,6 +1,6 @@
 // The DuckDB schema of the results store; bump SCHEMA_VERSION and add a migration when a table changes.
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * The columns each schema version added (appended, so `SELECT *` orders agree): a store or an export of version v
@@ -9,6 +9,12 @@ export const SCHEMA_VERSION = 2;
 export const ADDED_COLUMNS: Record<number, { table: string; column: string; type: string }[]> = {
   // The task head's trainable entries, so shares can be quoted against the backbone as papers do.
   2: [{ table: 'trials', column: 'head_params', type: 'BIGINT' }],
+  // A metric row's role and direction (harness/store/metric-roles.ts), and the context length a perplexity was taken at.
+  3: [
+    { table: 'metrics', column: 'role', type: 'VARCHAR' },
+    { table: 'metrics', column: 'higher_is_better', type: 'BOOLEAN' },
+    { table: 'metrics', column: 'context', type: 'INTEGER' },
+  ],
 };
 
 export function columnsAddedAfter(version: number): { table: string; column: string; type: string }[] {
@@ -65,7 +71,8 @@ CREATE TABLE IF NOT EXISTS trials (
   head_params BIGINT
 );
 CREATE TABLE IF NOT EXISTS metrics (
-  trial_id VARCHAR NOT NULL, split VARCHAR NOT NULL, step INTEGER NOT NULL, name VARCHAR NOT NULL, value DOUBLE
+  trial_id VARCHAR NOT NULL, split VARCHAR NOT NULL, step INTEGER NOT NULL, name VARCHAR NOT NULL, value DOUBLE,
+  role VARCHAR, higher_is_better BOOLEAN, context INTEGER
 );
 CREATE TABLE IF NOT EXISTS curves (
   trial_id VARCHAR NOT NULL, step INTEGER NOT NULL, loss DOUBLE, lr DOUBLE

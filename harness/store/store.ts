@@ -6,6 +6,8 @@ import { StoreError } from './errors.js';
 import { insertRows } from './insert.js';
 import { loadReportedIfEmpty } from './reported.js';
 import { columnsAddedAfter, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { backfillMetricRoles } from './metric-roles.js';
+import { metricDirections } from '../eval/rows.js';
 import { TRIAL_STATUSES, type RunMeta, type TrialRecord } from './types.js';
 import { dbl, int, raw, toPlain, ts } from './values.js';
 
@@ -103,8 +105,8 @@ export class Store {
           await this.deleteTrialRows(p.trial_id as string);
         }
         await insertRows(this.conn, 'trials', TRIAL_COLUMNS, [trialRow(runId, t)]);
-        await insertRows(this.conn, 'metrics', ['trial_id', 'split', 'step', 'name', 'value'],
-          t.metrics.map((m) => [t.trialId, m.split, m.step, m.name, raw(m.value)]));
+        await insertRows(this.conn, 'metrics', ['trial_id', 'split', 'step', 'name', 'value', 'role', 'higher_is_better', 'context'],
+          t.metrics.map((m) => [t.trialId, m.split, m.step, m.name, raw(m.value), m.role, m.higherIsBetter, m.context ?? null]));
         await insertRows(this.conn, 'curves', ['trial_id', 'step', 'loss', 'lr'],
           t.curves.map((c) => [t.trialId, c.step, raw(c.loss), raw(c.lr)]));
         await insertRows(this.conn, 'predictions', ['trial_id', 'split', 'item', 'predicted', 'target'],
@@ -115,6 +117,11 @@ export class Store {
         throw e;
       }
     });
+  }
+
+  /** Gives metric rows stored without a role (schema < 3) their role, plain name and direction. */
+  async backfillMetricRoles(): Promise<void> {
+    await this.exclusive(() => backfillMetricRoles(this.conn, metricDirections()));
   }
 
   /** Runs SQL and returns rows as plain JS values (bigint only where a number would lose precision). */
@@ -157,6 +164,7 @@ export class Store {
     for (const c of columnsAddedAfter(from ?? SCHEMA_VERSION)) {
       await this.conn.run(`ALTER TABLE ${c.table} ADD COLUMN IF NOT EXISTS ${c.column} ${c.type}`);
     }
+    if (from !== null && from < 3) await backfillMetricRoles(this.conn, metricDirections());
     await this.conn.run(
       `INSERT INTO store_meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(SCHEMA_VERSION)],
     );

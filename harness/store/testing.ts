@@ -1,6 +1,7 @@
 // Synthetic runs and trials for tests of the store, the report and the CLI (made-up numbers, real write path).
 import { randomUUID } from 'node:crypto';
 import type { RunMeta, TrialRecord } from './types.js';
+import { metricRow } from '../eval/rows.js';
 
 export function runMeta(over: Partial<RunMeta> = {}): RunMeta {
   return {
@@ -20,9 +21,9 @@ export function trial(over: Partial<TrialRecord> = {}): TrialRecord {
     optimizerStateBytes: 32768, adapterBytes: 16384, peakBytes: 50_000_000, peakRssBytes: 300_000_000,
     tokensPerS: 1234.5, msPerStep: 80.25, steps: 10, headParams: 130,
     metrics: [
-      { split: 'test', step: 10, name: 'primary:accuracy', value: 0.9 },
-      { split: 'test', step: 10, name: 'f1', value: 0.85 },
-      { split: 'dev', step: 5, name: 'accuracy', value: 0.8 },
+      metricRow('test', 10, 'accuracy', 0.9, 'primary'),
+      metricRow('test', 10, 'f1', 0.85, 'score'),
+      metricRow('dev', 5, 'accuracy', 0.8, 'score'),
     ],
     curves: Array.from({ length: 10 }, (_, i) => ({ step: i + 1, loss: 1 / (i + 1), lr: 1e-3 })),
     predictions: Array.from({ length: 20 }, (_, i) => ({ split: 'test', item: i, predicted: i % 2, target: i % 3 === 0 ? 1 : 0 })),

@@ -1,4 +1,5 @@
 // The records the sweep hands to the results store: one run, and each finished trial of it.
+import type { MetricRow } from '../eval/rows.js';
 
 export interface RunMeta {
   suite: string;
@@ -16,7 +17,7 @@ export interface RunMeta {
 export type TrialStatus = 'ok' | 'failed' | 'skipped';
 export const TRIAL_STATUSES: readonly TrialStatus[] = ['ok', 'failed', 'skipped'];
 
-export interface MetricRow { split: string; step: number; name: string; value: number }
+export type { MetricRow, MetricRole } from '../eval/rows.js';
 export interface CurveRow { step: number; loss: number; lr: number }
 /** One evaluation item's outcome, kept so reports can run paired tests (McNemar, paired bootstrap). */
 export interface PredictionRow { split: string; item: number; predicted: number; target: number }
@@ -47,12 +48,7 @@ export interface TrialRecord {
   steps: number;
   /** Trainable entries of the task head(s), which every technique trains; shares are quoted without them (papers do). */
   headParams?: number;
-  /**
-   * Conventions the report reads (see harness/store/README.md):
-   * - the primary score of a trial is the row `{split:'test', name:'primary:<metric>'}` when present,
-   *   else the first `split:'test'` row recorded;
-   * - `{split:'test', name:'baseline:<metric>'}` is a reference score (majority class) shown as its own row.
-   */
+  /** Every measurement, with its role and direction (see harness/store/README.md, "Conventions"). */
   metrics: MetricRow[];
   curves: CurveRow[];
   predictions?: PredictionRow[];
