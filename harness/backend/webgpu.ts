@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { countRead, instrument } from './webgpu/counters.js';
-import { registerWebgpuKernels } from './webgpu/register.js';
+import { registerWebgpuKernels, fusedEnabled } from './webgpu/register.js';
+import { patchUploads } from './webgpu/uploads.js';
 import { registerGradients } from './kernel_pack.js';
 
 export interface GpuAdapter {
@@ -278,6 +279,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
     else Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
     const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as any;
     patchReadSync(mod.WebGPUBackend);
+    if (fusedEnabled()) patchUploads(mod.WebGPUBackend);
     const addN = tf.getKernel('AddN', 'webgpu')!;
     tf.unregisterKernel('AddN', 'webgpu');
     tf.registerKernel(addNInChunks(addN));
