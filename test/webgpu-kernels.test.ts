@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../harness/backend/index.js';
 import { probeAdapter } from '../harness/backend/webgpu.js';
 import { gpuCounts } from '../harness/backend/webgpu/counters.js';
-import { adamwUpdate, attention, gelu, layerNorm, softmax } from '../harness/backend/ops/index.js';
+import { adamwUpdate, attention, gelu, layerNorm, softmax, useFusedAttention } from '../harness/backend/ops/index.js';
 import { globalNormClip } from '../harness/train/trainer.js';
 
 const REFERENCE = 'wasm' as const;
@@ -84,7 +84,9 @@ test('fused WGSL kernels match the CPU default: LayerNorm, GELU, softmax, attent
   // Attention: padding bias [B,1,1,S], a full [B,H,T,S]-broadcast one ([1,1,T,S], causal-like), keys longer than
   // queries, a head size over the workgroup's width; gradients of q, k, v (and of the bias, which takes plain ops).
   for (const [B, H, T, S, hd, bias] of [[2, 3, 5, 5, 8, [2, 1, 1, 5]], [1, 2, 6, 6, 4, [1, 1, 6, 6]], [2, 2, 4, 9, 16, [2, 1, 4, 9]], [1, 1, 3, 130, 160, [1, 1, 1, 130]]] as const) {
+    const was = useFusedAttention(true); // opt-in in training (see ops/attention.ts); tested always
     const at = await both([[B, H, T, hd], [B, H, S, hd], [B, H, S, hd], [...bias]], withGrads(([q, k, v, b]) => attention(q, k, v, b)));
+    useFusedAttention(was);
     worst[`attention ${[B, H, T, S, hd]}`] = close(at.ref, at.gpu, `attention ${[B, H, T, S, hd]} bias [${bias}]`);
   }
   console.log(`# worst relative differences: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);

@@ -18,8 +18,19 @@ export function plainAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: t
   return tf.matMul(softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
 }
 
+// Opt-in (FTBENCH_WEBGPU_ATTENTION=1): on lavapipe the kernel passes its tests but runs 3-4× slower than tfjs's tiled
+// matmuls (a workgroup per row, not yet tiled over query blocks); its speed on a real GPU is unmeasured (docs/gpu.md).
+let fusedOn = process.env.FTBENCH_WEBGPU_ATTENTION === '1';
+
+/** Turns the fused kernel on or off where the backend has it (tests compare both); returns the previous setting. */
+export function useFusedAttention(on: boolean): boolean {
+  const was = fusedOn;
+  fusedOn = on;
+  return was;
+}
+
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
-  const fused = hasKernel(ATTENTION) && q.rank === 4 && k.rank === 4 && v.rank === 4 && bias.rank <= 4 && q.dtype === 'float32'
+  const fused = fusedOn && hasKernel(ATTENTION) && q.rank === 4 && k.rank === 4 && v.rank === 4 && bias.rank <= 4 && q.dtype === 'float32'
     && q.shape[3]! <= 256 && q.shape[2]! <= ATTENTION_MAX_LEN && k.shape[2]! <= ATTENTION_MAX_LEN && q.size > 0 && k.size > 0;
   if (!fused) return plainAttention(q, k, v, bias);
   const b4 = bias.rank === 4 ? bias : tf.reshape(bias, [...Array(4 - bias.rank).fill(1), ...bias.shape]);
