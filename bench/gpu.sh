@@ -6,12 +6,15 @@
 #   bash bench/gpu.sh [--json]   there (from the repository root): runs it from .gpu/ when that exists, else from the
 #                                checkout (node + npm install); arguments go to bench/gpu.ts
 set -euo pipefail
-cd "$(dirname "$0")/.."
-G=.gpu
+# Run from a payload folder (a copy of this script beside payload.tar.xz, e.g. .gpu/gpu.sh) or from bench/.
+here=$(cd "$(dirname "$0")" && pwd)
+if [[ -f "$here/payload.tar.xz" ]]; then G=$here; cd "$here/.."; else cd "$here/.."; G=.gpu; fi
 
 if [[ "${1:-}" == "--pack" ]]; then
   rm -rf "$G" && mkdir -p "$G/payload/build/Release" "$G/payload/node_modules/webgpu/dist/linux-x64" "$G/debs"
-  grep -qxs '/.gpu/' .git/info/exclude || { mkdir -p .git/info && echo '/.gpu/' >>.git/info/exclude; }
+  x=$(git rev-parse --git-path info/exclude) # a worktree's resolves to the shared one
+  grep -qxs '/.gpu/' "$x" || { mkdir -p "$(dirname "$x")" && echo '/.gpu/' >>"$x"; }
+  cp bench/gpu.sh "$G/gpu.sh" # the payload runs itself: bash .gpu/gpu.sh works from any checkout
   P="$G/payload"
   # One ES module with every JS dependency inlined; Dawn stays a package beside it (a native binary). The banner gives
   # CommonJS code (tfjs-backend-wasm's loader) the require/__dirname it expects: the wasm files sit beside the bundle.
@@ -67,6 +70,7 @@ if [[ -n "${OUT:-}" && -d "${OUT:-}" ]]; then
   # The device tool brings back what lands in $OUT: keep the whole log there.
   set -o pipefail
   "$NODE" "$T/gpu-bench.mjs" "$@" 2>&1 | tee "$OUT/gpu-bench.log"
+  grep '^GPU_BENCH_JSON ' "$OUT/gpu-bench.log" | sed 's/^GPU_BENCH_JSON //' >"$OUT/gpu-bench.json" || true
 else
   exec "$NODE" "$T/gpu-bench.mjs" "$@"
 fi

@@ -3,7 +3,8 @@
 // encoder (d 768, 12 layers, 12 heads, FFN 3072, batch 8 × 512). Each subject runs in its own process under a time
 // cap, so the whole bench ends within --budget seconds (default 270) even when the CPU cannot do the large model.
 // Prints ms/step, tokens/s and the GPU/CPU ratio; `--json` prints one object instead; `--only reference` (words, comma
-// separated) keeps the subjects whose "backend shape kind" has them all. See docs/gpu.md.
+// separated) keeps the subjects whose "backend shape kind" has them all; --warmup/--iters/--cap change the step counts
+// and time caps (a software adapter needs fewer steps and longer caps). See docs/gpu.md.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -16,12 +17,26 @@ import { crossEntropy } from '../harness/train/objectives/index.js';
 import { fullFt } from '../techniques/training-method/full-ft.js';
 import { lora } from '../techniques/adapter/lora.js';
 import type { ApplyContext } from '../harness/plugin.js';
+import { gpuCounts } from '../harness/backend/webgpu/counters.js';
 
-interface Shape { vocab: number; dModel: number; nLayers: number; nHeads: number; dFF: number; seq: number; batch: number }
-const SHAPES: Record<'reference' | 'large', Shape> = {
-  reference: { vocab: 512, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, seq: 64, batch: 16 },
-  large: { vocab: 8192, dModel: 768, nLayers: 12, nHeads: 12, dFF: 3072, seq: 512, batch: 8 },
+interface Shape { family: 'encoder' | 'decoder'; vocab: number; dModel: number; nLayers: number; nHeads: number; dFF: number; seq: number; batch: number }
+const SHAPES: Record<'reference' | 'large' | 'llama1b', Shape> = {
+  reference: { family: 'encoder', vocab: 512, dModel: 128, nLayers: 2, nHeads: 4, dFF: 512, seq: 64, batch: 16 },
+  large: { family: 'encoder', vocab: 8192, dModel: 768, nLayers: 12, nHeads: 12, dFF: 3072, seq: 512, batch: 8 },
+  // LLaMA-3.2-1B's block shape (d 2048, 16 layers, SwiGLU 8192; 32 heads of 64) with a 32k vocabulary: 1.1B parameters.
+  llama1b: { family: 'decoder', vocab: 32000, dModel: 2048, nLayers: 16, nHeads: 32, dFF: 8192, seq: 512, batch: 4 },
 };
+
+/**
+ * Model FLOPs of one step (the matrix products, as MFU counts them): forward 2 per weight per token plus attention's
+ * two T×T products; backward twice that for full FT (input and weight gradients), once for LoRA (input gradients
+ * through the frozen weights; the adapters' own products are negligible at r=8).
+ */
+function stepFlops(s: Shape, kind: Kind): number {
+  const ffnMats = s.family === 'decoder' ? 3 : 2;
+  const perTokenFwd = s.nLayers * (2 * (4 * s.dModel * s.dModel + ffnMats * s.dModel * s.dFF) + 2 * 2 * s.seq * s.dModel);
+  return s.batch * s.seq * perTokenFwd * (kind === 'full_ft' ? 3 : 2);
+}
 type Kind = 'full_ft' | 'lora';
 type Backend = 'webgpu' | 'wasm';
 
@@ -30,6 +45,8 @@ interface Result {
   backend: Backend; shape: string; kind: Kind;
   status: 'ok' | 'skipped' | 'failed'; note?: string;
   msPerStep?: number; tokensPerS?: number; steps?: number; firstStepMs?: number; firstLoss?: number; info?: BackendInfo;
+  /** Per timed step, on webgpu (see harness/backend/webgpu/counters.ts); null on the CPU backends. */
+  dispatchesPerStep?: number | null; readsPerStep?: number | null; allocsPerStep?: number | null; tflops?: number;
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -37,7 +54,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 /** The reference step of bench/step.ts at any shape: forward + backward + clip + AdamW, loss read back each step. */
 function makeStep(shape: Shape, kind: Kind) {
   const config: ModelConfig = {
-    family: 'encoder', vocabSize: shape.vocab, dModel: shape.dModel, nLayers: shape.nLayers, nHeads: shape.nHeads, dFF: shape.dFF,
+    family: shape.family, vocabSize: shape.vocab, dModel: shape.dModel, nLayers: shape.nLayers, nHeads: shape.nHeads, dFF: shape.dFF,
     maxLen: shape.seq, normEps: 1e-5, ropeTheta: 10000, ropeScale: 1,
   };
   const model = new Model(config, 0);
@@ -76,15 +93,22 @@ async function child(job: Job): Promise<void> {
   for (let i = 1; i < job.warmup; i++) step();
   const times: number[] = [];
   const deadline = t0 + job.capS * 1000;
+  const c0 = gpuCounts();
   while (times.length < job.iters && performance.now() < deadline) {
     s = performance.now();
     step();
     times.push(performance.now() - s);
   }
+  const c1 = gpuCounts();
+  const per = (k: keyof typeof c0) => (job.backend === 'webgpu' && times.length ? (c1[k] - c0[k]) / times.length : null);
+  out.dispatchesPerStep = per('dispatches');
+  out.readsPerStep = per('reads');
+  out.allocsPerStep = per('allocs');
   if (times.length === 0) times.push(out.firstStepMs);
   out.steps = times.length;
   out.msPerStep = median(times);
   out.tokensPerS = (shape.batch * shape.seq) / (out.msPerStep / 1000);
+  out.tflops = stepFlops(shape, job.kind) / (out.msPerStep / 1000) / 1e12;
   if (times.length < job.iters) out.note = `timed ${times.length} of ${job.iters} steps within the ${job.capS} s cap`;
   process.stdout.write(`\n@@RESULT ${JSON.stringify(out)}\n`);
   process.exit(0);
@@ -119,7 +143,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const left = () => budgetS - (performance.now() - started) / 1000;
 
-  // GPU first, so its figures exist whatever the CPU does with the time that is left. Caps are for timing; the kill
+  // GPU first (the 1B model after the CPU reference, which the speed-up needs), so its figures exist whatever the CPU
+  // does with the time that is left. Caps are for timing; the kill
   // margin covers start-up (loading Dawn, compiling shaders, a large model's first step on the CPU).
   const jobs: (Job & { killAfterS: number })[] = [
     { backend: 'webgpu', shape: 'reference', kind: 'full_ft', warmup: 3, iters: 30, capS: 25, killAfterS: 60 },
@@ -127,10 +152,19 @@ async function main(): Promise<void> {
     { backend: 'webgpu', shape: 'large', kind: 'full_ft', warmup: 2, iters: 8, capS: 45, killAfterS: 90 },
     { backend: 'wasm', shape: 'reference', kind: 'full_ft', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
     { backend: 'wasm', shape: 'reference', kind: 'lora', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
+    // 1.1B parameters drawn on the CPU (tf.randomNormal) and uploaded before the first step: a long start.
+    { backend: 'webgpu', shape: 'llama1b', kind: 'lora', warmup: 1, iters: 5, capS: 90, killAfterS: 150 },
     { backend: 'wasm', shape: 'large', kind: 'full_ft', warmup: 1, iters: 2, capS: 60, killAfterS: 90 },
   ];
   // --only webgpu,reference: subjects whose "backend shape kind" contains every listed word.
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : [];
+  // Slow adapters (lavapipe: seconds per step, and tens of seconds compiling shaders on the first) need other counts:
+  // --warmup N --iters N --cap S override every subject's (the kill margin grows with the cap).
+  for (const j of jobs) {
+    if (args.includes('--warmup')) j.warmup = num('warmup', j.warmup);
+    if (args.includes('--iters')) j.iters = num('iters', j.iters);
+    if (args.includes('--cap')) { j.capS = num('cap', j.capS); j.killAfterS = Math.max(j.killAfterS, j.capS * 2); }
+  }
   const results: Result[] = [];
   for (const j of jobs.filter((j) => only.every((w) => `${j.backend} ${j.shape} ${j.kind}`.includes(w)))) {
     const room = left();
@@ -150,13 +184,17 @@ async function main(): Promise<void> {
   }
 
   const find = (b: Backend, shape: string, kind: Kind) => results.find((r) => r.backend === b && r.shape === shape && r.kind === kind);
-  const rows = (['reference', 'large'] as const).flatMap((shape) => (['full_ft', 'lora'] as const).map((kind) => {
+  const rows = (['reference', 'large', 'llama1b'] as const).flatMap((shape) => (['full_ft', 'lora'] as const).map((kind) => {
     const gpu = find('webgpu', shape, kind), cpu = find('wasm', shape, kind);
     if (!gpu && !cpu) return null;
     const ok = (r?: Result) => (r?.status === 'ok' ? r : undefined);
     return {
       shape, kind,
       webgpu_ms: ok(gpu)?.msPerStep ?? null, webgpu_tokens_s: ok(gpu)?.tokensPerS ?? null,
+      // The issue-18 names: the webgpu subject's figures (where the step goes, and how fast).
+      dispatches_per_step: ok(gpu)?.dispatchesPerStep ?? null, reads_per_step: ok(gpu)?.readsPerStep ?? null,
+      allocs_per_step: ok(gpu)?.allocsPerStep ?? null, ms_per_step: ok(gpu)?.msPerStep ?? null,
+      tokens_per_s: ok(gpu)?.tokensPerS ?? null, tflops: ok(gpu)?.tflops ?? null, cpu_tflops: ok(cpu)?.tflops ?? null,
       cpu_ms: ok(cpu)?.msPerStep ?? null, cpu_tokens_s: ok(cpu)?.tokensPerS ?? null,
       speedup: ok(gpu) && ok(cpu) ? ok(cpu)!.msPerStep! / ok(gpu)!.msPerStep! : null,
       // Same model, same seed, same batch: the first step's loss agrees across backends up to float32 rounding.
@@ -185,6 +223,7 @@ async function main(): Promise<void> {
   log('shape      kind     webgpu ms/step  tokens/s   cpu ms/step  tokens/s   speed-up  Δ first loss');
   for (const r of rows) {
     log(`${r.shape.padEnd(10)} ${r.kind.padEnd(8)} ${f(r.webgpu_ms).padStart(14)} ${f(r.webgpu_tokens_s, 0).padStart(9)} ${f(r.cpu_ms).padStart(13)} ${f(r.cpu_tokens_s, 0).padStart(9)} ${(r.speedup == null ? '—' : `${r.speedup.toFixed(1)}×`).padStart(10)}  ${r.first_loss_diff == null ? '—' : r.first_loss_diff.toExponential(1)}`);
+    if (r.dispatches_per_step != null) log(`    webgpu per step: ${f(r.dispatches_per_step, 0)} dispatches, ${f(r.reads_per_step, 2)} reads, ${f(r.allocs_per_step, 2)} buffer allocations, ${f(r.tflops, 3)} TFLOPS`);
     for (const n of r.notes) log(`    ${n}`);
   }
   log(`(${summary.seconds} s)`);

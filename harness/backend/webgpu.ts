@@ -7,6 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { countRead, instrument } from './webgpu/counters.js';
+import { registerWebgpuKernels, fusedEnabled } from './webgpu/register.js';
+import { patchUploads } from './webgpu/uploads.js';
+import { registerGradients } from './kernel_pack.js';
 
 export interface GpuAdapter {
   vendor: string;
@@ -130,6 +134,7 @@ function patchReadSync(WebGPUBackend: any): void {
     this.endComputePassEncoder();
     this.commandEncoder.copyBufferToBuffer(src, 0, staging, 0, src.size);
     this.submitQueue();
+    countRead();
     mapReadSync(staging);
     const bytes = staging.getMappedRange().slice(0);
     staging.unmap();
@@ -274,15 +279,20 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
     else Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
     const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as any;
     patchReadSync(mod.WebGPUBackend);
+    if (fusedEnabled()) patchUploads(mod.WebGPUBackend);
     const addN = tf.getKernel('AddN', 'webgpu')!;
     tf.unregisterKernel('AddN', 'webgpu');
     tf.registerKernel(addNInChunks(addN));
-    state = { adapter, kernels: ['AddN', ...registerCpuFallbacks()] };
+    // ftbench's fused kernels in WGSL (their gradients are registered by kernel name, shared with wasm).
+    const fused = registerWebgpuKernels();
+    registerGradients();
+    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()] };
   } else if (state.adapter.software && !opts.allowSoftware) {
     throw new Error(`only a software adapter is available (${state.adapter.description})`);
   }
   // setBackend's value is the truth: getBackend() can name 'webgpu' after a failed initialisation.
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed (see the warning above)');
+  instrument(tf.backend());
   const probe = tf.tidy(() => tf.sum(tf.mul(tf.tensor1d([1, 2, 3]), 2)));
   const value = probe.dataSync()[0];
   probe.dispose();

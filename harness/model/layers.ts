@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs';
  * kernels where the backend has them, the same math in plain ops elsewhere (harness/backend/ops).
  */
 export { layerNorm, gelu } from '../backend/ops/index.js';
-import { softmax } from '../backend/ops/index.js';
 
 export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
   const ms = tf.mean(tf.square(x), -1, true);
@@ -50,13 +49,11 @@ export function causalBias(T: number, S: number): tf.Tensor4D {
   });
 }
 
-/** Scaled dot-product attention. q [B,H,T,hd], k/v [B,H,S,hd], bias broadcastable to [B,H,T,S]. */
-export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
-  const hd = q.shape[3]!;
-  // q / √hd before the product: the same scores, scaling T·hd elements instead of T·S.
-  const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(hd)) as tf.Tensor4D, k as tf.Tensor4D, false, true), bias);
-  return tf.matMul(softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
-}
+/**
+ * Scaled dot-product attention. q [B,H,T,hd], k/v [B,H,S,hd], bias broadcastable to [B,H,T,S]. One fused kernel where
+ * the backend has it (webgpu), else plain ops (harness/backend/ops/attention.ts).
+ */
+export { attention } from '../backend/ops/index.js';
 
 /** RoPE tables for T positions: cos, sin [T, hd] (halves duplicated, the rotate-half layout of HF LLaMA). */
 export function ropeTables(T: number, hd: number, theta: number, scale: number, offset = 0): [tf.Tensor2D, tf.Tensor2D] {

@@ -8,6 +8,7 @@ import { disposeBatch, makeBatch, type Batch, type Encoded } from './batch.js';
 import type { Objective } from './objectives/index.js';
 import { lrAt, type ScheduleSpec } from './schedule.js';
 import { Meter } from '../meters.js';
+import { clipOnDevice, clipsOnDevice } from '../backend/webgpu/clip.js';
 
 export interface Budget {
   steps: number;
@@ -65,6 +66,7 @@ export class BatchStream {
 
 export function globalNormClip(grads: Map<tf.Variable, tf.Tensor>, maxNorm: number): Map<tf.Variable, tf.Tensor> {
   if (!(maxNorm > 0)) return grads;
+  if (clipsOnDevice()) return clipOnDevice(grads, maxNorm); // WebGPU: the same result without reading the norm back
   const normT = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))));
   const norm = normT.dataSync()[0];
   normT.dispose();

@@ -4,3 +4,4 @@ export { gelu } from './gelu.js';
 export { linear } from './linear.js';
 export { softmax } from './softmax.js';
 export { adamwUpdate, type AdamWAttrs } from './adamw.js';
+export { attention, plainAttention, useFusedAttention } from './attention.js';
