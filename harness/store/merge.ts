@@ -23,8 +23,8 @@ const TABLES = ['metrics', 'curves', 'predictions'] as const;
 const FINGERPRINT = (db: string) => `
   SELECT t.config_hash, t.trial_id, t.status, t.technique, t.model, t.dataset, t.seed,
     t.status || '|' || coalesce(t.steps, -1) || '|' || coalesce((SELECT string_agg(m.split || '/' || m.step || '/' || m.name || '=' || coalesce(m.value::VARCHAR, 'null'), ';' ORDER BY m.split, m.step, m.name)
-      FROM ${db}.metrics m WHERE m.trial_id = t.trial_id), '') AS fp
-  FROM ${db}.trials t`;
+      FROM "${db}".metrics m WHERE m.trial_id = t.trial_id), '') AS fp
+  FROM "${db}".trials t`;
 
 export async function mergeInto(store: Store, files: string[]): Promise<MergeSource[]> {
   const out: MergeSource[] = [];
