@@ -65,7 +65,7 @@ async function mergeOne(store: Store, abs: string, name: string): Promise<MergeS
       for (const p of pairs) {
         const what = `${p.technique} on ${p.model}/${p.dataset} seed ${p.seed}`;
         if (p.my_id == null) take.push(p.src_id as string);
-        else if (p.my_id === p.src_id || p.my_fp === p.src_fp) r.same++;
+        else if (p.my_fp === p.src_fp) r.same++; // the same trial id is no proof: a copied file may have been edited
         else if (p.my_status === 'failed' && p.src_status !== 'failed') {
           for (const t of [...TABLES, 'trials']) await store.query(`DELETE FROM ${t} WHERE trial_id = $1`, [p.my_id]);
           take.push(p.src_id as string);
