@@ -44,7 +44,7 @@ program
     console.log(`backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ''}), ${backend.threads} threads`);
     // On a terminal the Ink dashboard consumes the sweep's events; off one (CI, pipes) or with --plain, one line per event.
     const ui = process.stdout.isTTY && !o.plain
-      ? (await import('./dashboard/index.js')).startDashboard({ resume: `ftbench run --suite ${o.suite} --db ${o.db}` })
+      ? (await import('./dashboard/index.js')).startDashboard({ resume: `ftbench run --suite ${o.suite} --db ${o.db}${o.queue ? ` --queue ${o.queue}` : ''}` })
       : null;
     let stop = false;
     const onSigint = () => {
