@@ -1,4 +1,4 @@
-// ftbench's command line: run, list, report, pretrain, query, export, import, new. Every error a user can cause ends as one sentence.
+// ftbench's command line: run, worker, queue, merge, list, report, pretrain, query, export, import, new. Every error a user can cause ends as one sentence.
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../core/paths.js';
@@ -9,6 +9,9 @@ import { runSweep } from '../harness/sweep/run.js';
 import { techniques } from '../techniques/index.js';
 import { plainEvents } from './plain.js';
 import { listCommand } from './list.js';
+import { addQueueCommands, positiveInt } from './queue.js';
+import { parseShard, shardDb } from './shard.js';
+import { connectionOf, expectRedis } from '../harness/sweep/queue/protocol.js';
 
 const program = new Command('ftbench')
   .description('Benchmark fine-tuning techniques of transformer language models, side by side.')
@@ -23,16 +26,25 @@ program
   .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
   .addOption(backendOption())
   .option('--plain', 'one line per event, even on a terminal')
-  .option('--shard <k/n>', 'run only the k-th of n deterministic shards of the plan')
+  .option('--shard <k/n|auto>', 'run only the k-th of n deterministic shards of the plan; auto: k from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID')
+  .option('--shards <n>', 'with --shard auto: the number of shards')
   .option('--retry-failed', 'run again the trials stored as failed')
-  .action(async (o: { suite: string; db: string; backend: BackendChoice; plain?: boolean; shard?: string; retryFailed?: boolean }) => {
+  .option('--queue <url>', 'queue mode: enqueue the trials on Redis for ftbench worker processes and store their results (docs/scale-out.md)')
+  .option('--attempts <n>', 'queue mode: runs a trial gets at most (a crashed worker\'s trial is retried with backoff)', positiveInt('--attempts'), 2)
+  .action(async (o: { suite: string; db: string; backend: BackendChoice; plain?: boolean; shard?: string; shards?: string; retryFailed?: boolean; queue?: string; attempts: number }) => {
     const suite = loadSuite(o.suite);
-    const shard = o.shard ? parseShard(o.shard) : undefined;
+    if (o.queue && o.shard) throw new Error('--queue and --shard are two ways to spread a suite over machines; use one of them.');
+    const shard = o.shard ? parseShard(o.shard, o.shards) : undefined;
+    o.db = shardDb(o.db, shard);
+    if (o.queue) {
+      connectionOf(o.queue);
+      await expectRedis(o.queue);
+    }
     const backend = await initBackend(o.backend);
     console.log(`backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ''}), ${backend.threads} threads`);
     // On a terminal the Ink dashboard consumes the sweep's events; off one (CI, pipes) or with --plain, one line per event.
     const ui = process.stdout.isTTY && !o.plain
-      ? (await import('./dashboard/index.js')).startDashboard({ resume: `ftbench run --suite ${o.suite} --db ${o.db}` })
+      ? (await import('./dashboard/index.js')).startDashboard({ resume: `ftbench run --suite ${o.suite} --db ${o.db}${o.queue ? ` --queue ${o.queue}` : ''}` })
       : null;
     let stop = false;
     const onSigint = () => {
@@ -42,12 +54,18 @@ program
       }
       stop = true;
       if (ui) ui.stopping();
+      else if (o.queue) console.log('\nstopping; trials on the queue keep running on the workers, and their results wait in Redis for the next run');
       else console.log('\nstopping after the trial in flight is stored; press Ctrl-C again to quit now');
     };
     process.on('SIGINT', onSigint);
     let summary;
     try {
-      summary = await runSweep(suite, {
+      const run = o.queue
+        ? (await import('../harness/sweep/queue/writer.js')).runQueueSweep
+        : runSweep;
+      summary = await run(suite, {
+        url: o.queue!,
+        attempts: o.attempts,
         techniques,
         db: path.resolve(o.db),
         createDir: path.resolve(o.db) === DEFAULT_DB,
@@ -65,7 +83,7 @@ program
     process.off('SIGINT', onSigint);
     console.log(
       `${summary.stopped ? `stopped${summary.stopReason ? ` (${summary.stopReason})` : ''}` : 'done'}: ${summary.ran} trials run (${summary.failed} failed), ${summary.skippedAsDone} already stored; results in ${o.db}` +
-        (summary.stopped ? `\nresume with: ftbench run --suite ${o.suite} --db ${o.db}${summary.stopReason ? ' --retry-failed' : ''}` : ''),
+        (summary.stopped ? `\nresume with: ftbench run --suite ${o.suite} --db ${o.db}${o.queue ? ` --queue ${o.queue}` : ''}${summary.stopReason ? ' --retry-failed' : ''}` : ''),
     );
   });
 
@@ -168,17 +186,24 @@ program
     newCommand(kind, id, o);
   });
 
-function parseShard(s: string): { k: number; n: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const k = Number(m?.[1]), n = Number(m?.[2]);
-  if (!m || n < 1 || k >= n) throw new Error(`--shard "${s}" must be k/n with 0 ≤ k < n, e.g. 0/4.`);
-  return { k, n };
-}
+addQueueCommands(program);
+
+program
+  .command('merge')
+  .description('merge results files (one per shard or machine) into one; merging again adds nothing, and conflicts are reported')
+  .argument('<files...>', 'DuckDB results files written by ftbench run')
+  .requiredOption('--db <file>', 'the DuckDB results file to merge into (created if missing)')
+  .action(async (files: string[], o: { db: string }) => {
+    const { mergeCommand } = await import('./merge.js');
+    const { text, conflicts } = await mergeCommand(files, o.db);
+    console.log(text);
+    if (conflicts) process.exitCode = 2;
+  });
 
 try {
   await program.parseAsync(process.argv);
   // tfjs and DuckDB keep handles open; the work is done, so leave now.
-  process.exit(0);
+  process.exit(process.exitCode ?? 0);
 } catch (e) {
   console.error(`ftbench: ${explainBackendError((e as Error).message)}`);
   if (process.env.FTBENCH_DEBUG) console.error(e);

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(libopenblas-dev)                     # optional speed-up: the native kernel pack links it
-[[ "${1:-}" == "--dev" ]] && pkgs+=(chromium)
+[[ "${1:-}" == "--dev" ]] && pkgs+=(chromium redis-server)   # redis-server: the queue tests start their own
 
 if command -v apt-get >/dev/null; then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"

@@ -52,7 +52,7 @@ export interface SweepSummary {
   stopReason?: string;
 }
 
-function gitCommit(): string | null {
+export function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
   } catch {
@@ -60,7 +60,7 @@ function gitCommit(): string | null {
   }
 }
 
-function packageVersions(): Record<string, string> {
+export function packageVersions(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const out: Record<string, string> = { node: process.version };
   for (const p of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@duckdb/node-api', 'vega-lite']) {

@@ -117,6 +117,13 @@ export async function baseFor(entry: string | HfModelEntry, onProgress?: (p: Pre
   return { ...info, tokenizer, heldOut };
 }
 
+/** The checkpoint hash a model entry will have, without pretraining it (a queue's writer hashes trials it never runs). */
+export async function baseKeyFor(entry: string | HfModelEntry): Promise<string> {
+  if (typeof entry !== 'string') return (await importHfInfo(entry)).info.checkpointHash;
+  const p = models.get(entry);
+  return keyOf(p, await builtinTokenizer(p.tokenizerVocab));
+}
+
 const loaded = new Map<string, Record<string, tf.Tensor>>();
 
 /** A fresh Model with the base checkpoint's weights; `seed` only affects parameters the checkpoint lacks (heads). */

@@ -1,0 +1,56 @@
+// Runs one queued trial in the current process (a worker's child): checks it agrees with the writer, then trains it.
+import type { Registry } from '../../../core/registry.js';
+import type { AnyTechnique } from '../../plugin.js';
+import { initBackend, type BackendChoice } from '../../backend/index.js';
+import type { TrialRecord } from '../../store/index.js';
+import { modelIdOf } from '../suite.js';
+import type { Base } from '../../zoo/bases.js';
+import { baseHeldOut, runTrial } from '../trial.js';
+import { identify, type PlanIdentity } from './identity.js';
+import { FTBENCH_VERSION, type TrialJob, type TrialProgress } from './protocol.js';
+
+// A child runs many trials of a suite: plan it and measure each base's held-out loss once per process.
+const plans = new Map<string, Promise<PlanIdentity>>();
+const heldOut = new Map<string, number>();
+const bases = new Map<string, Promise<Base>>();
+
+export type JobOutcome = { kind: 'mismatch'; reason: string } | { kind: 'record'; record: TrialRecord };
+
+/** Why this process must not run the job (one sentence), or null when it agrees with the writer. */
+export function versionMismatch(job: TrialJob): string | null {
+  if (job.ftbench === FTBENCH_VERSION) return null;
+  return `This worker runs ftbench ${FTBENCH_VERSION} but suite ${job.suiteName} was queued by ftbench ${job.ftbench}; ` +
+    `the job was put back: run workers from the same ftbench as the writer.`;
+}
+
+export async function runTrialJob(
+  job: TrialJob,
+  opts: { techniques: Registry<AnyTechnique>; backend: BackendChoice; onStep?: (p: TrialProgress) => void },
+): Promise<JobOutcome> {
+  const version = versionMismatch(job);
+  if (version) return { kind: 'mismatch', reason: version };
+  const backend = await initBackend(opts.backend);
+  if (backend.name !== job.backend) {
+    return { kind: 'mismatch', reason: `This worker's tensor backend is ${backend.name} but suite ${job.suiteName} was queued for ${job.backend}; the job was put back: start the worker with --backend ${job.backend}.` };
+  }
+  const key = `${job.suiteHash}/${backend.name}`;
+  if (!plans.has(key)) plans.set(key, identify(job.suite, opts.techniques, backend.name));
+  const id = await plans.get(key)!;
+  if (id.suiteHash !== job.suiteHash || id.hashes[job.index] !== job.configHash) {
+    return { kind: 'mismatch', reason: `This worker plans suite ${job.suiteName} with hash ${id.suiteHash} but the writer's is ${job.suiteHash} (different code, data or base models); the job was put back: run workers from the writer's ftbench checkout and data.` };
+  }
+  const t = id.trials[job.index];
+  const entry = job.suite.models.find((m) => modelIdOf(m) === t.model)!;
+  const { lockedBase } = await import('./base-lock.js');
+  if (!bases.has(t.model)) bases.set(t.model, lockedBase(entry));
+  const base = await bases.get(t.model)!;
+  if (!heldOut.has(base.checkpoint)) heldOut.set(base.checkpoint, await baseHeldOut(base));
+  const record = await runTrial(t, {
+    base,
+    dataset: id.datasets.get(t.dataset)!,
+    baseHeldOutLoss: heldOut.get(base.checkpoint)!,
+    configHash: job.configHash,
+    onStep: opts.onStep,
+  });
+  return { kind: 'record', record };
+}
