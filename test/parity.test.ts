@@ -14,7 +14,7 @@ test('every technique follows the PyTorch trajectory on the tiny encoder and dec
   assert.deepEqual(bad.map((r) => r.name), [], formatResults(bad));
 });
 
-test('a LoRA scale off by a factor 1.1 in the PyTorch replay fails the check', { skip, timeout: 300_000 }, async () => {
+test('a LoRA scale 10% too large in the PyTorch replay fails the check', { skip, timeout: 300_000 }, async () => {
   // The same case, right and wrong: the first must pass so the second fails for the scale alone.
   const [right] = await runParity({ only: ['encoder/lora'] });
   const [wrong] = await runParity({ only: ['encoder/lora'], perturb: 'lora=1.1' });
