@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ftbench needs on a fresh Debian/Ubuntu machine, then the npm packages.
 #   scripts/setup.sh          system BLAS for the native kernel pack + npm ci
-#   scripts/setup.sh --dev    also Debian's Chromium, for the report's browser test, and Mesa's lavapipe (a CPU
+#   scripts/setup.sh --dev    also Debian's Chromium, for the report's browser test, PyTorch (python3-torch with
+#                             libopenblas0) for the parity test against PyTorch (bench/parity), and Mesa's lavapipe (a CPU
 #                             Vulkan driver) for the webgpu backend's test; on Debian bookworm from bookworm-backports,
 #                             since bookworm's own Mesa 22.3 lacks a Vulkan feature Dawn requires
 set -euo pipefail
@@ -17,6 +18,12 @@ if command -v apt-get >/dev/null; then
   if ((${#missing[@]})); then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [[ "${1:-}" == "--dev" ]] && ! dpkg -s python3-torch libopenblas0 >/dev/null 2>&1; then
+    # Without recommends: they add compilers and libtorch-dev, which the parity test does not need.
+    torch=(env DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch libopenblas0)
+    "${torch[@]}" >/dev/null 2>&1 || { $SUDO apt-get update -qq && "${torch[@]}" >/dev/null; } \
+      || echo "ftbench: could not install python3-torch; the PyTorch parity test will skip." >&2
   fi
   if [[ "${1:-}" == "--dev" ]]; then
     . /etc/os-release 2>/dev/null || true
