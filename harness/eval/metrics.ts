@@ -1,4 +1,6 @@
 // Metrics with their direction: the store and the report read higherIsBetter instead of guessing.
+import { CHOICE_METRICS } from './choice-answer.js';
+import { NLG_METRICS } from './nlg/index.js';
 
 export interface Metric {
   id: string;
@@ -8,6 +10,8 @@ export interface Metric {
   compute(pred: number[], target: number[]): number;
   /** Text metrics (generation): decoded outputs against reference texts, item by item. */
   computeText?(pred: string[], ref: string[]): number;
+  /** Text metrics with several references per output (E2E NLG); used instead of computeText when references are given. */
+  computeRefs?(pred: string[], refs: string[][]): number;
 }
 
 function confusion(pred: number[], target: number[], positive: number) {
@@ -165,13 +169,18 @@ METRICS.push(
   { id: 'rouge-l', name: 'ROUGE-L F1', higherIsBetter: true, compute: textOnly('rouge-l'), computeText: rougeL },
 );
 
-/** Scores generated texts by text metrics; a numeric-only metric named here is an error. */
-export function scoreText(metricIds: string[], pred: string[], ref: string[]): Record<string, number> {
+METRICS.push(...NLG_METRICS, ...CHOICE_METRICS);
+
+/**
+ * Scores generated texts by text metrics; a numeric-only metric named here is an error. `refs`, when given, holds
+ * every reference of each output, for the metrics that use several (E2E's).
+ */
+export function scoreText(metricIds: string[], pred: string[], ref: string[], refs?: string[][]): Record<string, number> {
   return Object.fromEntries(
     metricIds.map((id) => {
       const m = metric(id);
       if (!m.computeText) throw new Error(`Metric "${id}" scores numbers, not generated text.`);
-      return [id, m.computeText(pred, ref)];
+      return [id, refs && m.computeRefs ? m.computeRefs(pred, refs) : m.computeText(pred, ref)];
     }),
   );
 }

@@ -188,8 +188,9 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
 
 /** Generation: decoded outputs scored against the reference texts of the first rows.length examples. */
 async function scoreGenerated(model: Model, objective: Objective, rows: Encoded[], examples: Dataset['splits']['dev'], metricIds: string[], maxLen: number) {
-  const refs = examples.slice(0, rows.length).map((e) => e.target ?? '');
-  return scoreText(metricIds, await predictTextAll(model, objective, rows, maxLen), refs);
+  const exs = examples.slice(0, rows.length);
+  const multi = exs.some((e) => e.references) ? exs.map((e) => e.references ?? [e.target ?? '']) : undefined;
+  return scoreText(metricIds, await predictTextAll(model, objective, rows, maxLen), exs.map((e) => e.target ?? ''), multi);
 }
 
 /** Other datasets, loaded once per process, with their objective and encoded splits for this base and length. */
