@@ -62,10 +62,11 @@ test('expansion: steps from epochs × examples / batch, scaled; per-column lr; r
   assert.equal(lora.budget.steps, (30 * 3200) / 16);
   assert.equal((lora.techniques.find((e) => typeof e !== 'string' && e.label === 'LoRA') as { lr: number }).lr, 5e-4);
   assert.equal(lora.name, 'table:lora-roberta-base-glue@1');
-  // Scale 0.01: 32 training examples, 4 evaluation examples, 0.3 epochs → ceil(0.01 · 30 · 32 / 16) = 1 step.
+  // Scale 0.01: 32 training examples, 4 evaluation examples raised to the floor of 32, 0.3 epochs →
+  // ceil(0.01 · 30 · 32 / 16) = 1 step.
   const smoke = tableSuites(t, sizes, 0.01).find((s) => s.name.endsWith('@0.01') && s.techniques.some((e) => typeof e !== 'string' && e.label === 'LoRA'))!;
   assert.equal(smoke.budget.train_examples, 32);
-  assert.equal(smoke.budget.eval_examples, 4);
+  assert.equal(smoke.budget.eval_examples, 32);
   assert.equal(smoke.budget.steps, 1);
   assert.throws(() => tableSuites(t, sizes, 0), /--scale 0 must be in \(0, 1\]/);
 });

@@ -163,10 +163,13 @@ export function tableRunName(id: string, scale: number): string {
 
 export interface SplitSizes { train: number; eval: number }
 
+const EVAL_FLOOR = 32;
+
 /**
  * The suites a table runs: per column, one suite per distinct row budget, each row a labelled technique entry.
  * Steps = epochs × training examples / batch, all three scaled: `scale` keeps that share of the training and
- * evaluation examples and of the epochs (at least one step and one batch), so 0.01 is a smoke run of the grid.
+ * evaluation examples and of the epochs (at least one step, one batch and 32 evaluation examples), so 0.01 is a smoke
+ * run of the grid.
  */
 export function tableSuites(t: Table, sizes: Record<string, SplitSizes>, scale = 1): Suite[] {
   if (!(scale > 0 && scale <= 1)) throw new Error(`--scale ${scale} must be in (0, 1]; 1 runs the paper's budget.`);
@@ -186,7 +189,8 @@ export function tableSuites(t: Table, sizes: Record<string, SplitSizes>, scale =
     }
     for (const { budget: b, rows } of groups.values()) {
       const trainN = scale < 1 ? Math.min(size.train, Math.max(b.batch_size, Math.ceil(scale * size.train))) : size.train;
-      const evalN = scale < 1 ? Math.min(size.eval, Math.max(1, Math.ceil(scale * size.eval))) : undefined;
+      // At least 32 evaluation examples: scoring is cheap, and correlations and MCC need more than a handful.
+      const evalN = scale < 1 ? Math.min(size.eval, Math.max(EVAL_FLOOR, Math.ceil(scale * size.eval))) : undefined;
       const steps = Math.max(1, Math.ceil((scale * b.epochs * trainN) / b.batch_size));
       const suite = {
         name: tableRunName(t.id, scale),
