@@ -85,9 +85,10 @@ program
   .option('--scale <f>', 'share of examples and epochs, in (0, 1]: 0.01 is a smoke run (recorded in the run name)', '1')
   .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
   .option('--out <dir>', 'where the grid page goes (default reports/out/tables/<table>)')
+  .option('--seeds <list>', "only these of the table's seeds, e.g. 0 or 0,1 (a smoke run)")
   .option('--report-only', 'only rebuild the grid from the database')
   .addOption(backendOption())
-  .action(async (table: string, o: { model?: string; data?: string; scale: string; db: string; out?: string; reportOnly?: boolean; backend: BackendChoice }) => {
+  .action(async (table: string, o: { model?: string; data?: string; scale: string; seeds?: string; db: string; out?: string; reportOnly?: boolean; backend: BackendChoice }) => {
     const { reproduce } = await import('./reproduce.js');
     const file = await reproduce(table, o);
     console.log(`grid written to ${file}`);

@@ -17,6 +17,8 @@ export interface ReproduceOptions {
   db?: string;
   out?: string;
   backend?: BackendChoice;
+  /** Run only these of the table's seeds (a smoke run); the grid says which ran. */
+  seeds?: string | number[];
   /** Only rebuild the grid page from what the database holds. */
   reportOnly?: boolean;
   events?: SweepEvents;
@@ -30,11 +32,21 @@ export function parseScale(s: string | number | undefined): number {
   return f;
 }
 
+export function parseSeeds(s: string | number[] | undefined, all: number[]): number[] {
+  if (s === undefined) return all;
+  const list = Array.isArray(s) ? s : s.split(',').map((x) => Number(x.trim()));
+  const bad = list.find((x) => !all.includes(x));
+  if (list.length === 0 || bad !== undefined) throw new Error(`--seeds "${String(s)}" must list seeds of the table (${all.join(', ')}), e.g. --seeds ${all[0]}.`);
+  return list;
+}
+
 /** Runs the table (skipping trials already stored) and writes the grid; returns the page's path. */
 export async function reproduce(tableId: string, o: ReproduceOptions): Promise<string> {
   const log = o.log ?? ((l: string) => console.log(l));
   const scale = parseScale(o.scale);
-  const spec = loadTable(tableId);
+  const loaded = loadTable(tableId);
+  const seeds = parseSeeds(o.seeds, loaded.seeds);
+  const spec = { ...loaded, seeds };
   const db = path.resolve(o.db ?? DEFAULT_DB);
   const out = path.resolve(o.out ?? path.join(DEFAULT_REPORT_DIR, 'tables', spec.id));
   if (!o.reportOnly) {

@@ -37,7 +37,8 @@ export function paperValue(ref: readonly ReportedRow[], technique: string, note:
 }
 
 /** The grid of a table from its trials and the reference rows. */
-export function buildGrid(t: Table, scale: number, trials: readonly GridTrial[], reported: readonly ReportedRow[]): Grid {
+export function buildGrid(t: Table, scale: number, allTrials: readonly GridTrial[], reported: readonly ReportedRow[]): Grid {
+  const trials = allTrials.filter((x) => t.seeds.includes(x.seed)); // a --seeds run shows only its seeds
   const ref = tableReference(t, reported);
   const columns: GridColumn[] = t.columns.map((c) => ({ column: c.column, metric: c.metric, tau: null }));
   const cellOf = (rowName: string, c: Table['columns'][number], paper: number | null): GridCell => {

@@ -101,3 +101,99 @@ export function writeGlueFolders(root: string, n = 40, m = 12, seed = 3): string
   }
   return root;
 }
+
+/** GPT-2's layout (GPT2LMHeadModel names, Conv1D [in, out] weights) at a small size, with a byte-level BPE tokenizer.json. */
+export async function writeGpt2Folder(dir: string, o: { hidden?: number; layers?: number; heads?: number; positions?: number; seed?: number } = {}): Promise<string> {
+  const { gpt2TokenizerJson } = await import('../hf-fixtures.js');
+  const { json, vocab } = gpt2TokenizerJson();
+  const [d, L, H, P, V] = [o.hidden ?? 32, o.layers ?? 2, o.heads ?? 4, o.positions ?? 192, vocab.size];
+  const rand = mulberry32(o.seed ?? 11);
+  const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
+  const w: Record<string, tf.Tensor> = {};
+  const mat = (name: string, r: number, c: number) => (w[name] = tf.tensor2d(normal(r * c), [r, c]));
+  const vec = (name: string, n: number, v: number) => (w[name] = tf.fill([n], v));
+  mat('transformer.wte.weight', V, d);
+  mat('transformer.wpe.weight', P, d);
+  for (let i = 0; i < L; i++) {
+    const p = `transformer.h.${i}.`;
+    vec(`${p}ln_1.weight`, d, 1), vec(`${p}ln_1.bias`, d, 0), vec(`${p}ln_2.weight`, d, 1), vec(`${p}ln_2.bias`, d, 0);
+    mat(`${p}attn.c_attn.weight`, d, 3 * d), vec(`${p}attn.c_attn.bias`, 3 * d, 0);
+    mat(`${p}attn.c_proj.weight`, d, d), vec(`${p}attn.c_proj.bias`, d, 0);
+    mat(`${p}mlp.c_fc.weight`, d, 4 * d), vec(`${p}mlp.c_fc.bias`, 4 * d, 0);
+    mat(`${p}mlp.c_proj.weight`, 4 * d, d), vec(`${p}mlp.c_proj.bias`, d, 0);
+  }
+  vec('transformer.ln_f.weight', d, 1), vec('transformer.ln_f.bias', d, 0);
+  const config = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_embd: d, n_layer: L, n_head: H, n_positions: P, n_ctx: P, vocab_size: V, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', bos_token_id: V - 1, eos_token_id: V - 1 };
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  await saveSafetensors(path.join(dir, 'model.safetensors'), w, { format: 'pt' });
+  tf.dispose(Object.values(w));
+  return dir;
+}
+
+/** An E2E NLG folder in the official layout: trainset.csv, devset.csv, testset_w_refs.csv (mr, ref; several refs per mr). */
+export function writeE2eFolder(dir: string, n = 24, m = 8, seed = 5): string {
+  const rand = mulberry32(seed);
+  const names = ['Eagle', 'Mill', 'Cotto', 'Punter', 'Wrestlers'];
+  const foods = ['Italian', 'French', 'English', 'Chinese'];
+  const row = () => {
+    const name = names[Math.floor(rand() * names.length)]!, food = foods[Math.floor(rand() * foods.length)]!;
+    return { mr: `name[${name}], food[${food}]`, refs: [`${name} serves ${food} food.`, `${food} food is served at ${name}.`] };
+  };
+  const csv = (rows: { mr: string; refs: string[] }[]) => 'mr,ref\n' + rows.flatMap((r) => r.refs.map((x) => `"${r.mr}","${x}"`)).join('\n') + '\n';
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'trainset.csv'), csv(Array.from({ length: n }, row)));
+  fs.writeFileSync(path.join(dir, 'devset.csv'), csv(Array.from({ length: m }, row)));
+  fs.writeFileSync(path.join(dir, 'testset_w_refs.csv'), csv(Array.from({ length: m }, row)));
+  return dir;
+}
+
+/** LLaMA's layout (LlamaForCausalLM names, untied head) at a small size, with a SentencePiece-style BPE tokenizer.json. */
+export async function writeLlamaFolder(dir: string, o: { hidden?: number; layers?: number; heads?: number; seed?: number } = {}): Promise<string> {
+  const { llamaTokenizerJson } = await import('../hf-fixtures.js');
+  const { json, vocab } = llamaTokenizerJson();
+  const [d, L, H, V, F] = [o.hidden ?? 32, o.layers ?? 2, o.heads ?? 4, vocab.size, 2 * (o.hidden ?? 32)];
+  const rand = mulberry32(o.seed ?? 13);
+  const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
+  const w: Record<string, tf.Tensor> = {};
+  const mat = (name: string, r: number, c: number) => (w[name] = tf.tensor2d(normal(r * c), [r, c]));
+  mat('model.embed_tokens.weight', V, d);
+  mat('lm_head.weight', V, d);
+  w['model.norm.weight'] = tf.fill([d], 1);
+  for (let i = 0; i < L; i++) {
+    const p = `model.layers.${i}.`;
+    w[`${p}input_layernorm.weight`] = tf.fill([d], 1);
+    w[`${p}post_attention_layernorm.weight`] = tf.fill([d], 1);
+    for (const n of ['q', 'k', 'v', 'o']) mat(`${p}self_attn.${n}_proj.weight`, d, d);
+    mat(`${p}mlp.gate_proj.weight`, F, d), mat(`${p}mlp.up_proj.weight`, F, d), mat(`${p}mlp.down_proj.weight`, d, F);
+  }
+  const config = { architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: V, hidden_size: d, intermediate_size: F, num_hidden_layers: L, num_attention_heads: H, num_key_value_heads: H, hidden_act: 'silu', max_position_embeddings: 512, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2 };
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  await saveSafetensors(path.join(dir, 'model.safetensors'), w, { format: 'pt' });
+  tf.dispose(Object.values(w));
+  return dir;
+}
+
+/** An LLM-Adapters checkout's commonsense files: ft-training_set/commonsense_170k.json and dataset/<task>/test.json. */
+export function writeCommonsenseFolder(dir: string, n = 40, m = 8, seed = 9): string {
+  const rand = mulberry32(seed);
+  const forms: Record<string, string[]> = {
+    boolq: ['true', 'false'], piqa: ['solution1', 'solution2'], social_i_qa: ['answer1', 'answer2', 'answer3'], hellaswag: ['ending1', 'ending2', 'ending3', 'ending4'],
+    winogrande: ['option1', 'option2'], 'ARC-Easy': ['answer1', 'answer2', 'answer3', 'answer4'], 'ARC-Challenge': ['answer1', 'answer2', 'answer3', 'answer4'], openbookqa: ['answer1', 'answer2', 'answer3', 'answer4'],
+  };
+  const rec = (task: string, i: number) => {
+    const answer = forms[task]![Math.floor(rand() * forms[task]!.length)]!;
+    return { instruction: `Question ${i} of ${task}: which is right?\n\nAnswer format: ${forms[task]!.join('/')}`, input: '', output: `the correct answer is ${answer}`, answer };
+  };
+  const tasks = Object.keys(forms);
+  fs.mkdirSync(path.join(dir, 'ft-training_set'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ft-training_set', 'commonsense_170k.json'), JSON.stringify(Array.from({ length: n }, (_, i) => rec(tasks[i % tasks.length]!, i)), null, 2));
+  for (const t of tasks) {
+    fs.mkdirSync(path.join(dir, 'dataset', t), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'dataset', t, 'test.json'), JSON.stringify(Array.from({ length: m }, (_, i) => rec(t, 1000 + i)), null, 2));
+  }
+  return dir;
+}
