@@ -60,7 +60,7 @@ export async function reproduce(tableId: string, o: ReproduceOptions): Promise<s
     }
     const suites = tableSuites(table, sizes, scale);
     const backend = await initBackend(o.backend ?? 'auto');
-    log(`${table.title}${scale < 1 ? ` at scale ${scale}` : ''}: ${suites.length} suite(s) over ${table.columns.length} column(s) × ${table.rows.length} row(s) × ${table.seeds.length} seed(s); backend ${backend.name}`);
+    log(`${table.title}${scale < 1 ? ` at scale ${scale}` : ''}: ${suites.length} suite(s) over ${table.columns.length} column(s) × ${table.rows.length} row(s) × ${table.seeds.length} seed(s); backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ""}), ${backend.threads} threads`);
     for (const suite of suites) {
       log(`${suite.description}: ${suite.budget.steps} steps of batch ${suite.budget.batch_size}${suite.budget.train_examples ? ` on ${suite.budget.train_examples} examples` : ''}`);
       const s = await runSweep(suite, { db, createDir: db === DEFAULT_DB, backend, techniques, events: o.events ?? plainEvents(log) });

@@ -110,5 +110,7 @@ test('multiple choice by generation: the first answer word of the gold answer\'s
   assert.equal(extractAnswer('solution2 is right', 'solution2'), 'solution2');
   // 3 of 4 right: ending3 ✓, false ✓ (first of the family wins), '' ✗, answer5 ✓.
   assert.equal(choiceExactMatch(['the answer is ending3', 'false, not true', 'no idea', 'answer5'], ['ending3', 'false', 'true', 'answer5']), 3 / 4);
+  // A gold written as a training output (a dev split carved from commonsense_170k) scores by its answer word.
+  assert.equal(choiceExactMatch(['answer2', 'answer1'], ['the correct answer is answer2', 'the correct answer is answer3']), 1 / 2);
   assert.throws(() => extractAnswer('x', 'maybe'), /gold answer "maybe" is none of the LLM-Adapters answer forms/);
 });

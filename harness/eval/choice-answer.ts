@@ -14,23 +14,33 @@ export const ANSWER_PATTERNS: { family: string; tasks: string[]; re: RegExp }[] 
   { family: 'optionN', tasks: ['winogrande'], re: /option1|option2/ },
 ];
 
-/** The pattern a gold answer belongs to ("true" → true/false, "answer3" → answerN); null when it fits none. */
-export function patternFor(gold: string): RegExp | null {
-  const g = gold.trim();
-  return ANSWER_PATTERNS.find((p) => new RegExp(`^(?:${p.re.source})$`).test(g))?.re ?? null;
+/**
+ * The family a gold answer belongs to and its answer word: "true" → true/false, "answer3" → answerN; a training
+ * output ("the correct answer is answer3", the form a dev split carved from commonsense_170k has) gives its word too.
+ */
+export function goldAnswer(gold: string): { re: RegExp; word: string } | null {
+  for (const p of ANSWER_PATTERNS) {
+    const m = p.re.exec(gold.trim());
+    if (m) return { re: p.re, word: m[0] };
+  }
+  return null;
+}
+
+function goldOrFail(gold: string) {
+  const g = goldAnswer(gold);
+  if (!g) throw new Error(`The gold answer "${gold}" is none of the LLM-Adapters answer forms (true/false, solutionN, answerN, endingN, optionN).`);
+  return g;
 }
 
 /** The first answer word of the gold answer's family in `generated`, or '' when there is none. */
 export function extractAnswer(generated: string, gold: string): string {
-  const re = patternFor(gold);
-  if (!re) throw new Error(`The gold answer "${gold}" is none of the LLM-Adapters answer forms (true/false, solutionN, answerN, endingN, optionN).`);
-  return re.exec(generated.trim())?.[0] ?? '';
+  return goldOrFail(gold).re.exec(generated.trim())?.[0] ?? '';
 }
 
-/** Share of outputs whose extracted answer equals the gold answer. */
+/** Share of outputs whose extracted answer equals the gold answer's word. */
 export function choiceExactMatch(outputs: string[], gold: string[]): number {
   if (outputs.length === 0) return 0;
-  return outputs.filter((o, i) => extractAnswer(o, gold[i]) === gold[i].trim()).length / outputs.length;
+  return outputs.filter((o, i) => extractAnswer(o, gold[i]) === goldOrFail(gold[i]).word).length / outputs.length;
 }
 
 export const CHOICE_METRICS: Metric[] = [
