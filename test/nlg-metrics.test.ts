@@ -49,6 +49,8 @@ test('NIST-5 by hand: information weights from all references, arithmetic mean o
   const beta = -Math.log(0.5) / Math.log(1.5) ** 2;
   const bp = Math.exp(-beta * Math.log(11 / 11.5) ** 2);
   close(e2eNist(outputs, refs), bp * (n1 + n2 + n3), 'NIST');
+  // Empty outputs have no n-grams past unigrams: those terms are 0 (pymteval would divide by zero), the score finite.
+  assert.ok(Number.isFinite(e2eNist(['', ''], refs)));
 });
 
 test('ROUGE-L by hand: best precision and best recall over references, F with β = 1.2, mean over outputs', () => {

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { reproduce } from '../cli/reproduce.js';
 import { Store } from '../harness/store/index.js';
 import { loadTable } from '../harness/sweep/table.js';
-import { writeGlueFolders, writeRobertaFolder } from './helpers/glue-folders.js';
+import { writeE2eFolder, writeGlueFolders, writeGpt2Folder, writeRobertaFolder } from './helpers/glue-folders.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -95,4 +95,25 @@ test('lora-roberta-base-glue at scale 0.01: every trial runs, the grid has the p
   } finally {
     await browser.close();
   }
+});
+
+test('lora-gpt2-m-e2e at scale 0.01, seed 0: generation scored by the five E2E metrics against every reference, one set of runs for five columns', { timeout: 900_000 }, async () => {
+  const model = await writeGpt2Folder(path.join(root, 'gpt2-medium'));
+  const data = writeE2eFolder(path.join(root, 'e2e'));
+  const db = path.join(root, 'e2e.duckdb');
+  await assert.rejects(reproduce('lora-gpt2-m-e2e', { model, data, scale: 0.01, seeds: '7', db, out: root, log: () => {} }), /--seeds "7" must list seeds of the table \(0, 1, 2\)/);
+  await reproduce('lora-gpt2-m-e2e', { model, data, scale: 0.01, seeds: '0', db, out: path.join(root, 'e2e-grid'), log: () => {} });
+  const store = await Store.open(db, { readOnly: true });
+  try {
+    const trials = await store.query("SELECT status, error FROM trials");
+    assert.equal(trials.length, loadTable('lora-gpt2-m-e2e').rows.length); // 5 rows × 1 dataset × seed 0, not × 5 columns
+    assert.deepEqual(trials.filter((x) => x.status !== 'ok'), []);
+    const names = await store.query("SELECT DISTINCT name FROM metrics WHERE split = 'test' AND name NOT LIKE '%:%' ORDER BY name");
+    assert.deepEqual(names.map((r) => r.name), ['cider', 'e2e-bleu', 'e2e-rouge-l', 'meteor', 'nist']);
+  } finally {
+    await store.close();
+  }
+  const html = fs.readFileSync(path.join(root, 'e2e-grid', 'index.html'), 'utf8');
+  for (const col of ['BLEU', 'NIST', 'MET', 'ROUGE-L', 'CIDEr']) assert.match(html, new RegExp(`<th>${col}<br>`));
+  assert.equal((html.match(/class="cell ok"/g) ?? []).length, 5 * 5);
 });

@@ -43,7 +43,8 @@ export function e2eNist(outputs: string[], refs: string[][], maxN = 5): number {
   for (let n = 1; n <= maxN; n++) {
     let infoSum = 0;
     for (const hit of hitsPerN[n - 1]) for (const [k, h] of hit) infoSum += info(k, n) * h;
-    sum += infoSum / candLens[n - 1];
+    // Outputs too short to have any n-grams of this n (a model emitting nothing): the term is 0, where pymteval would divide by zero.
+    sum += candLens[n - 1] > 0 ? infoSum / candLens[n - 1] : 0;
   }
   const ratio = candLens[0] / avgRefLen;
   const bp = ratio >= 1 ? 1 : ratio <= 0 ? 0 : Math.exp(-BETA * Math.log(ratio) ** 2);
