@@ -1,5 +1,5 @@
 // Answer extraction for multiple choice by generation, as LLM-Adapters' commonsense_evaluate.py scores its 8 tasks.
-import type { Metric } from './metrics.js';
+import type { Metric } from './metric.js';
 
 /**
  * The answer words of each task family: the first of them in the generated text is the answer (case-sensitive,

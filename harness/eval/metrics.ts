@@ -1,18 +1,9 @@
 // Metrics with their direction: the store and the report read higherIsBetter instead of guessing.
+import type { Metric } from './metric.js';
 import { CHOICE_METRICS } from './choice-answer.js';
 import { NLG_METRICS } from './nlg/index.js';
 
-export interface Metric {
-  id: string;
-  name: string;
-  higherIsBetter: boolean;
-  /** predictions and targets, item by item */
-  compute(pred: number[], target: number[]): number;
-  /** Text metrics (generation): decoded outputs against reference texts, item by item. */
-  computeText?(pred: string[], ref: string[]): number;
-  /** Text metrics with several references per output (E2E NLG); used instead of computeText when references are given. */
-  computeRefs?(pred: string[], refs: string[][]): number;
-}
+export type { Metric } from './metric.js';
 
 function confusion(pred: number[], target: number[], positive: number) {
   let tp = 0, fp = 0, fn = 0, tn = 0;

@@ -1,5 +1,5 @@
 // The E2E NLG Challenge's five metrics (BLEU, NIST, METEOR, ROUGE-L, CIDEr) as metrics with several references per output.
-import type { Metric } from '../metrics.js';
+import type { Metric } from '../metric.js';
 import { e2eBleu } from './bleu.js';
 import { e2eCider } from './cider.js';
 import { e2eMeteor } from './meteor.js';
