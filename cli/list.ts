@@ -3,6 +3,7 @@ import { techniques } from '../techniques/index.js';
 import { datasetRegistry } from '../datasets/index.js';
 import { models } from '../harness/zoo/bases.js';
 import { builtinSuites, datasetIdOf, loadSuite, modelIdOf } from '../harness/sweep/suite.js';
+import { builtinTables, loadTable } from '../harness/sweep/table.js';
 
 type Row = Record<string, string | number | null>;
 
@@ -29,8 +30,22 @@ function rowsOf(what: string): Row[] {
         const suite = loadSuite(s);
         return { id: s, models: suite.models.map(modelIdOf).join(', '), datasets: suite.datasets.map(datasetIdOf).join(', '), techniques: suite.techniques.length, seeds: suite.seeds.length, steps: suite.budget.steps };
       });
+    case 'tables':
+      return builtinTables().map((id) => {
+        const t = loadTable(id);
+        return {
+          id,
+          title: t.title,
+          source: `${t.source.paper}, ${t.source.table}`,
+          rows: t.rows.map((r) => r.row).join(', '),
+          columns: t.columns.map((c) => c.column).join(', '),
+          seeds: t.seeds.length,
+          needs_model: t.needs.model,
+          needs_data: t.needs.data,
+        };
+      });
     default:
-      throw new Error(`Cannot list "${what}": choose techniques, datasets, models or suites.`);
+      throw new Error(`Cannot list "${what}": choose techniques, datasets, models, suites or tables.`);
   }
 }
 
@@ -38,6 +53,14 @@ export function listCommand(what: string, o: { json?: boolean }): void {
   const rows = rowsOf(what);
   if (o.json) {
     console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (what === 'tables') {
+    for (const r of rows) {
+      console.log(`${r.id} — ${r.title}`);
+      for (const k of ['source', 'rows', 'columns', 'seeds', 'needs_model', 'needs_data']) console.log(`  ${k.replace('_', ' ')}: ${r[k]}`);
+      console.log(`  run: ftbench reproduce ${r.id} --model PATH --data PATH [--scale 0.01]`);
+    }
     return;
   }
   if (what === 'datasets') {

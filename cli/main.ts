@@ -89,10 +89,28 @@ program
 
 program
   .command('list')
-  .description('list techniques, datasets, models or suites')
-  .argument('<what>', 'techniques | datasets | models | suites')
+  .description('list techniques, datasets, models, suites or tables (papers\' tables to reproduce)')
+  .argument('<what>', 'techniques | datasets | models | suites | tables')
   .option('--json', 'print JSON')
   .action(listCommand);
+
+program
+  .command('reproduce')
+  .description("run a paper's table (ftbench list tables) on your checkpoint and data, then write its grid beside the paper's numbers")
+  .argument('<table>', 'a built-in table id or a table YAML file')
+  .option('--model <dir>', 'the Hugging Face checkpoint folder the table names')
+  .option('--data <dir>', "the table's data folder in its official layout")
+  .option('--scale <f>', 'share of examples and epochs, in (0, 1]: 0.01 is a smoke run (recorded in the run name)', '1')
+  .option('--db <file>', 'DuckDB results file', DEFAULT_DB)
+  .option('--out <dir>', 'where the grid page goes (default reports/out/tables/<table>)')
+  .option('--seeds <list>', "only these of the table's seeds, e.g. 0 or 0,1 (a smoke run)")
+  .option('--report-only', 'only rebuild the grid from the database')
+  .addOption(backendOption())
+  .action(async (table: string, o: { model?: string; data?: string; scale: string; seeds?: string; db: string; out?: string; reportOnly?: boolean; backend: BackendChoice }) => {
+    const { reproduce } = await import('./reproduce.js');
+    const file = await reproduce(table, o);
+    console.log(`grid written to ${file}`);
+  });
 
 program
   .command('report')

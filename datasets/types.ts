@@ -12,6 +12,8 @@ export interface Example {
   choices?: string[];
   /** Reference output for generation. */
   target?: string;
+  /** Every reference output when there are several (E2E NLG: all human texts of one meaning representation). */
+  references?: string[];
 }
 
 export interface Splits {

@@ -8,6 +8,8 @@ import { readCsv } from './csv.js';
 import { readGlue } from './glue.js';
 import { readJsonl } from './jsonl.js';
 import { readParquet } from './parquet.js';
+import { COMMONSENSE_TRAIN, commonsenseTestFile, readAdapterJson, testExamples, trainExamples } from './commonsense.js';
+import { E2E_METRICS, e2eGrouped, e2eSplitFiles, e2eTrain } from './e2e.js';
 import { assembleSplits, classNames, DataFileError, pickColumn, toExamples, unlabelled, type FieldMap, type FileTask, type RawSplit } from './rows.js';
 
 const files = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -16,7 +18,8 @@ const files = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 export const fileDatasetSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and dashes'),
-    format: z.enum(['glue', 'parquet', 'jsonl', 'csv']),
+    /** glue, e2e and commonsense are official layouts that know their task and metrics (glue.ts, e2e.ts, commonsense.ts). */
+    format: z.enum(['glue', 'parquet', 'jsonl', 'csv', 'e2e', 'commonsense']),
     /** A folder (split files found by name: train…, dev… or validation…, test…) or, for parquet/jsonl/csv, one file. */
     path: z.string().min(1),
     /** Task kind; a GLUE folder knows its own. */
@@ -37,17 +40,26 @@ export const fileDatasetSchema = z
     delimiter: z.string().length(1).optional(),
     /** GLUE task when the folder's name does not say it (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli). */
     glue_task: z.string().optional(),
+    /** Commonsense: which of the 8 LLM-Adapters test sets (boolq, piqa, siqa, hellaswag, winogrande, arc-e, arc-c, obqa). */
+    commonsense_task: z.string().optional(),
     /** MNLI: which dev file is the test split. */
     mnli_dev: z.enum(['matched', 'mismatched']).default('matched'),
     /** Share of the training file carved off for a missing dev (or test) split. */
     dev_fraction: z.number().gt(0).lt(0.5).default(0.1),
   })
   .strict()
-  .refine((e) => e.format === 'glue' || e.task !== undefined, { message: 'a parquet, jsonl or csv dataset needs "task"', path: ['task'] });
+  .refine((e) => OWN_TASK.has(e.format) || e.task !== undefined, { message: 'a parquet, jsonl or csv dataset needs "task"', path: ['task'] })
+  .refine((e) => e.format !== 'commonsense' || e.commonsense_task !== undefined || e.files?.test !== undefined, {
+    message: 'a commonsense dataset needs "commonsense_task" (boolq, piqa, siqa, hellaswag, winogrande, arc-e, arc-c, obqa) or files.test',
+    path: ['commonsense_task'],
+  });
+
+/** Formats whose layout fixes the task kind and metrics. */
+const OWN_TASK = new Set(['glue', 'e2e', 'commonsense'])
 
 export type FileDatasetEntry = z.infer<typeof fileDatasetSchema>;
 
-const EXT: Record<Exclude<FileDatasetEntry['format'], 'glue'>, string[]> = {
+const EXT: Record<Exclude<FileDatasetEntry['format'], 'glue' | 'e2e' | 'commonsense'>, string[]> = {
   parquet: ['.parquet'],
   jsonl: ['.jsonl', '.json'],
   csv: ['.csv', '.tsv'],
@@ -139,6 +151,7 @@ export async function loadFileDataset(e: FileDatasetEntry): Promise<Dataset> {
 }
 
 async function load(e: FileDatasetEntry): Promise<Dataset> {
+  if (e.format === 'e2e' || e.format === 'commonsense') return loadGenerationLayout(e);
   let raw: { train: RawSplit; dev: RawSplit | null; test: RawSplit | null };
   let task: FileTask;
   let fields: FieldMap;
@@ -197,6 +210,55 @@ async function load(e: FileDatasetEntry): Promise<Dataset> {
     metrics,
     card,
     contentHash: hashOf({ kind: task, labels: names ?? null, splits }),
+    splits,
+  };
+}
+
+/**
+ * E2E NLG and LLM-Adapters commonsense folders: generation tasks whose examples the layout defines (several
+ * references per meaning representation; prompt → output for training, prompt → answer for testing).
+ */
+function loadGenerationLayout(e: FileDatasetEntry): Dataset {
+  const rel = (f: string | string[] | undefined) => (f === undefined ? undefined : path.resolve(e.path, Array.isArray(f) ? f[0] : f));
+  let train: Example[], dev: Example[] | null, test: Example[] | null, metrics: string[], what: string, sources: string[];
+  if (e.format === 'e2e') {
+    const f = e2eSplitFiles(e.path);
+    const files = { train: rel(e.files?.train) ?? f.train, dev: rel(e.files?.dev) ?? f.dev, test: rel(e.files?.test) ?? f.test };
+    train = e2eTrain(files.train);
+    dev = files.dev ? e2eGrouped(files.dev) : null;
+    test = files.test ? e2eGrouped(files.test) : null;
+    metrics = E2E_METRICS;
+    what = 'E2E NLG Challenge data in the official CSV layout (mr, ref; references grouped by mr for scoring)';
+    sources = [files.train, files.dev, files.test].filter((x): x is string => !!x);
+  } else {
+    const trainFile = rel(e.files?.train) ?? path.join(e.path, COMMONSENSE_TRAIN);
+    const testFile = rel(e.files?.test) ?? commonsenseTestFile(e.path, e.commonsense_task!);
+    train = trainExamples(readAdapterJson(trainFile, 'output'));
+    dev = e.files?.dev ? testExamples(readAdapterJson(rel(e.files.dev)!, 'answer')) : null;
+    test = testExamples(readAdapterJson(testFile, 'answer'));
+    metrics = ['choice-em'];
+    what = 'LLM-Adapters commonsense JSON (instruction/input/output/answer; trained on the output, scored on the answer extracted from the generated text)';
+    sources = [trainFile, testFile];
+  }
+  // The dev split only serves progress checks: a few hundred examples carved from train leave the rest to training.
+  const fraction = Math.min(e.dev_fraction, Math.max(1 / train.length, 500 / train.length));
+  const { splits, notes } = assembleSplits(train, dev, test, fraction);
+  for (const s of ['dev', 'test'] as const) {
+    if (splits[s].length === 0) throw new DataFileError(sources[0], null, `the ${s} split carved from it is empty; give a ${s} file`);
+  }
+  return {
+    id: e.id,
+    name: e.name ?? e.id,
+    kind: 'generation',
+    metrics: e.metrics ?? metrics,
+    card: {
+      description: `User-supplied ${what}.`,
+      source: sources.join(', '),
+      license: 'as distributed by the data set\'s authors (user-supplied files; check the terms before sharing results or derived files)',
+      size: `${splits.train.length} train / ${splits.dev.length} dev / ${splits.test.length} test examples`,
+      splitBy: notes.length ? `the provided files, except: ${notes.join('; ')}` : 'the provided train, dev and test files',
+    },
+    contentHash: hashOf({ kind: 'generation', splits }),
     splits,
   };
 }

@@ -29,8 +29,10 @@ export interface PredictionRow { split: string; item: number; predicted: number;
 /** The dataset's metrics on a split: decoded text for generation, predictions against labels otherwise. */
 export async function scoreSplit(model: Model, objective: Objective, rows: Encoded[], examples: Example[], metricIds: string[], maxLen: number) {
   if (objective.predictText) {
-    const refs = examples.slice(0, rows.length).map((e) => e.target ?? '');
-    return { scores: scoreText(metricIds, await predictTextAll(model, objective, rows, maxLen), refs), pred: null };
+    const exs = examples.slice(0, rows.length);
+    // Every reference of each output, where the data has several (E2E): the metrics that use them (BLEU, NIST, CIDEr) do.
+    const multi = exs.some((e) => e.references) ? exs.map((e) => e.references ?? [e.target ?? '']) : undefined;
+    return { scores: scoreText(metricIds, await predictTextAll(model, objective, rows, maxLen), exs.map((e) => e.target ?? ''), multi), pred: null };
   }
   const pred = await predictAll(model, objective, rows, maxLen);
   return { scores: score(metricIds, pred, rows.map((r) => r.label)), pred };

@@ -1,14 +1,9 @@
 // Metrics with their direction: the store and the report read higherIsBetter instead of guessing.
+import type { Metric } from './metric.js';
+import { CHOICE_METRICS } from './choice-answer.js';
+import { NLG_METRICS } from './nlg/index.js';
 
-export interface Metric {
-  id: string;
-  name: string;
-  higherIsBetter: boolean;
-  /** predictions and targets, item by item */
-  compute(pred: number[], target: number[]): number;
-  /** Text metrics (generation): decoded outputs against reference texts, item by item. */
-  computeText?(pred: string[], ref: string[]): number;
-}
+export type { Metric } from './metric.js';
 
 function confusion(pred: number[], target: number[], positive: number) {
   let tp = 0, fp = 0, fn = 0, tn = 0;
@@ -165,13 +160,18 @@ METRICS.push(
   { id: 'rouge-l', name: 'ROUGE-L F1', higherIsBetter: true, compute: textOnly('rouge-l'), computeText: rougeL },
 );
 
-/** Scores generated texts by text metrics; a numeric-only metric named here is an error. */
-export function scoreText(metricIds: string[], pred: string[], ref: string[]): Record<string, number> {
+METRICS.push(...NLG_METRICS, ...CHOICE_METRICS);
+
+/**
+ * Scores generated texts by text metrics; a numeric-only metric named here is an error. `refs`, when given, holds
+ * every reference of each output, for the metrics that use several (E2E's).
+ */
+export function scoreText(metricIds: string[], pred: string[], ref: string[], refs?: string[][]): Record<string, number> {
   return Object.fromEntries(
     metricIds.map((id) => {
       const m = metric(id);
       if (!m.computeText) throw new Error(`Metric "${id}" scores numbers, not generated text.`);
-      return [id, m.computeText(pred, ref)];
+      return [id, refs && m.computeRefs ? m.computeRefs(pred, refs) : m.computeText(pred, ref)];
     }),
   );
 }
