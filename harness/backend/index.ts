@@ -7,6 +7,7 @@ import { guardTensorSize } from './kernels/heap.js';
 import { INSTALL_HINT, loadNative, type NativeAddon } from './native/index.js';
 import { nativeMemory, wasmMemory } from './kernels/memory.js';
 import { registerNativeBackend } from './native_backend.js';
+import { installFrugalGradients } from './frugal_grad.js';
 import { hardwareGpuLikely, initWebgpu, type GpuAdapter } from './webgpu.js';
 
 export interface BackendInfo {
@@ -50,6 +51,7 @@ async function initNativeBackend(threads: number, addon: NativeAddon): Promise<B
   let kernels = registered.get('native');
   if (!kernels) {
     registerNativeBackend(addon);
+    installFrugalGradients();
     kernels = [...registerAll(jsKernels(nativeMemory)), ...registerAll(nativeKernels(addon, nativeMemory))];
     registerGradients();
     registered.set('native', kernels);
