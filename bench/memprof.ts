@@ -1,3 +1,4 @@
+// `npx tsx bench/memprof.ts <backend> full_ft|lora <size>`: two steps of a bench size, with RSS, live tensor bytes and peak RSS after each.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../harness/backend/index.js';
 import { referenceStep, type StepKind } from './step.js';

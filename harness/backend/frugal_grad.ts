@@ -50,6 +50,12 @@ function nodesXToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNode[] 
 }
 
 let installed = false;
+let enabled = true;
+
+/** Switches between the frugal and tfjs's own backprop (tests compare the two). */
+export function setFrugalGradients(on: boolean): void {
+  enabled = on;
+}
 
 /** Installs the frugal `gradients` on the tfjs engine (once per process; every backend benefits). */
 export function installFrugalGradients(): void {
@@ -58,7 +64,7 @@ export function installFrugalGradients(): void {
   const engine = tf.engine() as unknown as EngineInternals;
   const stock = engine.gradients.bind(engine);
   engine.gradients = (f, xs, dy, allowNoGradients = false) => {
-    if (engine.state.gradientDepth > 0) return stock(f, xs, dy, allowNoGradients);
+    if (!enabled || engine.state.gradientDepth > 0) return stock(f, xs, dy, allowNoGradients);
     if (xs.length === 0) throw new Error('gradients() received an empty list of xs.');
     if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`);
     const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', f));

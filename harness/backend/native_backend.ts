@@ -2,7 +2,10 @@
 // heap) with its stock kernels, where the kernel pack's native kernels replace the ones training spends time in.
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { constants } from 'node:buffer';
 import type { NativeAddon } from './native/index.js';
+
+const MAX_LENGTH = constants.MAX_LENGTH;
 
 type Values = Float32Array | Int32Array | Uint8Array;
 
@@ -30,7 +33,14 @@ export class NativeBackend extends MathBackendCPU {
   allocate(shape: number[], dtype: tf.DataType): tf.TensorInfo {
     const n = shape.reduce((p, s) => p * s, 1);
     const bytes = dtype === 'bool' ? n : n * 4;
-    const buf = Buffer.allocUnsafeSlow(bytes).buffer;
+    let buf: ArrayBuffer;
+    try {
+      // Node's Buffers stop at 4 GiB; a bigger tensor takes a plain (zero-filled) ArrayBuffer.
+      buf = bytes < MAX_LENGTH ? Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer : new ArrayBuffer(bytes);
+    } catch {
+      throw new Error(`A ${dtype} tensor of shape [${shape.join(', ')}] needs ${(bytes / 2 ** 30).toFixed(2)} GiB, which this machine could not ` +
+        'allocate: lower batch_size or max_len, or train fewer parameters (lora, qlora, gradient_checkpointing).');
+    }
     const values = dtype === 'float32' ? new Float32Array(buf, 0, n) : dtype === 'bool' ? new Uint8Array(buf, 0, n) : new Int32Array(buf, 0, n);
     this.users.set(buf, 0);
     return this.makeTensorInfo(shape, dtype, values);
