@@ -391,3 +391,14 @@ test('Maximum/Minimum/SquaredDifference and strided broadcasts of every binary o
   }
   await compare(cases);
 });
+
+test('native kernels read float32 tensors cast from bool or int32 (the stock Cast shares their data unconverted)', async () => {
+  const v = data([4, 6]);
+  const ids = Int32Array.from({ length: 24 }, (_, i) => (i * 7) % 11 - 5);
+  await compare([
+    { name: 'bool mask × scalar', run: () => tf.mul(tf.cast(tf.greater(t([4, 6], v), 0), 'float32'), -1e9) },
+    { name: 'int32 cast + float', run: () => tf.add(tf.cast(tf.tensor(ids, [4, 6], 'int32'), 'float32'), t([4, 6], v)) },
+    { name: 'int32 cast matmul', run: () => tf.matMul(tf.cast(tf.tensor(ids, [4, 6], 'int32'), 'float32'), t([4, 6], v), false, true) },
+    { name: 'int32 cast transpose', run: () => tf.transpose(tf.cast(tf.tensor(ids, [4, 6], 'int32'), 'float32')) },
+  ]);
+});

@@ -26,8 +26,15 @@ export class NativeBackend extends MathBackendCPU {
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
 
+  /**
+   * The tensor's data as an array of its dtype. The stock Cast reuses the data when no information is lost, so a
+   * float32 tensor cast from bool or int32 still holds a Uint8Array or Int32Array: kernels get a converted copy.
+   */
   valuesOf(t: tf.TensorInfo): Values {
-    return this.data.get(t.dataId)!.values as Values;
+    const values = this.data.get(t.dataId)!.values as Values;
+    if (t.dtype === 'float32' && !(values instanceof Float32Array)) return Float32Array.from(values);
+    if (t.dtype === 'int32' && !(values instanceof Int32Array)) return Int32Array.from(values);
+    return values;
   }
 
   allocate(shape: number[], dtype: tf.DataType): tf.TensorInfo {
