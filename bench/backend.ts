@@ -74,10 +74,11 @@ if (torchInfo) log(`pytorch ${torchInfo.torch}, BLAS ${torchInfo.blas} (${torchI
 else log('pytorch: not found (python3 -c "import torch" failed); its column stays empty');
 if (torchInfo && !/openblas/i.test(torchInfo.blas)) log('WARNING: the PyTorch twin does not use OpenBLAS, so its times are not a fair reference.');
 
-// Warm-up: heap growth, first-use allocations, BLAS thread start.
+// Warm-up: heap growth, first-use allocations, BLAS thread start (one step where a step takes seconds).
+const first = Math.max(1, Math.min(3, warm));
 for (const s of subjects) {
-  await s.ftbench.run(3);
-  if (s.torch) await s.torch.run(3);
+  await s.ftbench.run(first);
+  if (s.torch) await s.torch.run(first);
   if (s.cpu) await s.cpu.run(1);
 }
 // Interleaved: every round gives each subject the same machine conditions. The pauses let the previous subject's

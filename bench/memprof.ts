@@ -1,8 +1,8 @@
-// `npx tsx bench/memprof.ts <backend> full_ft|lora <size>`: two steps of a bench size, with RSS, live tensor bytes and peak RSS after each.
+// `npx tsx bench/memprof.ts <backend> full_ft|lora <size> [steps]`: steps (2) of a bench size, with RSS, live tensor bytes and peak RSS after each.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendChoice } from '../harness/backend/index.js';
 import { referenceStep, type StepKind } from './step.js';
-const [choice, kind, size] = process.argv.slice(2) as [BackendChoice, StepKind, string];
+const [choice, kind, size, steps = '2'] = process.argv.slice(2) as [BackendChoice, StepKind, string, string?];
 await initBackend(choice);
 const s = referenceStep(kind, 0, size);
 const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
@@ -11,7 +11,7 @@ let peak = 0, peakRss = 0;
 engine.runKernel = (...a: unknown[]) => { const r = run(...a); const m = tf.memory().numBytes; if (m > peak) peak = m; return r; };
 const mb = (x: number) => (x / 2 ** 20).toFixed(0);
 console.log('after init: tensors', mb(tf.memory().numBytes), 'rss', mb(process.memoryUsage().rss));
-for (let i = 0; i < 2; i++) {
+for (let i = 0; i < Number(steps); i++) {
   const t0 = performance.now();
   s.step();
   const mu = process.memoryUsage();
