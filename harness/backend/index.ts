@@ -51,7 +51,7 @@ async function initNativeBackend(threads: number, addon: NativeAddon): Promise<B
   let kernels = registered.get('native');
   if (!kernels) {
     registerNativeBackend(addon);
-    installFrugalGradients();
+    if (process.env.FTBENCH_FRUGAL_GRAD !== '0') installFrugalGradients();
     kernels = [...registerAll(jsKernels(nativeMemory)), ...registerAll(nativeKernels(addon, nativeMemory))];
     registerGradients();
     registered.set('native', kernels);
