@@ -1,13 +1,13 @@
-// `npx tsx bench/profile.ts [full_ft|lora]`: where the reference step's time goes on the default backend — each
+// `npx tsx bench/profile.ts [full_ft|lora] [backend]`: where the reference step's time goes on the default (or a named) backend — each
 // kernel's count per step and wall time, measured around top-level kernel calls (tf.profile's own timing adds
 // overhead that swamps the small kernels). Run it on a quiet machine; the rest of the step is JS and tape work.
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../harness/backend/index.js';
+import { initBackend, type BackendChoice } from '../harness/backend/index.js';
 import { referenceStep, type StepKind } from './step.js';
 
 const kind = (process.argv[2] ?? 'lora') as StepKind;
 const steps = 20;
-await initBackend('auto');
+await initBackend((process.argv[3] ?? 'auto') as BackendChoice);
 const s = referenceStep(kind);
 for (let i = 0; i < 10; i++) s.step();
 

@@ -1,7 +1,7 @@
 """PyTorch twin of bench/step.ts: the same encoder and training step, served over stdin/stdout for interleaved timing.
 
 Protocol (one JSON line per reply): `info` -> torch version, BLAS, threads; `run N [W]` -> times of N steps in ms,
-after W untimed ones; `quit` -> peak RSS in MB, then exit. Usage: python3 torch_twin.py full_ft|lora [threads]
+after W untimed ones; `quit` -> peak RSS in MB, then exit. Usage: python3 torch_twin.py full_ft|lora [threads] [size]
 """
 import json
 import math
@@ -14,7 +14,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-V, D, L, H, FF, T, B, C, R = 512, 128, 2, 4, 512, 64, 16, 2, 8
+# bench/step.ts's SIZES: vocabulary, d_model, layers, heads, FFN, tokens, batch, classes, LoRA rank.
+SIZES = {
+    "small": (512, 128, 2, 4, 512, 64, 16, 2, 8),
+    "base": (8192, 768, 12, 12, 3072, 128, 8, 2, 8),  # BERT-base's shape (issue 16)
+    "base-512": (8192, 768, 12, 12, 3072, 512, 8, 2, 8),
+}
+V, D, L, H, FF, T, B, C, R = SIZES[sys.argv[3] if len(sys.argv) > 3 else "small"]
 
 
 class Linear(nn.Linear):

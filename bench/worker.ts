@@ -1,13 +1,13 @@
 // One benchmark subject in its own process (so its peak RSS is its own): serves `info`, `run N [W]` (N timed steps
 // after W untimed ones), `quit` on stdin.
-// Usage: tsx bench/worker.ts auto|cpu full_ft|lora
+// Usage: tsx bench/worker.ts auto|native|wasm|cpu full_ft|lora [size]
 import readline from 'node:readline';
 import { initBackend, type BackendChoice } from '../harness/backend/index.js';
 import { referenceStep, type StepKind } from './step.js';
 
-const [choice, kind] = process.argv.slice(2) as [BackendChoice, StepKind];
+const [choice, kind, size = 'small'] = process.argv.slice(2) as [BackendChoice, StepKind, string?];
 const info = await initBackend(choice);
-const step = referenceStep(kind);
+const step = referenceStep(kind, 0, size);
 const reply = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 
 for await (const line of readline.createInterface({ input: process.stdin })) {

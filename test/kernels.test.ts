@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../harness/backend/index.js';
+import { initBackend, type BackendChoice } from '../harness/backend/index.js';
+
+// The backend under test: the default one, or FTBENCH_TEST_BACKEND (`wasm` checks the kernel pack on the wasm heap).
+const BACKEND = (process.env.FTBENCH_TEST_BACKEND ?? 'auto') as BackendChoice;
 
 // Three threads whatever the machine: large GEMMs are cut into pieces of uneven size (see the split test below).
 process.env.FTBENCH_THREADS = '3';
@@ -29,7 +32,7 @@ async function compare(cases: Case[]): Promise<void> {
   const expected: { shape: number[]; values: Float32Array | Int32Array | Uint8Array }[] = [];
   await tf.setBackend('cpu');
   for (const c of cases) expected.push(c.reference ? c.reference() : tf.tidy(() => { const t = c.run(); return { shape: t.shape, values: t.dataSync() as Float32Array }; }));
-  const info = await initBackend('auto');
+  const info = await initBackend(BACKEND);
   assert.equal(tf.getBackend(), info.name);
   cases.forEach((c, i) => {
     const got = tf.tidy(() => { const t = c.run(); return { shape: t.shape, values: t.dataSync() as Float32Array }; });
@@ -254,7 +257,7 @@ test('linear (x W + b): forward and each gradient match tf.fused.matMul on cpu, 
 
 test('linear with a frozen weight: the backward runs one GEMM (dx), not the x^T·dy one', async () => {
   const { linear } = await import('../harness/backend/ops/index.js');
-  await initBackend('auto');
+  await initBackend(BACKEND);
   const x = tf.randomNormal([64, 32]), w = tf.variable(tf.randomNormal([32, 16])), b = tf.variable(tf.zeros([16]));
   const gemms = async (vars: tf.Variable[]) => {
     const xv = tf.variable(x.clone());
@@ -350,4 +353,52 @@ test('elementwise, normalisation, sum and AdamW kernels big enough to split acro
   const attrs = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 0.1, c2: 0.001, decay: 0.999 };
   for (const i of [0, 1, 2]) cases.push({ name: `adamw big out ${i}`, run: () => adamwUpdate(t(n, pv), t(n, gv), t(n, mv), t(n, vv), attrs)[i] });
   await compare(cases);
+});
+
+test('Slice, Concat and PadV2 (strided copies) for float32 and int32, ranks 1-4, empty parts', async () => {
+  const cases: Case[] = [];
+  const ints = (shape: number[]) => { const v = Int32Array.from(data(shape, -50, 50), Math.round); return () => tf.tensor(v, shape, 'int32'); };
+  for (const [shape, begin, size] of [[[7], [2], [4]], [[5, 6], [1, 2], [3, -1]], [[3, 4, 5], [0, 1, 2], [3, 2, 3]], [[2, 3, 4, 5], [1, 0, 1, 0], [1, 3, 2, 5]], [[4, 4], [1, 1], [0, 2]]] as [number[], number[], number[]][]) {
+    const v = data(shape);
+    cases.push({ name: `slice ${shape} at ${begin} size ${size}`, run: () => tf.slice(t(shape, v), begin, size) });
+    const ti = ints(shape);
+    cases.push({ name: `slice int32 ${shape}`, run: () => tf.slice(ti(), begin, size) });
+  }
+  for (const [shapes, axis] of [[[[3], [4]], 0], [[[2, 3], [2, 5], [2, 1]], 1], [[[2, 3, 4], [1, 3, 4]], 0], [[[2, 3, 4], [2, 3, 2]], -1], [[[2, 0, 4], [2, 3, 4]], 1]] as [number[][], number][]) {
+    const vs = shapes.map((s) => data(s));
+    cases.push({ name: `concat ${shapes.join(' + ')} on ${axis}`, run: () => tf.concat(shapes.map((s, i) => t(s, vs[i])), axis) });
+    const tis = shapes.map(ints);
+    cases.push({ name: `concat int32 ${shapes.join(' + ')}`, run: () => tf.concat(tis.map((ti) => ti()), axis) });
+  }
+  for (const [shape, pads] of [[[5], [[2, 1]]], [[3, 4], [[0, 0], [1, 2]]], [[2, 3, 4], [[1, 0], [0, 2], [3, 1]]], [[16, 1, 8], [[0, 0], [0, 3], [0, 0]]]] as [number[], [number, number][]][]) {
+    const v = data(shape);
+    cases.push({ name: `pad ${shape} by ${pads}`, run: () => tf.pad(t(shape, v), pads, 0.5) });
+    const ti = ints(shape);
+    cases.push({ name: `pad int32 ${shape}`, run: () => tf.pad(ti(), pads, 3) });
+  }
+  await compare(cases);
+});
+
+test('Maximum/Minimum/SquaredDifference and strided broadcasts of every binary op (ranks 0-4, int32)', async () => {
+  const cases: Case[] = [];
+  const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div, max: tf.maximum, min: tf.minimum, sqdiff: tf.squaredDifference } as const;
+  for (const [name, op] of Object.entries(ops)) {
+    for (const [as, bs] of [[[3, 5], [3, 5]], [[3, 5], [5]], [[], [3, 5]], [[], []], [[2, 4, 3, 3], [2, 1, 1, 3]], [[2, 1, 3, 1], [1, 4, 1, 5]], [[4, 1], [3]], [[0, 5], [5]]]) {
+      const av = data(as), bv = data(bs, 0.5, 2);
+      cases.push({ name: `${name} ${as} ${bs}`, run: () => op(t(as, av), t(bs, bv)) });
+    }
+    cases.push({ name: `${name} int32`, run: () => op(tf.tensor1d([7, 9, -4], 'int32'), tf.tensor1d([2, 3, 3], 'int32')) });
+  }
+  await compare(cases);
+});
+
+test('native kernels read float32 tensors cast from bool or int32 (the stock Cast shares their data unconverted)', async () => {
+  const v = data([4, 6]);
+  const ids = Int32Array.from({ length: 24 }, (_, i) => (i * 7) % 11 - 5);
+  await compare([
+    { name: 'bool mask × scalar', run: () => tf.mul(tf.cast(tf.greater(t([4, 6], v), 0), 'float32'), -1e9) },
+    { name: 'int32 cast + float', run: () => tf.add(tf.cast(tf.tensor(ids, [4, 6], 'int32'), 'float32'), t([4, 6], v)) },
+    { name: 'int32 cast matmul', run: () => tf.matMul(tf.cast(tf.tensor(ids, [4, 6], 'int32'), 'float32'), t([4, 6], v), false, true) },
+    { name: 'int32 cast transpose', run: () => tf.transpose(tf.cast(tf.tensor(ids, [4, 6], 'int32'), 'float32')) },
+  ]);
 });

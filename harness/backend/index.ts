@@ -1,14 +1,17 @@
 // Picks and initialises the tensor backend: a real GPU through WebGPU (Dawn) when one is found, tfjs-node-gpu /
-// tfjs-node when installed, else wasm plus our kernel pack.
+// tfjs-node when installed, else `native` (tensors in RAM, our kernel pack) when the addon is built, else wasm.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { jsKernels, nativeKernels, registerAll, registerGradients } from './kernel_pack.js';
 import { guardTensorSize } from './kernels/heap.js';
-import { INSTALL_HINT, loadNative } from './native/index.js';
+import { INSTALL_HINT, loadNative, type NativeAddon } from './native/index.js';
+import { nativeMemory, wasmMemory } from './kernels/memory.js';
+import { registerNativeBackend } from './native_backend.js';
+import { installFrugalGradients } from './frugal_grad.js';
 import { hardwareGpuLikely, initWebgpu, type GpuAdapter } from './webgpu.js';
 
 export interface BackendInfo {
-  name: string;        // tfjs backend name: 'wasm', 'tensorflow', 'cpu', ...
+  name: string;        // tfjs backend name: 'native', 'wasm', 'tensorflow', 'cpu', ...
   threads: number;
   kernelPack: string;  // what we registered on top of the stock backend: 'native', 'js', 'libtensorflow', 'none'
   blas: string | null;
@@ -16,7 +19,7 @@ export interface BackendInfo {
   adapter?: GpuAdapter; // the GPU, on 'webgpu'
 }
 
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 let current: BackendInfo | null = null;
@@ -40,20 +43,35 @@ async function tryNative(): Promise<boolean> {
 }
 
 let warned = false;
-let registered: { kernels: string[]; native: boolean } | null = null;
+// Once per process and backend: the pack's fallbacks capture the stock kernels they replace.
+const registered = new Map<string, string[]>();
+
+/** The default CPU backend: tensors in typed arrays bounded by RAM, hot kernels native (native_backend.ts). */
+async function initNativeBackend(threads: number, addon: NativeAddon): Promise<BackendInfo> {
+  let kernels = registered.get('native');
+  if (!kernels) {
+    registerNativeBackend(addon);
+    if (process.env.FTBENCH_FRUGAL_GRAD !== '0') installFrugalGradients();
+    kernels = [...registerAll(jsKernels(nativeMemory)), ...registerAll(nativeKernels(addon, nativeMemory))];
+    registerGradients();
+    registered.set('native', kernels);
+  }
+  addon.setThreads(threads);
+  if (!(await tf.setBackend('native'))) throw new Error('The native tensor backend failed to initialise.');
+  return { name: 'native', threads: addon.getThreads(), kernelPack: 'native', blas: addon.blasName(), kernels };
+}
 
 async function initWasm(threads: number): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setThreadsCount(threads);
   const { addon, reason } = loadNative();
-  // Once per process: the pack's fallbacks capture the stock kernels they replace.
-  if (!registered) {
-    const kernels = registerAll(jsKernels());
-    if (addon) kernels.push(...registerAll(nativeKernels(addon)));
+  let kernels = registered.get('wasm');
+  if (!kernels) {
+    kernels = registerAll(jsKernels(wasmMemory));
+    if (addon) kernels.push(...registerAll(nativeKernels(addon, wasmMemory)));
     registerGradients();
-    registered = { kernels, native: addon != null };
+    registered.set('wasm', kernels);
   }
-  const kernels = registered.kernels;
   if (addon) {
     addon.setThreads(threads);
   } else if (!warned) {
@@ -95,6 +113,9 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
     await tf.setBackend('cpu');
     return (current = { name: 'cpu', threads: 1, kernelPack: 'none', blas: null });
   }
+  const { addon } = loadNative();
+  if (choice === 'native' && !addon) throw new Error(`Backend "native" needs the native kernel pack: ${INSTALL_HINT}.`);
+  if (addon && choice !== 'wasm') return (current = await initNativeBackend(threads, addon));
   return (current = await initWasm(threads));
 }
 

@@ -1,6 +1,7 @@
-// The kernel pack: which kernels ftbench registers on the wasm backend, native ones first when the addon is loaded.
+// The kernel pack: which kernels ftbench registers on the wasm and native backends (native ones need the addon).
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native/index.js';
+import type { TensorMemory } from './kernels/memory.js';
 import { unsortedSegmentSumConfig } from './kernels/unsorted_segment_sum.js';
 import { batchMatMulConfig } from './kernels/batch_mat_mul.js';
 import { fusedMatMulConfig } from './kernels/fused_mat_mul.js';
@@ -15,24 +16,29 @@ import { geluConfigs } from './kernels/gelu.js';
 import { adamwConfig } from './kernels/adamw.js';
 import { transposeConfig } from './kernels/transpose.js';
 import { softmaxConfigs } from './kernels/softmax.js';
+import { concatConfig, padConfig, sliceConfig } from './kernels/copy.js';
 import { layerNormGradConfig } from './ops/layer_norm.js';
 import { geluGradConfig } from './ops/gelu.js';
 import { softmaxGradConfig } from './ops/softmax.js';
 
-/** Kernels that need nothing but JS (the wasm backend lacks them, or ours is faster). */
-export function jsKernels(): tf.KernelConfig[] {
-  return [unsortedSegmentSumConfig, identityConfig(), gatherConfig()];
+/** Kernels that need nothing but JS (the stock backend lacks them, or ours is faster). */
+export function jsKernels(mem: TensorMemory): tf.KernelConfig[] {
+  const both = [unsortedSegmentSumConfig(mem), gatherConfig(mem)];
+  // The cpu backend's Identity already shares the data.
+  return mem.backendName === 'wasm' ? [...both, identityConfig()] : both;
 }
 
 /** Kernels running on the native addon. */
-export function nativeKernels(addon: NativeAddon): tf.KernelConfig[] {
+export function nativeKernels(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig[] {
   return [
-    batchMatMulConfig(addon), fusedMatMulConfig(addon),
-    unaryConfig(addon, 'Tanh'), unaryConfig(addon, 'Sigmoid'), unaryConfig(addon, 'Exp'),
-    powConfig(addon), sumConfig(addon),
-    binaryConfig(addon, 'Add'), binaryConfig(addon, 'Sub'), binaryConfig(addon, 'Multiply'), binaryConfig(addon, 'RealDiv'),
-    ...layerNormConfigs(addon), ...geluConfigs(addon), adamwConfig(addon),
-    transposeConfig(addon), ...softmaxConfigs(addon),
+    batchMatMulConfig(addon, mem), fusedMatMulConfig(addon, mem),
+    unaryConfig(addon, mem, 'Tanh'), unaryConfig(addon, mem, 'Sigmoid'), unaryConfig(addon, mem, 'Exp'),
+    powConfig(addon, mem), sumConfig(addon, mem),
+    binaryConfig(addon, mem, 'Add'), binaryConfig(addon, mem, 'Sub'), binaryConfig(addon, mem, 'Multiply'), binaryConfig(addon, mem, 'RealDiv'),
+    binaryConfig(addon, mem, 'Maximum'), binaryConfig(addon, mem, 'Minimum'), binaryConfig(addon, mem, 'SquaredDifference'),
+    ...layerNormConfigs(addon, mem), ...geluConfigs(addon, mem), adamwConfig(addon, mem),
+    transposeConfig(addon, mem), ...softmaxConfigs(addon, mem),
+    sliceConfig(addon, mem), concatConfig(addon, mem), padConfig(addon, mem),
   ];
 }
 

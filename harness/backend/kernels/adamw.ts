@@ -1,8 +1,8 @@
-// FtbAdamW: ftbench's fused AdamW update kernel behind ops/adamw.ts, native on the wasm heap; outputs p', m', v'.
+// FtbAdamW: ftbench's fused AdamW update kernel behind ops/adamw.ts, native on the backend's memory; outputs p', m', v'.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorMemory } from './memory.js';
 import type { NativeAddon } from '../native/index.js';
-import { heapOf, offsetOf, sizeOf } from './heap.js';
+import { sizeOf } from './heap.js';
 
 export const ADAMW = 'FtbAdamW';
 
@@ -18,17 +18,17 @@ export interface AdamWAttrs {
   decay: number;
 }
 
-export function adamwConfig(addon: NativeAddon): tf.KernelConfig {
+export function adamwConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig {
   return {
     kernelName: ADAMW,
-    backendName: 'wasm',
+    backendName: mem.backendName,
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const b = backend as BackendWasm;
+      const b = backend;
       const { p, g, m, v } = inputs as Record<string, tf.TensorInfo>;
       const a = attrs as unknown as AdamWAttrs;
-      const outs = [b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32'), b.makeOutput(p.shape, 'float32')];
-      addon.adamw(heapOf(b), offsetOf(b, p), offsetOf(b, g), offsetOf(b, m), offsetOf(b, v), offsetOf(b, outs[0]),
-        offsetOf(b, outs[1]), offsetOf(b, outs[2]), sizeOf(p), a.lr, a.beta1, a.beta2, a.eps, a.c1, a.c2, a.decay);
+      const outs = [mem.alloc(b, p.shape, 'float32'), mem.alloc(b, p.shape, 'float32'), mem.alloc(b, p.shape, 'float32')];
+      addon.adamw(mem.heap(b), mem.ref(b, p), mem.ref(b, g), mem.ref(b, m), mem.ref(b, v), mem.ref(b, outs[0]),
+        mem.ref(b, outs[1]), mem.ref(b, outs[2]), sizeOf(p), a.lr, a.beta1, a.beta2, a.eps, a.c1, a.c2, a.decay);
       return outs;
     },
   };

@@ -1,10 +1,14 @@
-// Add, Sub, Multiply, RealDiv on the wasm backend natively for same-shape, scalar and row broadcasts; else the stock kernel.
+// Add, Sub, Multiply, RealDiv, Maximum, Minimum, SquaredDifference natively for float32 under any broadcast (same-shape,
+// scalar and row broadcasts by the fast path, the rest strided); other dtypes use the stock kernel.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorMemory } from './memory.js';
 import type { NativeAddon } from '../native/index.js';
-import { heapOf, offsetOf, sizeOf } from './heap.js';
+import { sizeOf } from './heap.js';
+import { broadcastStrides, dimsOf } from './strides.js';
 
-const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
+/** Ops the row/scalar fast path (ftb_binary) knows. */
+const FAST = 4;
 export type BinaryKernel = keyof typeof OPS;
 
 /** How b broadcasts against a full-size operand of shape `out`: 0 same, 1 one trailing row, 2 scalar, -1 other. */
@@ -18,23 +22,28 @@ function repeatKind(shape: number[], out: number[]): number {
   return -1;
 }
 
-export function binaryConfig(addon: NativeAddon, kernelName: BinaryKernel): tf.KernelConfig {
-  const stock = tf.getKernel(kernelName, 'wasm')!;
+export function binaryConfig(addon: NativeAddon, mem: TensorMemory, kernelName: BinaryKernel): tf.KernelConfig {
+  const stock = tf.getKernel(kernelName, mem.backendName)!;
   return {
     kernelName,
-    backendName: 'wasm',
+    backendName: mem.backendName,
     setupFunc: stock.setupFunc,
     kernelFunc: (args) => {
       const { a, b: bt } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       if (a.dtype !== 'float32' || bt.dtype !== 'float32') return stock.kernelFunc(args);
       const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, bt.shape);
       const aRep = repeatKind(a.shape, out), bRep = repeatKind(bt.shape, out);
-      if (aRep < 0 || bRep < 0 || out.length === 0 && (aRep !== 2 || bRep !== 2)) return stock.kernelFunc(args);
-      const b = args.backend as BackendWasm;
-      const res = b.makeOutput(out, 'float32');
+      const b = args.backend;
+      if (OPS[kernelName] >= FAST || aRep < 0 || bRep < 0 || out.length === 0) {
+        const res = mem.alloc(b, out, 'float32');
+        addon.binaryNd(mem.heap(b), OPS[kernelName], mem.ref(b, a), 0, mem.ref(b, bt), 0, mem.ref(b, res), out.length,
+          dimsOf(out, broadcastStrides(a.shape, out), broadcastStrides(bt.shape, out)));
+        return res;
+      }
+      const res = mem.alloc(b, out, 'float32');
       const n = out.length === 0 ? 1 : out[out.length - 1];
       const total = sizeOf(res);
-      addon.binary(heapOf(b), OPS[kernelName], offsetOf(b, a), offsetOf(b, bt), offsetOf(b, res), n === 0 ? 0 : total / n, n,
+      addon.binary(mem.heap(b), OPS[kernelName], mem.ref(b, a), mem.ref(b, bt), mem.ref(b, res), n === 0 ? 0 : total / n, n,
         aRep === 2 && bRep === 2 ? 0 : aRep, aRep === 2 && bRep === 2 ? 0 : bRep);
       return res;
     },

@@ -1,33 +1,33 @@
-// FtbGelu / FtbGeluGrad: ftbench's fused GELU (tanh form) kernels behind ops/gelu.ts, native on the wasm heap.
+// FtbGelu / FtbGeluGrad: ftbench's fused GELU (tanh form) kernels behind ops/gelu.ts, native on the backend's memory.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorMemory } from './memory.js';
 import type { NativeAddon } from '../native/index.js';
-import { heapOf, offsetOf, sizeOf } from './heap.js';
+import { sizeOf } from './heap.js';
 
 export const GELU = 'FtbGelu';
 export const GELU_GRAD = 'FtbGeluGrad';
 
-export function geluConfigs(addon: NativeAddon): tf.KernelConfig[] {
+export function geluConfigs(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig[] {
   return [
     {
       kernelName: GELU,
-      backendName: 'wasm',
+      backendName: mem.backendName,
       kernelFunc: ({ inputs, backend }) => {
-        const b = backend as BackendWasm;
+        const b = backend;
         const { x } = inputs as { x: tf.TensorInfo };
-        const y = b.makeOutput(x.shape, 'float32');
-        addon.gelu(heapOf(b), offsetOf(b, x), offsetOf(b, y), sizeOf(x));
+        const y = mem.alloc(b, x.shape, 'float32');
+        addon.gelu(mem.heap(b), mem.ref(b, x), mem.ref(b, y), sizeOf(x));
         return y;
       },
     },
     {
       kernelName: GELU_GRAD,
-      backendName: 'wasm',
+      backendName: mem.backendName,
       kernelFunc: ({ inputs, backend }) => {
-        const b = backend as BackendWasm;
+        const b = backend;
         const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
-        const dx = b.makeOutput(x.shape, 'float32');
-        addon.geluGrad(heapOf(b), offsetOf(b, dy), offsetOf(b, x), offsetOf(b, dx), sizeOf(x));
+        const dx = mem.alloc(b, x.shape, 'float32');
+        addon.geluGrad(mem.heap(b), mem.ref(b, dy), mem.ref(b, x), mem.ref(b, dx), sizeOf(x));
         return dx;
       },
     },

@@ -1,14 +1,13 @@
 // Sum over a leading or trailing block of axes natively (bias gradients, norms); other axis sets use the stock kernel.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorMemory } from './memory.js';
 import type { NativeAddon } from '../native/index.js';
-import { heapOf, offsetOf } from './heap.js';
 
-export function sumConfig(addon: NativeAddon): tf.KernelConfig {
-  const stock = tf.getKernel('Sum', 'wasm')!;
+export function sumConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig {
+  const stock = tf.getKernel('Sum', mem.backendName)!;
   return {
     kernelName: 'Sum',
-    backendName: 'wasm',
+    backendName: mem.backendName,
     setupFunc: stock.setupFunc,
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
@@ -21,10 +20,10 @@ export function sumConfig(addon: NativeAddon): tf.KernelConfig {
       const reduced = axes.reduce((p, ax) => p * x.shape[ax], 1);
       const kept = x.shape.filter((_, i) => !axes.includes(i));
       const outShape = keepDims ? x.shape.map((s, i) => (axes.includes(i) ? 1 : s)) : kept;
-      const b = args.backend as BackendWasm;
-      const out = b.makeOutput(outShape, 'float32');
+      const b = args.backend;
+      const out = mem.alloc(b, outShape, 'float32');
       const keptSize = kept.reduce((p, s) => p * s, 1);
-      addon.sum(heapOf(b), offsetOf(b, x), offsetOf(b, out), leading ? reduced : keptSize, leading ? keptSize : reduced, leading ? 1 : 0);
+      addon.sum(mem.heap(b), mem.ref(b, x), mem.ref(b, out), leading ? reduced : keptSize, leading ? keptSize : reduced, leading ? 1 : 0);
       return out;
     },
   };

@@ -1,9 +1,9 @@
-// Transpose on the wasm backend: permutations that swap two adjacent axis groups ([0,2,1,3]: attention's head split
-// and merge) move whole rows natively; every other permutation, and short rows, stay with the stock kernel.
+// Transpose: permutations that swap two adjacent axis groups ([0,2,1,3]: attention's head split and merge) move whole
+// rows natively; every other permutation of a 4-byte dtype is one strided copy; the rest stay with the stock kernel.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorMemory } from './memory.js';
+import { transposeInto } from './copy.js';
 import type { NativeAddon } from '../native/index.js';
-import { heapOf, offsetOf } from './heap.js';
 
 /** Rows shorter than this (floats) gain nothing from block copies. */
 const MIN_ROW = 8;
@@ -28,20 +28,22 @@ export function asSwap(shape: number[], perm: number[]): [number, number, number
 
 const range = (lo: number, hi: number) => Array.from({ length: hi - lo }, (_, n) => lo + n);
 
-export function transposeConfig(addon: NativeAddon): tf.KernelConfig {
-  const stock = tf.getKernel('Transpose', 'wasm')!;
+export function transposeConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig {
+  const stock = tf.getKernel('Transpose', mem.backendName)!;
   return {
     kernelName: 'Transpose',
-    backendName: 'wasm',
+    backendName: mem.backendName,
     setupFunc: stock.setupFunc,
     kernelFunc: (args) => {
       const { x } = args.inputs as { x: tf.TensorInfo };
       const { perm } = args.attrs as unknown as { perm: number[] };
       const swap = x.dtype === 'float32' ? asSwap(x.shape, perm) : null;
-      if (!swap || swap[3] < MIN_ROW) return stock.kernelFunc(args);
-      const b = args.backend as BackendWasm;
-      const y = b.makeOutput(perm.map((p) => x.shape[p]), 'float32');
-      addon.swapAxes(heapOf(b), offsetOf(b, x), offsetOf(b, y), ...swap);
+      const b = args.backend;
+      if (!swap || swap[3] < MIN_ROW) {
+        return x.dtype === 'float32' || x.dtype === 'int32' ? transposeInto(addon, mem, b, x, perm) : stock.kernelFunc(args);
+      }
+      const y = mem.alloc(b, perm.map((p) => x.shape[p]), 'float32');
+      addon.swapAxes(mem.heap(b), mem.ref(b, x), mem.ref(b, y), ...swap);
       return y;
     },
   };

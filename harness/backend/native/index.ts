@@ -4,31 +4,46 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+/**
+ * The addon's entry points. `heap` is the wasm heap with every tensor argument (T) a byte offset into it (-1 = none),
+ * or null with every tensor argument the tensor's own typed array (null = none): see kernels/memory.ts.
+ */
 export interface NativeAddon {
-  /** c[i] = op(a[aIdx[i]]) · op(b[bIdx[i]]) (+ bias, activation); offsets are byte offsets into `heap`, -1 = none. */
-  bmm(heap: Uint8Array, aOff: number, bOff: number, cOff: number, batch: number, m: number, n: number, k: number,
-      ta: number, tb: number, aIdx: Int32Array, bIdx: Int32Array, biasOff: number, biasLen: number, act: number,
+  /** c[i] = op(a[aIdx[i]]) · op(b[bIdx[i]]) (+ bias, activation). */
+  bmm(heap: Heap, a: T, b: T, c: T, batch: number, m: number, n: number, k: number,
+      ta: number, tb: number, aIdx: Int32Array, bIdx: Int32Array, bias: T | null, biasLen: number, act: number,
       alpha: number): void;
   /** y = op(x) elementwise over n floats; op codes in kernels/unary.ts. */
-  unary(heap: Uint8Array, op: number, xOff: number, yOff: number, n: number, p: number): void;
+  unary(heap: Heap, op: number, x: T, y: T, n: number, p: number): void;
   /** x as [outer, inner]: overOuter ? y[inner] : y[outer]. */
-  sum(heap: Uint8Array, xOff: number, yOff: number, outer: number, inner: number, overOuter: number): void;
+  sum(heap: Heap, x: T, y: T, outer: number, inner: number, overOuter: number): void;
   /** c = a op b; aRep/bRep: 0 full [rows, n], 1 one row broadcast, 2 scalar. */
-  binary(heap: Uint8Array, op: number, aOff: number, bOff: number, cOff: number, rows: number, n: number, aRep: number, bRep: number): void;
-  layerNorm(heap: Uint8Array, x: number, g: number, b: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
-  layerNormGrad(heap: Uint8Array, dy: number, x: number, g: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, d: number): void;
-  gelu(heap: Uint8Array, x: number, y: number, n: number): void;
-  geluGrad(heap: Uint8Array, dy: number, x: number, dx: number, n: number): void;
-  adamw(heap: Uint8Array, p: number, g: number, m: number, v: number, p2: number, m2: number, v2: number, n: number,
+  binary(heap: Heap, op: number, a: T, b: T, c: T, rows: number, n: number, aRep: number, bRep: number): void;
+  /** Any numpy broadcast: c = a op b; offsets in elements; dims = [out shape, a strides, b strides] (0 = broadcast). */
+  binaryNd(heap: Heap, op: number, a: T, aOff: number, b: T, bOff: number, c: T, rank: number, dims: Float64Array): void;
+  /** y = x for 4-byte elements between two strided layouts: dims = [shape, x strides, y strides]; offsets in elements. */
+  copyNd(heap: Heap, x: T, xOff: number, y: T, yOff: number, rank: number, dims: Float64Array): void;
+  /** n 4-byte elements set to value (an int32 when isInt). */
+  fill(heap: Heap, y: T, n: number, value: number, isInt: number): void;
+  layerNorm(heap: Heap, x: T, g: T, b: T, y: T, mean: T, rstd: T, rows: number, d: number, eps: number): void;
+  layerNormGrad(heap: Heap, dy: T, x: T, g: T, mean: T, rstd: T, dx: T | null, dg: T | null, db: T | null, rows: number, d: number): void;
+  gelu(heap: Heap, x: T, y: T, n: number): void;
+  geluGrad(heap: Heap, dy: T, x: T, dx: T, n: number): void;
+  adamw(heap: Heap, p: T, g: T, m: T, v: T, p2: T, m2: T, v2: T, n: number,
         lr: number, b1: number, b2: number, eps: number, c1: number, c2: number, decay: number): void;
   /** x [a, b, c, d] -> y [a, c, b, d]. */
-  swapAxes(heap: Uint8Array, x: number, y: number, a: number, b: number, c: number, d: number): void;
-  softmax(heap: Uint8Array, x: number, y: number, rows: number, n: number): void;
-  softmaxGrad(heap: Uint8Array, dy: number, y: number, dx: number, rows: number, n: number): void;
+  swapAxes(heap: Heap, x: T, y: T, a: number, b: number, c: number, d: number): void;
+  softmax(heap: Heap, x: T, y: T, rows: number, n: number): void;
+  softmaxGrad(heap: Heap, dy: T, y: T, dx: T, rows: number, n: number): void;
+  /** Frees the memory under a typed array now (detaches its ArrayBuffer). */
+  release(array: ArrayBufferLike | ArrayBufferView): void;
   setThreads(n: number): void;
   getThreads(): number;
   blasName(): string;
 }
+
+type Heap = Uint8Array | null;
+type T = number | Float32Array | Int32Array | Uint8Array;
 
 export const ADDON_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'build', 'Release', 'ftbench_native.node');
 

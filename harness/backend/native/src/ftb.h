@@ -24,8 +24,15 @@ void ftb_unary(int op, const float *x, float *y, size_t n, float p);
 void ftb_sum(const float *x, float *y, size_t outer, size_t inner, int over_outer);
 
 /* c = a op b; a_rep/b_rep: 0 = full [rows, n], 1 = one row [n] broadcast, 2 = scalar. */
-enum { FTB_BIN_ADD = 0, FTB_BIN_SUB = 1, FTB_BIN_MUL = 2, FTB_BIN_DIV = 3 };
+enum { FTB_BIN_ADD = 0, FTB_BIN_SUB = 1, FTB_BIN_MUL = 2, FTB_BIN_DIV = 3, FTB_BIN_MAX = 4, FTB_BIN_MIN = 5, FTB_BIN_SQDIFF = 6 };
 void ftb_binary(int op, const float *a, const float *b, float *c, size_t rows, size_t n, int a_rep, int b_rep);
+
+/* Any numpy broadcast (strided.c): dims = [out shape (rank), a strides, b strides], strides in elements, 0 = broadcast. */
+void ftb_binary_nd(int op, const float *a, const float *b, float *c, int rank, const double *dims);
+/* y = x between two strided layouts of 4-byte elements: dims = [shape (rank), x strides, y strides]. */
+void ftb_copy_nd(const void *x, void *y, int rank, const double *dims);
+/* n 4-byte elements set to `bits`. */
+void ftb_fill(void *y, size_t n, uint32_t bits);
 
 /* LayerNorm over rows of length d; saves mean and 1/std per row for the backward pass. */
 void ftb_layer_norm(const float *x, const float *g, const float *b, float *y, float *mean, float *rstd, size_t rows,
