@@ -17,8 +17,3 @@ export function explainBackendError(message: string): string {
   }
   return message;
 }
-
-/** Whether an (explained) error means the backend itself is gone: after a wasm abort its memory is unusable. */
-export function backendIsDead(message: string | null | undefined): boolean {
-  return !!message && (message.startsWith(ABORTED) || EMSCRIPTEN_ABORT.test(message));
-}
