@@ -1,6 +1,6 @@
 // The results store: an embedded DuckDB file holding runs, trials and their metrics, curves and predictions.
 import { randomUUID } from 'node:crypto';
-import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { checkDbPath } from './check-path.js';
 import { StoreError } from './errors.js';
 import { insertRows } from './insert.js';
@@ -17,6 +17,11 @@ export interface OpenOptions {
   createDir?: boolean;
   /** Open for reading only (reports); the file must exist and nothing is created or loaded. */
   readOnly?: boolean;
+  /**
+   * Read-only and sealed, for SQL a user types (ftbench query): no file access beyond the database itself (COPY … TO,
+   * ATTACH, read_csv), no INSTALL/LOAD of extensions, and the settings locked so SQL cannot undo this.
+   */
+  sealed?: boolean;
 }
 
 export interface FinishedOptions {
@@ -40,11 +45,14 @@ export class Store {
   ) {}
 
   static async open(path: string, opts: OpenOptions = {}): Promise<Store> {
-    const readOnly = opts.readOnly ?? false;
+    const readOnly = (opts.readOnly ?? false) || (opts.sealed ?? false);
     const { exists } = checkDbPath(path, { createDir: opts.createDir ?? false, readOnly });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, {
+        ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
+        ...(opts.sealed ? { enable_external_access: 'false', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', allow_community_extensions: 'false', lock_configuration: 'true' } : {}),
+      });
     } catch (e) {
       throw new StoreError(describeOpenError(path, e), { cause: e });
     }
@@ -137,6 +145,27 @@ export class Store {
     return this.exclusive(async () => {
       const reader = await this.conn.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowObjectsJS().map((r) => toPlain(r) as Record<string, unknown>);
+    });
+  }
+
+  /**
+   * The first statement of `sql` that does not only read (anything but SELECT and EXPLAIN: COPY, ATTACH, LOAD, SET,
+   * ...), as its keyword, or null when every statement only reads. A statement that cannot even be prepared counts.
+   */
+  async firstNonReading(sql: string): Promise<string | null> {
+    return this.exclusive(async () => {
+      const extracted = await this.conn.extractStatements(sql);
+      for (let i = 0; i < extracted.count; i++) {
+        const keyword = /^\s*(\w+)/.exec(sql.split(';').filter((x) => x.trim())[i] ?? '')?.[1]?.toUpperCase() ?? 'statement';
+        let type: StatementType;
+        try {
+          type = (await extracted.prepare(i)).statementType;
+        } catch {
+          return keyword;
+        }
+        if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) return keyword;
+      }
+      return null;
     });
   }
 
