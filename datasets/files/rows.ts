@@ -1,6 +1,7 @@
 // Rows read from a user's files become typed examples in fixed splits; every problem is one sentence naming file and line.
 import { unitHash } from '../split.js';
 import type { Example, Splits, TaskKind } from '../types.js';
+import { maxOf, minOf } from '../../core/extent.js';
 
 /** A problem in a data file: which file, which line (1-based, as an editor shows it; null when none applies), what. */
 export class DataFileError extends Error {
@@ -77,7 +78,7 @@ export function classNames(train: RawSplit, fields: FieldMap): string[] {
       return !isMissing(v) && n < 0;
     });
     if (bad) throw new DataFileError(train.file, bad.line, `the label ${JSON.stringify(String(bad.values[col]))} is negative; class labels are 0, 1, 2, ... or names`, train.unit);
-    return Array.from({ length: Math.max(...ints) + 1 }, (_, i) => String(i));
+    return Array.from({ length: maxOf(ints) + 1 }, (_, i) => String(i));
   }
   return [...new Set(values.map((v) => String(v).trim()))].sort();
 }
@@ -167,7 +168,7 @@ export function assembleSplits(
     const key = (e: Example) => `${e.text}\u0000${e.text2 ?? ''}\u0000${e.target ?? ''}`;
     const h = rows.map((e) => unitHash(key(e), salt));
     // At least the lowest-hash example (and its duplicates), so a small file still gets a non-empty split.
-    const cut = rows.length > 1 ? Math.max(fraction, Math.min(...h)) : -1;
+    const cut = rows.length > 1 ? Math.max(fraction, minOf(h)) : -1;
     const out: Example[] = [];
     const rest: Example[] = [];
     rows.forEach((e, i) => (h[i] <= cut ? out : rest).push(e));
