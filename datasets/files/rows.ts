@@ -64,6 +64,9 @@ export function unlabelled(s: RawSplit, fields: FieldMap, task: FileTask): boole
   return s.rows.every((r) => isMissing(r.values[col]) || r.values[col] === -1 || r.values[col] === '-1' || r.values[col] === -1n);
 }
 
+/** More classes than any task has; a larger integer label is a data error, not a request for a billion-way head. */
+const MAX_CLASSES = 100_000;
+
 /** How raw label values become class indices: from `labels` when given, else learnt from the training split. */
 export function classNames(train: RawSplit, fields: FieldMap): string[] {
   if (fields.labels) return fields.labels;
@@ -78,7 +81,17 @@ export function classNames(train: RawSplit, fields: FieldMap): string[] {
       return !isMissing(v) && n < 0;
     });
     if (bad) throw new DataFileError(train.file, bad.line, `the label ${JSON.stringify(String(bad.values[col]))} is negative; class labels are 0, 1, 2, ... or names`, train.unit);
-    return Array.from({ length: maxOf(ints) + 1 }, (_, i) => String(i));
+    const max = maxOf(ints);
+    if (max >= MAX_CLASSES) {
+      const row = train.rows.find((r) => Number(r.values[col]) === max)!;
+      throw new DataFileError(train.file, row.line, `the label ${max} would make ${max + 1} classes; integer labels are class indices 0, 1, 2, ... (name the classes with labels: [...] instead)`, train.unit);
+    }
+    return Array.from({ length: max + 1 }, (_, i) => String(i));
+  }
+  // Numbers with a stray string (or a fraction) among them would silently become a new class: name the odd one out.
+  if (ints.some((n) => Number.isInteger(n))) {
+    const odd = train.rows.find((r) => !isMissing(r.values[col]) && !Number.isInteger(Number(r.values[col])));
+    if (odd) throw new DataFileError(train.file, odd.line, `the label ${JSON.stringify(typeof odd.values[col] === 'object' ? odd.values[col] : String(odd.values[col]))} (column "${col}") is not an integer class index like the other labels; fix it or give labels: [...]`, train.unit);
   }
   return [...new Set(values.map((v) => String(v).trim()))].sort();
 }
