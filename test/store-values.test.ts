@@ -12,7 +12,7 @@ describe('store values', () => {
     const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-values-')), 'v.duckdb');
     const s = await Store.open(db);
     const run = await s.beginRun(runMeta());
-    await s.recordTrial(run, trial({ configHash: 'big', seed: 3e9, curves: [{ step: 1, loss: 1e19, lr: 1e-3 }], metrics: [{ split: 'test', step: 1, name: 'primary:mse', value: 1e19 }] }));
+    await s.recordTrial(run, trial({ configHash: 'big', seed: 3e9, curves: [{ step: 1, loss: 1e19, lr: 1e-3 }], metrics: [{ split: 'test', step: 1, name: 'mse', value: 1e19, role: 'primary', higherIsBetter: false }] }));
     await s.finishRun(run);
     assert.deepEqual(await s.query('SELECT seed FROM trials'), [{ seed: 3e9 }]);
     assert.deepEqual(await s.query('SELECT loss FROM curves'), [{ loss: 1e19 }]);

@@ -17,3 +17,11 @@ export function explainBackendError(message: string): string {
   }
   return message;
 }
+
+/**
+ * Whether an (explained) error text says the wasm backend aborted. Only for a record that crossed a process boundary
+ * (the queue's worker reads its child's result); within a process, harness/backend/health.ts judges by state.
+ */
+export function backendIsDead(message: string | null | undefined): boolean {
+  return !!message && (message.startsWith(ABORTED) || EMSCRIPTEN_ABORT.test(message) || /^memory access out of bounds/.test(message));
+}
