@@ -81,10 +81,16 @@ program
     }
     await ui?.finish(summary);
     process.off('SIGINT', onSigint);
+    const resume = `ftbench run --suite ${o.suite} --db ${o.db}${o.queue ? ` --queue ${o.queue}` : ''}`;
     console.log(
       `${summary.stopped ? `stopped${summary.stopReason ? ` (${summary.stopReason})` : ''}` : 'done'}: ${summary.ran} trials run (${summary.failed} failed), ${summary.skippedAsDone} already stored; results in ${o.db}` +
-        (summary.stopped ? `\nresume with: ftbench run --suite ${o.suite} --db ${o.db}${o.queue ? ` --queue ${o.queue}` : ''}${summary.stopReason ? ' --retry-failed' : ''}` : ''),
+        (summary.stopped ? `\nresume with: ${resume}` : ''),
     );
+    if (summary.backendDead) {
+      throw new Error(`The backend broke (${summary.stopReason}); only that trial is stored as failed: run ${resume} again to continue with a fresh backend.`);
+    }
+    // A stop the user asked for (Ctrl-C) exits as an interrupted program does.
+    if (summary.stopped) process.exit(130);
   });
 
 program

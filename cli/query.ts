@@ -46,13 +46,25 @@ async function columnsOf(store: Store, sql: string, rows: Row[]): Promise<string
 }
 
 export async function runQuery(db: string, sql: string, format: QueryFormat): Promise<string> {
-  const store = await Store.open(db, { readOnly: true });
+  if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|;/g, '').trim() === '') {
+    throw new Error('ftbench query needs SQL to run, e.g. ftbench query "SELECT technique, count(*) FROM trials GROUP BY ALL".');
+  }
+  // Sealed: no statement can write or replace a file (COPY … TO the database itself), attach, install or load.
+  const store = await Store.open(db, { sealed: true });
   try {
     let rows: Row[];
+    const writer = await store.firstNonReading(sql).catch(() => null); // a syntax error is reported by the query itself
+    if (writer) {
+      throw new Error(`The query failed because ftbench query only reads the results database (it refuses ${writer} and anything else that writes, attaches, installs or loads); to write files use ftbench export.`);
+    }
     try {
       rows = await store.query(sql);
     } catch (e) {
-      throw new Error(`The query failed: ${(e as Error).message.split('\n')[0]}`);
+      const first = (e as Error).message.split('\n')[0];
+      if (/Permission Error|disabled by configuration|read-only|lock_configuration|locked/i.test(first)) {
+        throw new Error(`The query failed because ftbench query only reads the results database (${first.replace(/\.$/, '')}); to write files use ftbench export.`);
+      }
+      throw new Error(`The query failed: ${first}`);
     }
     return formatRows(rows, await columnsOf(store, sql, rows), format);
   } finally {

@@ -46,9 +46,17 @@ function section(id: string, title: string, body: string): string {
   return `<section id="${id}"><h2>${esc(title)}</h2>\n${body}\n</section>`;
 }
 
+/** When and how a run ended: a killed or crashed run has no end time and says it was interrupted. */
+function runEnd(r: RunRow): string {
+  const when = r.finishedAt ? esc(iso(r.finishedAt)) : '';
+  if (r.status === 'interrupted') return `<em class="interrupted">interrupted${when ? ` ${when}` : ' (the process was killed or crashed)'}</em>`;
+  if (r.status === 'stopped') return `${when} <em class="stopped">stopped${r.stopReason ? `: ${esc(r.stopReason)}` : ''}</em>`;
+  return when || '<em>unfinished</em>';
+}
+
 function runsTable(runs: RunRow[]): string {
   if (!runs.length) return '<p class="empty">No runs recorded.</p>';
-  const rows = runs.map((r) => `<tr class="run"><td>${esc(iso(r.startedAt))}</td><td>${r.finishedAt ? esc(iso(r.finishedAt)) : '<em>unfinished</em>'}</td><td>${esc(r.suite)}</td><td><code>${esc(r.gitCommit ?? '—')}</code></td><td>${esc(r.backend)}</td><td>${esc(r.kernelPack)}</td><td>${esc(r.blas ?? '—')}</td><td class="num">${r.threads}</td><td>${esc(r.host)}</td><td>${esc(r.cpu)}</td></tr>`);
+  const rows = runs.map((r) => `<tr class="run"><td>${esc(iso(r.startedAt))}</td><td>${runEnd(r)}</td><td>${esc(r.suite)}</td><td><code>${esc(r.gitCommit ?? '—')}</code></td><td>${esc(r.backend)}</td><td>${esc(r.kernelPack)}</td><td>${esc(r.blas ?? '—')}</td><td class="num">${r.threads}</td><td>${esc(r.host)}</td><td>${esc(r.cpu)}</td></tr>`);
   const pkgs = runs.map((r) => `<li><code>${esc(r.runId)}</code>: ${Object.entries(r.packages).map(([k, v]) => `${esc(k)} ${esc(v)}`).join(', ') || '—'}</li>`);
   return `<table class="meta"><thead><tr><th>Started</th><th>Finished</th><th>Suite</th><th>Git commit</th><th>Backend</th><th>Kernel pack</th><th>BLAS</th><th>Threads</th><th>Host</th><th>CPU</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <details><summary>Package versions</summary><ul>${pkgs.join('')}</ul></details>`;

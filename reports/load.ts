@@ -6,6 +6,9 @@ export interface RunRow {
   runId: string; suite: string; gitCommit: string | null; backend: string; kernelPack: string;
   blas: string | null; threads: number; host: string; cpu: string; packages: Record<string, string>;
   startedAt: Date; finishedAt: Date | null;
+  /** How the run ended: 'finished', 'stopped' (Ctrl-C, a dead backend; see stopReason), or 'interrupted' (killed or
+      crashed: found unfinished by the next run). Null in stores from before schema 3 that were never reopened. */
+  status: string | null; stopReason: string | null;
 }
 
 /** A stored score with the direction stored beside it (null only where the store knows none). */
@@ -14,7 +17,7 @@ export interface Score { metric: string; value: number; higherIsBetter: boolean 
 export interface TrialRow {
   /** `technique` is the row name: the suite label (the technique id unless the suite names a variant). */
   trialId: string; runId: string; model: string; dataset: string; technique: string; category: string;
-  seed: number; status: 'ok' | 'failed' | 'skipped'; error: string | null;
+  seed: number; status: 'ok' | 'failed' | 'skipped' | 'interrupted'; error: string | null;
   trainableParams: number | null; totalParams: number | null; peakBytes: number | null;
   peakRssBytes: number | null; adapterBytes: number | null; tokensPerS: number | null; msPerStep: number | null;
   /** Trainable task-head entries (null in stores from before they were recorded). */
@@ -57,6 +60,7 @@ export async function loadReportData(store: Store, runId?: string): Promise<Repo
     threads: r.threads as number, host: r.host as string, cpu: r.cpu as string,
     packages: JSON.parse(r.packages as string) as Record<string, string>,
     startedAt: r.started_at as Date, finishedAt: r.finished_at as Date | null,
+    status: (r.status as string | undefined) ?? null, stopReason: (r.stop_reason as string | undefined) ?? null,
   }));
   if (runId && runs.length === 0) throw new Error(`No run with id ${runId} in the results database.`);
 

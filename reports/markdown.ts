@@ -8,7 +8,8 @@ import type { ModelTable } from './tables.js';
 export function renderMarkdown(runs: RunRow[], tables: ModelTable[]): string {
   const out: string[] = ['# ftbench results', ''];
   for (const r of runs) {
-    out.push(`- run \`${r.runId}\`: ${r.startedAt.toISOString()}, suite ${r.suite}, commit ${r.gitCommit ?? '—'}, backend ${r.backend} (${r.kernelPack}, BLAS ${r.blas ?? '—'}, ${r.threads} threads), ${r.host} (${r.cpu})`);
+    const end = r.status === 'interrupted' ? ' (interrupted: the process was killed or crashed)' : r.status === 'stopped' ? ` (stopped${r.stopReason ? `: ${r.stopReason}` : ''})` : '';
+    out.push(`- run \`${r.runId}\`${end}: ${r.startedAt.toISOString()}, suite ${r.suite}, commit ${r.gitCommit ?? '—'}, backend ${r.backend} (${r.kernelPack}, BLAS ${r.blas ?? '—'}, ${r.threads} threads), ${r.host} (${r.cpu})`);
   }
   for (const t of tables) {
     out.push('', `## ${t.model}`, '');

@@ -1,6 +1,7 @@
 // ftbench query / export / import: an export imported into an empty store gives identical query results, in every format; importing twice changes nothing.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +30,7 @@ async function fillSource(file: string): Promise<void> {
   await s.recordTrial(r2, trial({ configHash: 'h-ok-2', seed: 1, dataset: 'sotu', predictions: [] }));
   await s.recordTrial(r2, trial({ configHash: 'h-skip', status: 'skipped', error: 'decoder only', metrics: [], curves: [], predictions: [] }));
   // A sub-millisecond timestamp, which Arrow must carry exactly.
-  await s.query(`UPDATE runs SET finished_at = TIMESTAMP '2025-02-03 05:06:07.123456' WHERE run_id = $1`, [r2]);
+  await s.query(`UPDATE runs SET finished_at = TIMESTAMP '2025-02-03 05:06:07.123456', status = 'finished' WHERE run_id = $1`, [r2]);
   await s.close();
 }
 
@@ -148,6 +149,35 @@ describe('ftbench query', () => {
     assert.equal(empty.stdout, 'run_id,host\n');
     const bad = run('query', 'DELETE FROM trials', '--db', db('source'));
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /^ftbench: The query failed: .*read-only/);
+    assert.match(bad.stderr, /^ftbench: The query failed because ftbench query only reads the results database \(it refuses DELETE and anything else that writes, attaches, installs or loads\); to write files use ftbench export\.$/m);
+  });
+
+  it('cannot write, replace, attach, install or load anything from a query; an empty query is a usage error', () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/ftbench.js'), ...args], { encoding: 'utf8' });
+    const file = db('source');
+    const sha = () => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const before = sha();
+    const elsewhere = path.join(path.dirname(file), 'leak.csv');
+    for (const sql of [
+      `COPY (SELECT 1 AS x) TO '${file}' (FORMAT csv)`,
+      `COPY trials TO '${elsewhere}'`,
+      `ATTACH '${path.join(path.dirname(file), 'other.duckdb')}' AS other`,
+      'INSTALL httpfs',
+      'LOAD parquet',
+      'SET enable_external_access = true',
+      `SELECT * FROM read_csv('${file}')`,
+    ]) {
+      const r = run('query', sql, '--db', file);
+      assert.equal(r.status, 1, `${sql} should be refused:\n${r.stdout}`);
+      assert.match(r.stderr, /^ftbench: The query failed/, sql);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    assert.equal(sha(), before, 'the database file is unchanged');
+    assert.ok(!fs.existsSync(elsewhere));
+    for (const sql of ['', '  ;  ', '/* nothing */']) {
+      const r = run('query', sql, '--db', file);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^ftbench: ftbench query needs SQL to run, e\.g\./);
+    }
   });
 });

@@ -103,6 +103,11 @@ describe('ftbench CLI end to end', () => {
     const all = await rows(killDb, 'SELECT config_hash, count(*) AS n FROM trials GROUP BY config_hash');
     assert.equal(all.length, 4);
     assert.ok(all.every((x) => Number(x.n) === 1));
+    // The killed run never finished: the next open marked it interrupted, and the report says so.
+    assert.deepEqual((await rows(killDb, 'SELECT status, finished_at FROM runs ORDER BY started_at')).map((x) => [x.status, x.finished_at === null]), [['interrupted', true], ['finished', false]]);
+    const md = ftbench('report', '--db', killDb, '--out', path.join(dir, 'killed-report'), '--format', 'md');
+    assert.equal(md.code, 0, md.err);
+    assert.match(fs.readFileSync(path.join(dir, 'killed-report', 'report.md'), 'utf8'), /\(interrupted: the process was killed or crashed\)/);
   });
 
   it('rejects bad input with one sentence and loses nothing', async () => {

@@ -72,7 +72,7 @@ test('a version-1 store reports read-only, then opens for writing with head_para
 
 /**
  * Turns an export into one an ftbench of schema version 1 would have written: no head_params, metric roles in their
- * names, manifest version 1.
+ * names, no runs.status/stop_reason (schema 4), manifest version 1.
  */
 async function rewindExport(dir: string): Promise<void> {
   const manifestFile = path.join(dir, 'ftbench-export.json');
@@ -80,13 +80,13 @@ async function rewindExport(dir: string): Promise<void> {
   const fileOf = (name: string) => path.join(dir, m.tables.find((t: { name: string }) => t.name === name).file);
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  for (const [table, select] of [['trials', '* EXCLUDE (head_params)'], ['metrics', `trial_id, split, step, ${OLD_NAME} AS name, value`]]) {
+  for (const [table, select] of [['trials', '* EXCLUDE (head_params)'], ['runs', '* EXCLUDE (status, stop_reason)'], ['metrics', `trial_id, split, step, ${OLD_NAME} AS name, value`]]) {
     const file = fileOf(table);
     if (m.format === 'arrow') {
       const t = tableFromIPC(fs.readFileSync(file));
       const vec = (n: string) => t.getChild(n)!;
       const cols: Record<string, Vector> = {};
-      if (table === 'trials') for (const f of t.schema.fields) { if (f.name !== 'head_params') cols[f.name] = vec(f.name); }
+      if (table !== 'metrics') for (const f of t.schema.fields) { if (!['head_params', 'status', 'stop_reason'].includes(f.name)) cols[f.name] = vec(f.name); }
       else {
         for (const n of ['trial_id', 'split', 'step']) cols[n] = vec(n);
         const old = Array.from({ length: t.numRows }, (_, i) => {

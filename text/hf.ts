@@ -13,6 +13,7 @@ import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { hashOf } from '../core/hash.js';
 import type { Tokenizer } from './bpe.js';
 import { NUM_SPECIAL, SPECIAL_TOKENS } from './special.js';
+import { maxOf } from '../core/extent.js';
 
 /** Roles in ftbench's special-id order, each with the tokenizer_config.json keys and the usual token strings that fill it. */
 const ROLES: { keys: string[]; tokens: string[] }[] = [
@@ -66,7 +67,7 @@ export function hfTokenizerFromJSON(json: Json, config: Json = {}, modelVocab?: 
     throw new Error(`${source} cannot be loaded as a Hugging Face tokenizer: ${(e as Error).message.replace(/\.$/, '')}.`);
   }
   const vocab = lib.get_vocab(true);
-  const tokVocab = Math.max(...vocab.values()) + 1;
+  const tokVocab = maxOf([...vocab.values()]) + 1;
   const V = Math.max(modelVocab ?? tokVocab, tokVocab);
   const idOf = (t: string | undefined) => (t === undefined ? undefined : vocab.get(t));
   const roles: (number | undefined)[] = ROLES.map((r) => {

@@ -1,6 +1,7 @@
 // Rows read from a user's files become typed examples in fixed splits; every problem is one sentence naming file and line.
 import { unitHash } from '../split.js';
 import type { Example, Splits, TaskKind } from '../types.js';
+import { maxOf, minOf } from '../../core/extent.js';
 
 /** A problem in a data file: which file, which line (1-based, as an editor shows it; null when none applies), what. */
 export class DataFileError extends Error {
@@ -63,6 +64,9 @@ export function unlabelled(s: RawSplit, fields: FieldMap, task: FileTask): boole
   return s.rows.every((r) => isMissing(r.values[col]) || r.values[col] === -1 || r.values[col] === '-1' || r.values[col] === -1n);
 }
 
+/** More classes than any task has; a larger integer label is a data error, not a request for a billion-way head. */
+const MAX_CLASSES = 100_000;
+
 /** How raw label values become class indices: from `labels` when given, else learnt from the training split. */
 export function classNames(train: RawSplit, fields: FieldMap): string[] {
   if (fields.labels) return fields.labels;
@@ -77,7 +81,17 @@ export function classNames(train: RawSplit, fields: FieldMap): string[] {
       return !isMissing(v) && n < 0;
     });
     if (bad) throw new DataFileError(train.file, bad.line, `the label ${JSON.stringify(String(bad.values[col]))} is negative; class labels are 0, 1, 2, ... or names`, train.unit);
-    return Array.from({ length: Math.max(...ints) + 1 }, (_, i) => String(i));
+    const max = maxOf(ints);
+    if (max >= MAX_CLASSES) {
+      const row = train.rows.find((r) => Number(r.values[col]) === max)!;
+      throw new DataFileError(train.file, row.line, `the label ${max} would make ${max + 1} classes; integer labels are class indices 0, 1, 2, ... (name the classes with labels: [...] instead)`, train.unit);
+    }
+    return Array.from({ length: max + 1 }, (_, i) => String(i));
+  }
+  // Numbers with a stray string (or a fraction) among them would silently become a new class: name the odd one out.
+  if (ints.some((n) => Number.isInteger(n))) {
+    const odd = train.rows.find((r) => !isMissing(r.values[col]) && !Number.isInteger(Number(r.values[col])));
+    if (odd) throw new DataFileError(train.file, odd.line, `the label ${JSON.stringify(typeof odd.values[col] === 'object' ? odd.values[col] : String(odd.values[col]))} (column "${col}") is not an integer class index like the other labels; fix it or give labels: [...]`, train.unit);
   }
   return [...new Set(values.map((v) => String(v).trim()))].sort();
 }
@@ -167,7 +181,7 @@ export function assembleSplits(
     const key = (e: Example) => `${e.text}\u0000${e.text2 ?? ''}\u0000${e.target ?? ''}`;
     const h = rows.map((e) => unitHash(key(e), salt));
     // At least the lowest-hash example (and its duplicates), so a small file still gets a non-empty split.
-    const cut = rows.length > 1 ? Math.max(fraction, Math.min(...h)) : -1;
+    const cut = rows.length > 1 ? Math.max(fraction, minOf(h)) : -1;
     const out: Example[] = [];
     const rest: Example[] = [];
     rows.forEach((e, i) => (h[i] <= cut ? out : rest).push(e));

@@ -18,7 +18,10 @@ export function explainBackendError(message: string): string {
   return message;
 }
 
-/** Whether an (explained) error means the backend itself is gone: after a wasm abort its memory is unusable. */
+/**
+ * Whether an (explained) error text says the wasm backend aborted. Only for a record that crossed a process boundary
+ * (the queue's worker reads its child's result); within a process, harness/backend/health.ts judges by state.
+ */
 export function backendIsDead(message: string | null | undefined): boolean {
-  return !!message && (message.startsWith(ABORTED) || EMSCRIPTEN_ABORT.test(message));
+  return !!message && (message.startsWith(ABORTED) || EMSCRIPTEN_ABORT.test(message) || /^memory access out of bounds/.test(message));
 }

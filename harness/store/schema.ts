@@ -1,6 +1,6 @@
 // The DuckDB schema of the results store; bump SCHEMA_VERSION and add a migration when a table changes.
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * The columns each schema version added (appended, so `SELECT *` orders agree): a store or an export of version v
@@ -15,7 +15,23 @@ export const ADDED_COLUMNS: Record<number, { table: string; column: string; type
     { table: 'metrics', column: 'higher_is_better', type: 'BOOLEAN' },
     { table: 'metrics', column: 'context', type: 'INTEGER' },
   ],
+  // How a run ended ('running' while in flight; 'finished', 'stopped' (Ctrl-C, a dead backend) or 'interrupted' (the
+  // process died: found still 'running' by the next writer), and why when it stopped early.
+  4: [
+    { table: 'runs', column: 'status', type: 'VARCHAR' },
+    { table: 'runs', column: 'stop_reason', type: 'VARCHAR' },
+  ],
 };
+
+/**
+ * Tables whose column types or constraints a version changed, so a store older than it rebuilds them (DuckDB cannot
+ * alter a CHECK or a column's type under a UNIQUE index). Version 4: trials.seed BIGINT (seeds beyond INT32 passed the
+ * suite schema and failed after training) and the 'interrupted' status (a trial in flight at Ctrl-C).
+ */
+export const REBUILT_AFTER: Record<number, 'trials'[]> = { 4: ['trials'] };
+
+export const RUN_STATUSES = ['running', 'finished', 'stopped', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export function columnsAddedAfter(version: number): { table: string; column: string; type: string }[] {
   const out = [];
@@ -23,27 +39,15 @@ export function columnsAddedAfter(version: number): { table: string; column: str
   return out;
 }
 
-// Integer meters are BIGINT (bytes overflow INTEGER); a meter that was not measured is NULL, not 0.
-// config_hash is UNIQUE: every stored trial is finished, so a config appears at most once and a
-// killed-then-rerun sweep cannot leave duplicates. No foreign keys: DuckDB's FK checks make
-// replacing a failed trial (delete + insert in one transaction) awkward, and the store is the only writer.
-export const SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS runs (
-  run_id VARCHAR PRIMARY KEY,
-  suite VARCHAR NOT NULL,
-  git_commit VARCHAR,
-  backend VARCHAR NOT NULL,
-  kernel_pack VARCHAR NOT NULL,
-  blas VARCHAR,
-  threads INTEGER NOT NULL,
-  host VARCHAR NOT NULL,
-  cpu VARCHAR NOT NULL,
-  packages JSON NOT NULL,
-  started_at TIMESTAMP NOT NULL,
-  finished_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS trials (
+/**
+ * The trials table's DDL under a name, so a migration can build the new shape beside the old one.
+ * Integer meters are BIGINT (bytes overflow INTEGER); a meter that was not measured is NULL, not 0.
+ * config_hash is UNIQUE: every stored trial is finished, so a config appears at most once and a
+ * killed-then-rerun sweep cannot leave duplicates. No foreign keys: DuckDB's FK checks make
+ * replacing a failed trial (delete + insert in one transaction) awkward, and the store is the only writer.
+ */
+export function trialsTable(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
   trial_id VARCHAR PRIMARY KEY,
   run_id VARCHAR NOT NULL,
   config_hash VARCHAR NOT NULL UNIQUE,
@@ -51,9 +55,9 @@ CREATE TABLE IF NOT EXISTS trials (
   dataset VARCHAR NOT NULL,
   technique VARCHAR NOT NULL,
   category VARCHAR NOT NULL,
-  seed INTEGER NOT NULL,
+  seed BIGINT NOT NULL,
   config JSON NOT NULL,
-  status VARCHAR NOT NULL CHECK (status IN ('ok', 'failed', 'skipped')),
+  status VARCHAR NOT NULL CHECK (status IN ('ok', 'failed', 'skipped', 'interrupted')),
   error VARCHAR,
   started_at TIMESTAMP NOT NULL,
   finished_at TIMESTAMP NOT NULL,
@@ -69,7 +73,28 @@ CREATE TABLE IF NOT EXISTS trials (
   ms_per_step DOUBLE,
   steps INTEGER,
   head_params BIGINT
+);`;
+}
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id VARCHAR PRIMARY KEY,
+  suite VARCHAR NOT NULL,
+  git_commit VARCHAR,
+  backend VARCHAR NOT NULL,
+  kernel_pack VARCHAR NOT NULL,
+  blas VARCHAR,
+  threads INTEGER NOT NULL,
+  host VARCHAR NOT NULL,
+  cpu VARCHAR NOT NULL,
+  packages JSON NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  status VARCHAR,
+  stop_reason VARCHAR
 );
+${trialsTable('trials')}
 CREATE TABLE IF NOT EXISTS metrics (
   trial_id VARCHAR NOT NULL, split VARCHAR NOT NULL, step INTEGER NOT NULL, name VARCHAR NOT NULL, value DOUBLE,
   role VARCHAR, higher_is_better BOOLEAN, context INTEGER

@@ -1,11 +1,12 @@
 // The results store: an embedded DuckDB file holding runs, trials and their metrics, curves and predictions.
 import { randomUUID } from 'node:crypto';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { checkDbPath } from './check-path.js';
 import { StoreError } from './errors.js';
 import { insertRows } from './insert.js';
 import { loadReportedIfEmpty } from './reported.js';
-import { columnsAddedAfter, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { columnsAddedAfter, REBUILT_AFTER, SCHEMA_SQL, SCHEMA_VERSION, trialsTable, type RunStatus } from './schema.js';
+import { describeWriteError } from './write-error.js';
 import { backfillMetricRoles } from './metric-roles.js';
 import { metricDirections } from '../eval/rows.js';
 import { TRIAL_STATUSES, type RunMeta, type TrialRecord } from './types.js';
@@ -16,6 +17,11 @@ export interface OpenOptions {
   createDir?: boolean;
   /** Open for reading only (reports); the file must exist and nothing is created or loaded. */
   readOnly?: boolean;
+  /**
+   * Read-only and sealed, for SQL a user types (ftbench query): no file access beyond the database itself (COPY … TO,
+   * ATTACH, read_csv), no INSTALL/LOAD of extensions, and the settings locked so SQL cannot undo this.
+   */
+  sealed?: boolean;
 }
 
 export interface FinishedOptions {
@@ -39,11 +45,14 @@ export class Store {
   ) {}
 
   static async open(path: string, opts: OpenOptions = {}): Promise<Store> {
-    const readOnly = opts.readOnly ?? false;
+    const readOnly = (opts.readOnly ?? false) || (opts.sealed ?? false);
     const { exists } = checkDbPath(path, { createDir: opts.createDir ?? false, readOnly });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, {
+        ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
+        ...(opts.sealed ? { enable_external_access: 'false', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false', allow_community_extensions: 'false', lock_configuration: 'true' } : {}),
+      });
     } catch (e) {
       throw new StoreError(describeOpenError(path, e), { cause: e });
     }
@@ -64,8 +73,8 @@ export class Store {
     const runId = randomUUID();
     await this.exclusive(() =>
       this.conn.run(
-        `INSERT INTO runs (run_id, suite, git_commit, backend, kernel_pack, blas, threads, host, cpu, packages, started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        `INSERT INTO runs (run_id, suite, git_commit, backend, kernel_pack, blas, threads, host, cpu, packages, started_at, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'running')`,
         [runId, meta.suite, meta.gitCommit, meta.backend, meta.kernelPack, meta.blas, meta.threads,
           meta.host, meta.cpu, JSON.stringify(meta.packages), ts(meta.startedAt)],
       ),
@@ -73,22 +82,26 @@ export class Store {
     return runId;
   }
 
-  async finishRun(runId: string): Promise<void> {
+  /** Ends a run: 'finished' when every planned trial ran, 'stopped' (with the reason) when it ended early. */
+  async finishRun(runId: string, end: { status: Exclude<RunStatus, 'running' | 'interrupted'>; reason?: string | null } = { status: 'finished' }): Promise<void> {
     await this.exclusive(() =>
-      this.conn.run('UPDATE runs SET finished_at = $1 WHERE run_id = $2', [ts(new Date()), runId]),
+      this.conn.run('UPDATE runs SET finished_at = $1, status = $2, stop_reason = $3 WHERE run_id = $4', [ts(new Date()), end.status, end.reason ?? null, runId]),
     );
   }
 
   /** Config hashes the sweep should skip (see FinishedOptions for why failed ones count by default). */
   async finishedConfigHashes(opts: FinishedOptions = {}): Promise<Set<string>> {
-    const where = opts.retryFailed ? "WHERE status IN ('ok', 'skipped')" : '';
+    // A trial interrupted by Ctrl-C never counts: it is the first thing the resumed run trains.
+    const where = opts.retryFailed ? "WHERE status IN ('ok', 'skipped')" : "WHERE status <> 'interrupted'";
     const rows = await this.query(`SELECT config_hash FROM trials ${where}`);
     return new Set(rows.map((r) => r.config_hash as string));
   }
 
   /**
    * Writes the trial and all its rows in one transaction: after a crash either all of it is there
-   * or none. A config hash already stored as 'failed' is replaced; one stored as ok/skipped is an error.
+   * or none. A config hash already stored as 'failed' or 'interrupted' is replaced; one stored as ok/skipped is an
+   * error. Measured values are bound as DOUBLE (an integral 1e19 would otherwise be sent as an out-of-range BIGINT).
+   * A failed write (a full disk) rolls back and throws a StoreError with the real cause; earlier trials stay stored.
    */
   async recordTrial(runId: string, t: TrialRecord): Promise<void> {
     validateTrial(t);
@@ -99,22 +112,25 @@ export class Store {
           'SELECT trial_id, status FROM trials WHERE config_hash = $1', [t.configHash],
         )).getRowObjectsJS();
         for (const p of prior) {
-          if (p.status !== 'failed') {
+          if (p.status !== 'failed' && p.status !== 'interrupted') {
             throw new StoreError(`Trial ${t.technique} on ${t.model}/${t.dataset} seed ${t.seed} (config ${t.configHash}) is already stored as ${String(p.status)}.`);
           }
           await this.deleteTrialRows(p.trial_id as string);
         }
-        await insertRows(this.conn, 'trials', TRIAL_COLUMNS, [trialRow(runId, t)]);
+        await insertRows(this.conn, 'trials', TRIAL_COLUMNS, [trialRow(runId, t)], TRIAL_TYPES);
         await insertRows(this.conn, 'metrics', ['trial_id', 'split', 'step', 'name', 'value', 'role', 'higher_is_better', 'context'],
-          t.metrics.map((m) => [t.trialId, m.split, m.step, m.name, raw(m.value), m.role, m.higherIsBetter, m.context ?? null]));
+          t.metrics.map((m) => [t.trialId, m.split, m.step, m.name, raw(m.value), m.role, m.higherIsBetter, m.context ?? null]), [, , , , DOUBLE]);
         await insertRows(this.conn, 'curves', ['trial_id', 'step', 'loss', 'lr'],
-          t.curves.map((c) => [t.trialId, c.step, raw(c.loss), raw(c.lr)]));
+          t.curves.map((c) => [t.trialId, c.step, raw(c.loss), raw(c.lr)]), [, , DOUBLE, DOUBLE]);
         await insertRows(this.conn, 'predictions', ['trial_id', 'split', 'item', 'predicted', 'target'],
-          (t.predictions ?? []).map((p) => [t.trialId, p.split, p.item, raw(p.predicted), raw(p.target)]));
+          (t.predictions ?? []).map((p) => [t.trialId, p.split, p.item, raw(p.predicted), raw(p.target)]), [, , , DOUBLE, DOUBLE]);
         await this.conn.run('COMMIT');
       } catch (e) {
-        await this.conn.run('ROLLBACK');
-        throw e;
+        // The ROLLBACK of a transaction whose write failed can fail too (DuckDB has already aborted it); its error
+        // would hide the cause, so the first error is the one reported.
+        await this.conn.run('ROLLBACK').catch(() => undefined);
+        if (e instanceof StoreError) throw e;
+        throw new StoreError(describeWriteError(this.path, `trial ${t.technique} on ${t.model}/${t.dataset} seed ${t.seed}`, e), { cause: e });
       }
     });
   }
@@ -129,6 +145,27 @@ export class Store {
     return this.exclusive(async () => {
       const reader = await this.conn.runAndReadAll(sql, params as DuckDBValue[]);
       return reader.getRowObjectsJS().map((r) => toPlain(r) as Record<string, unknown>);
+    });
+  }
+
+  /**
+   * The first statement of `sql` that does not only read (anything but SELECT and EXPLAIN: COPY, ATTACH, LOAD, SET,
+   * ...), as its keyword, or null when every statement only reads. A statement that cannot even be prepared counts.
+   */
+  async firstNonReading(sql: string): Promise<string | null> {
+    return this.exclusive(async () => {
+      const extracted = await this.conn.extractStatements(sql);
+      for (let i = 0; i < extracted.count; i++) {
+        const keyword = /^\s*(\w+)/.exec(sql.split(';').filter((x) => x.trim())[i] ?? '')?.[1]?.toUpperCase() ?? 'statement';
+        let type: StatementType;
+        try {
+          type = (await extracted.prepare(i)).statementType;
+        } catch {
+          return keyword;
+        }
+        if (type !== StatementType.SELECT && type !== StatementType.EXPLAIN) return keyword;
+      }
+      return null;
     });
   }
 
@@ -165,10 +202,36 @@ export class Store {
       await this.conn.run(`ALTER TABLE ${c.table} ADD COLUMN IF NOT EXISTS ${c.column} ${c.type}`);
     }
     if (from !== null && from < 3) await backfillMetricRoles(this.conn, metricDirections());
+    if (from !== null) await this.rebuildTablesAfter(from);
+    // The store is opened for writing by one process at a time (DuckDB's file lock), so a run still 'running' now
+    // belongs to a process that was killed or crashed: it was interrupted, and the report says so.
+    await this.conn.run(
+      `UPDATE runs SET status = CASE WHEN finished_at IS NULL THEN 'interrupted' ELSE 'finished' END
+       WHERE status IS NULL OR status = 'running'`,
+    );
     await this.conn.run(
       `INSERT INTO store_meta VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(SCHEMA_VERSION)],
     );
     await loadReportedIfEmpty(this.conn);
+  }
+
+  /** Rebuilds, in one transaction, the tables whose types or constraints changed after version `from`. */
+  private async rebuildTablesAfter(from: number): Promise<void> {
+    for (let v = from + 1; v <= SCHEMA_VERSION; v++) {
+      for (const table of REBUILT_AFTER[v] ?? []) {
+        await this.conn.run('BEGIN TRANSACTION');
+        try {
+          await this.conn.run(trialsTable(`${table}_v${v}`));
+          await this.conn.run(`INSERT INTO ${table}_v${v} SELECT * FROM ${table}`);
+          await this.conn.run(`DROP TABLE ${table}`);
+          await this.conn.run(`ALTER TABLE ${table}_v${v} RENAME TO ${table}`);
+          await this.conn.run('COMMIT');
+        } catch (e) {
+          await this.conn.run('ROLLBACK').catch(() => undefined);
+          throw new StoreError(describeWriteError(this.path, `the upgrade of table ${table} to store schema ${v}`, e), { cause: e });
+        }
+      }
+    }
   }
 
   // A DuckDB file from some other tool, or from a newer ftbench, must not be written into.
@@ -196,6 +259,7 @@ const TRIAL_COLUMNS = [
   'base_bytes', 'optimizer_state_bytes', 'adapter_bytes', 'peak_bytes', 'peak_rss_bytes',
   'tokens_per_s', 'ms_per_step', 'steps', 'head_params',
 ] as const;
+const TRIAL_TYPES = TRIAL_COLUMNS.map((c) => (c === 'tokens_per_s' || c === 'ms_per_step' ? DOUBLE : undefined));
 
 function trialRow(runId: string, t: TrialRecord): DuckDBValue[] {
   return [
@@ -215,7 +279,7 @@ function validateTrial(t: TrialRecord): void {
     if (typeof t[f] !== 'string' || t[f].length === 0) bad(f, 'an empty or non-string value');
   }
   if (!TRIAL_STATUSES.includes(t.status)) bad('status', `the unknown status ${JSON.stringify(t.status)}`);
-  if (!Number.isInteger(t.seed)) bad('seed', 'a non-integer value');
+  if (!Number.isSafeInteger(t.seed)) bad('seed', 'a value that is not an integer below 2^53');
   for (const f of ['startedAt', 'finishedAt'] as const) {
     if (!(t[f] instanceof Date) || Number.isNaN(t[f].getTime())) bad(f, 'an invalid Date');
   }

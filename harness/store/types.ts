@@ -14,8 +14,9 @@ export interface RunMeta {
   startedAt: Date;
 }
 
-export type TrialStatus = 'ok' | 'failed' | 'skipped';
-export const TRIAL_STATUSES: readonly TrialStatus[] = ['ok', 'failed', 'skipped'];
+/** 'interrupted': the trial in flight when the user pressed Ctrl-C (stored so its curve is kept; the next run trains it again). */
+export type TrialStatus = 'ok' | 'failed' | 'skipped' | 'interrupted';
+export const TRIAL_STATUSES: readonly TrialStatus[] = ['ok', 'failed', 'skipped', 'interrupted'];
 
 export type { MetricRow, MetricRole } from '../eval/rows.js';
 export interface CurveRow { step: number; loss: number; lr: number }

@@ -39,6 +39,18 @@ export function plan(suite: Suite, techniques: Registry<AnyTechnique>): PlannedT
           out.push({ index: out.length, model, dataset: datasetIdOf(d), seed, budget, ...e, lr });
         }
     }
+  // The same technique, config, rate and seed twice would be one result stored twice (and a UNIQUE violation after
+  // training): refuse it here, naming both entries.
+  const seen = new Map<string, PlannedTrial>();
+  for (const t of out) {
+    const key = hashOf({ model: t.model, dataset: t.dataset, technique: t.technique.id, config: t.config, lr: t.lr, seed: t.seed, budget: t.budget });
+    const first = seen.get(key);
+    if (first) {
+      const twice = first.seed === t.seed && first.label === t.label ? `seed ${t.seed} is listed twice in seeds` : `entries "${first.label}" and "${t.label}" are the same technique with the same config and rate`;
+      throw new Error(`Suite "${suite.name}" plans the trial ${t.technique.id} on ${t.model}/${t.dataset} seed ${t.seed} twice (${twice}); list each once.`);
+    }
+    seen.set(key, t);
+  }
   return out;
 }
 

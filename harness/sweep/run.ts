@@ -15,7 +15,8 @@ import { configHash, plan, type PlannedTrial } from './plan.js';
 import { datasetIdOf, isFileDataset, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
 import { baseHeldOut, runTrial } from './trial.js';
-import { backendIsDead } from '../backend/errors.js';
+import { backendFault } from '../backend/health.js';
+import { checkTrialMemory } from './preflight.js';
 
 export interface SweepEvents {
   planned?(trials: PlannedTrial[], alreadyDone: number): void;
@@ -50,6 +51,8 @@ export interface SweepSummary {
   stopped: boolean;
   /** Why the sweep ended early when not asked to (the backend died). */
   stopReason?: string;
+  /** The backend broke: the process must exit and a new one continue. */
+  backendDead?: boolean;
 }
 
 export function gitCommit(): string | null {
@@ -89,6 +92,8 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
       const base = await baseFor(entry, (p) => ev.pretraining?.(id, p));
       bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base) });
     }
+    // Sizes that cannot fit are refused before any training (a crash would take the backend down with it).
+    checkTrialMemory(trials, (id) => bases.get(id)!.config, opts.backend.name);
     const hashOf = (t: PlannedTrial) =>
       configHash(t, { checkpointHash: bases.get(t.model)!.checkpointHash, datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
     const done = await store.finishedConfigHashes({ retryFailed: opts.retryFailed });
@@ -123,22 +128,25 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
         onStep: (r) => ev.step?.(t, r),
         shouldStop: opts.shouldStop,
       });
-      if (opts.shouldStop?.() && record.status === 'ok' && record.steps < t.budget.steps) {
-        summary.stopped = true; // interrupted mid-training: not a result, leave it for the resumed run
-        break;
-      }
       await store.recordTrial(summary.runId, record);
       summary.ran++;
       if (record.status === 'failed') summary.failed++;
       ev.trialEnd?.(t, record);
-      if (record.status === 'failed' && backendIsDead(record.error)) {
-        // Every later trial would fail on the corrupted heap: stop, so a fresh process resumes them.
+      if (record.status === 'interrupted') {
+        summary.stopped = true; // stored with its curve; a resumed run trains it again
+        break;
+      }
+      const fault = record.status === 'failed' ? backendFault() : null;
+      if (fault) {
+        // Every later trial would fail on the broken backend: only the culprit is stored as failed, and a fresh
+        // process (the same command again) continues with the rest.
         summary.stopped = true;
-        summary.stopReason = 'the wasm backend aborted, and a process cannot use it after that';
+        summary.backendDead = true;
+        summary.stopReason = `the backend broke during ${t.label} on ${t.model}/${t.dataset} seed ${t.seed} (${fault}), and this process cannot use it again`;
         break;
       }
     }
-    await store.finishRun(summary.runId);
+    await store.finishRun(summary.runId, summary.stopped ? { status: 'stopped', reason: summary.stopReason ?? 'stopped by the user' } : { status: 'finished' });
   } finally {
     await store.close();
   }

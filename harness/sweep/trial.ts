@@ -10,6 +10,7 @@ import type { Model } from '../model/model.js';
 import { isCausal } from '../model/config.js';
 import { saveSafetensors } from '../model/safetensors.js';
 import { explainBackendError } from '../backend/errors.js';
+import { noteTrialError } from '../backend/health.js';
 import type { ApplyContext, Applied } from '../plugin.js';
 import { evaluateTrial, scoreSplit } from '../eval/evaluate-trial.js';
 import { metricRow } from '../eval/rows.js';
@@ -78,6 +79,11 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       steps: result.steps, curves: result.curves,
     });
     const devCurve = result.evals.map((e) => metricRow('dev', e.step, primary, e.value, 'score'));
+    if (result.steps < t.budget.steps && !result.failure && inp.shouldStop?.()) {
+      // Ctrl-C mid-training: keep the curve so far, skip the evaluation (the user asked to stop now).
+      const error = `interrupted by the user after step ${result.steps} of ${t.budget.steps}; the next run of the same command trains it again`;
+      return { ...record, metrics: devCurve, status: 'interrupted', error, finishedAt: new Date() };
+    }
     if (result.failure) return { ...record, metrics: devCurve, status: 'failed', error: result.failure, finishedAt: new Date() };
     const evaluated = await evaluateTrial({
       model: m, objective, dataset, rows, trainLabels: trainRows.map((r) => r.label), maxLen, step: result.steps,
@@ -88,6 +94,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     const technique = own.map(([name, value]) => metricRow('technique', result.steps, name, value, 'technique'));
     return { ...record, metrics: [...devCurve, ...evaluated.metrics, ...technique], predictions: evaluated.predictions, finishedAt: new Date() };
   } catch (e) {
+    noteTrialError(e);
     return { ...record, status: 'failed', error: explainBackendError((e as Error).message), finishedAt: new Date() };
   } finally {
     applied?.dispose();

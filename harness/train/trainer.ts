@@ -100,6 +100,9 @@ export async function train(a: TrainArgs): Promise<TrainResult> {
   model.training = true;
   try {
     for (let step = 0; step < budget.steps; step++) {
+      // Yield to the event loop once a step: a step's ops and awaits are microtasks, so without this a Ctrl-C (a
+      // signal handler, a macrotask) would wait for the whole training loop to end.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (a.shouldStop?.()) break;
       const lr = lrAt(step, budget.steps, budget.lr, schedule);
       const batch = a.stream.next();

@@ -1,9 +1,10 @@
 // The vocabulary permutation of an imported tokenizer applied to weights: row i of ours is the checkpoint's row toHf[i].
 import * as tf from '@tensorflow/tfjs';
 import type { HfTokenizer } from '../../../text/hf.js';
+import { maxOf } from '../../../core/extent.js';
 
 function indices(tok: HfTokenizer, rows: number, what: string): tf.Tensor1D {
-  const max = Math.max(...tok.toHf);
+  const max = maxOf(tok.toHf);
   if (max >= rows) throw new Error(`The tokenizer has id ${max} but the checkpoint's ${what} has only ${rows} rows; tokenizer.json and the weights do not belong together.`);
   return tf.tensor1d(tok.toHf, 'int32');
 }
