@@ -8,6 +8,7 @@ import { lrAt } from '../harness/train/schedule.js';
 import type { Applied } from '../harness/plugin.js';
 import { techniques } from '../techniques/index.js';
 import { tinyModel, tinyObjective, tinyRows, useBackend } from './helpers/tiny.js';
+import { applyTechnique } from '../harness/apply.js';
 
 const budget: Budget = { steps: 6, batchSize: 8, lr: 1e-3, evalEvery: 3, maxLen: 32, warmupRatio: 0, weightDecay: 0, clipNorm: 1, schedule: 'constant' };
 const spec = { lr: 1e-3, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -17,7 +18,7 @@ describe('trainer', () => {
 
   it('ends training as failed with the reason when the loss becomes NaN', async () => {
     const model = tinyModel('encoder');
-    const applied = techniques.get('full-ft').apply(model, {}, {} as never) as Applied;
+    const applied = applyTechnique(techniques.get('full-ft'), model, {}, {} as never) as Applied;
     let step = 0;
     const poisoned: Applied = { ...applied, auxLoss: () => (++step === 4 ? tf.scalar(NaN) : null) };
     const r = await train({ model, applied: poisoned, objective: tinyObjective, stream: new BatchStream(tinyRows(32), 8, tinyObjective, 32, 0), budget, optimizerSpec: spec });
@@ -27,7 +28,7 @@ describe('trainer', () => {
 
   it('keeps the tensor count flat across steps and evaluates every evalEvery steps', async () => {
     const model = tinyModel('decoder');
-    const applied = techniques.get('lora').apply(model, techniques.get('lora').defaults, { seed: 0 } as never);
+    const applied = applyTechnique(techniques.get('lora'), model, techniques.get('lora').defaults, { seed: 0 } as never);
     const counts: number[] = [];
     let evals = 0;
     await train({

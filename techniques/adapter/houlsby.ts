@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 import { Bottleneck, BottleneckSet } from '../shared/bottleneck.js';
 import { validateWith, z } from '../shared/config.js';
 
@@ -52,13 +53,13 @@ export const houlsby: Technique<Config> = {
       }
     }
     const norms = cfg.trainLayerNorm ? model.named().filter(([n]) => isNorm(n)) : [];
-    const groups = () => [{ vars: set.vars() }, { vars: norms.map(([, v]) => v) }, headGroup(model)].filter((g) => g.vars.length > 0);
+    const groups = () => [{ vars: set.vars() }, { vars: norms.map(([, v]) => v) }].filter((g) => g.vars.length > 0);
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...set.state(), ...Object.fromEntries(norms.map(([n, v]) => [n, v.clone()])), ...model.state('head.**') }),
+      adapterState: () => ({ ...set.state(), ...cloneNamed(norms) }),
       loadAdapterState: (s) => {
         set.load(s);
-        model.load(s, { source: 'adapter state' });
+        loadNamed(norms, s);
       },
       footprint: () => footprint(model, groups(), set.vars()),
       dispose: () => set.dispose(),

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
 import type { Model } from '../../harness/model/model.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
@@ -57,7 +57,7 @@ export const ia3: Technique<Config> = {
     let merged = false;
     const vars = () => scaled.map((s) => s.l);
     const named = (): Named => scaled.map(({ name, l }) => [name, l]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     return {
       paramGroups: groups,
       merge: () => {
@@ -66,11 +66,8 @@ export const ia3: Technique<Config> = {
         removers.forEach((r) => r());
         merged = true;
       },
-      adapterState: () => ({ ...cloneNamed(named()), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        loadNamed(named(), s);
-        model.load(s, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (s) => loadNamed(named(), s),
       footprint: () => footprint(model, groups(), vars()),
       dispose: () => {
         if (!merged) removers.forEach((r) => r());

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { Bottleneck, BottleneckSet } from '../shared/bottleneck.js';
 import { validateWith, z } from '../shared/config.js';
 
@@ -38,14 +38,11 @@ export const parallelAdapter: Technique<Config> = {
       const b = new Bottleneck({ d, m, act: cfg.act, downInit: 'kaiming', std: 0, seed: seeds.next() });
       set.add(point, b, model.hooks.wrap(point, (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => tf.add(next(x), tf.mul(b.forward(x), cfg.scale))));
     }
-    const groups = () => [{ vars: set.vars() }, headGroup(model)];
+    const groups = () => [{ vars: set.vars() }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...set.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        set.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
+      adapterState: () => set.state(),
+      loadAdapterState: (s) => set.load(s),
       footprint: () => footprint(model, groups(), set.vars()),
       dispose: () => set.dispose(),
     };

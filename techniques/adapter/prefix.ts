@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 
 const schema = z
@@ -94,14 +94,14 @@ export const prefix: Technique<Config> = {
     }
 
     const vars = (): tf.Variable[] => (plain ? plain.flatMap((p) => [p.k, p.v]) : Object.values(mlp!));
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     const key = (i: number, kv: 'k' | 'v') => `layers.${i}.attn.prefix_${kv}`;
     return {
       paramGroups: groups,
       merge,
       // What is saved is the inference-time prefix P, never the reparameterisation.
       adapterState: () => {
-        const s: Record<string, tf.Tensor> = model.state('head.**');
+        const s: Record<string, tf.Tensor> = {};
         for (const i of model.layerIndices()) {
           const [k, v] = tf.tidy(() => prefixes(i).map((p) => tf.clone(p)));
           s[key(i, 'k')] = k;
@@ -119,7 +119,6 @@ export const prefix: Technique<Config> = {
             plain![i][kv].assign(t);
           }
         }
-        model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), vars()),
       dispose: () => {

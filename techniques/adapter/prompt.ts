@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ApplyContext, Technique } from '../../harness/plugin.js';
 import type { Embedded, Model } from '../../harness/model/model.js';
 import { Rng } from '../../core/rng.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 
 const schema = z
@@ -71,16 +71,15 @@ export const prompt: Technique<Config> = {
         prefix: e.prefix + l,
       };
     });
-    const groups = () => [{ vars: [P] }, headGroup(model)];
+    const groups = () => [{ vars: [P] }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ 'embed.prompt': tf.clone(P), ...model.state('head.**') }),
+      adapterState: () => ({ 'embed.prompt': tf.clone(P) }),
       loadAdapterState: (s) => {
         const t = s['embed.prompt'];
         if (!t) throw new Error('The adapter state has no tensor "embed.prompt".');
         if (t.shape.join() !== P.shape.join()) throw new Error(`Adapter tensor "embed.prompt" has shape [${t.shape}], expected [${P.shape}].`);
         P.assign(t);
-        model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), [P]),
       dispose: () => {

@@ -2,7 +2,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
-import { headGroup } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const veraSchema = z
@@ -64,7 +63,7 @@ export const vera: Technique<VeraConfig> = {
     const base = deltaApplied(model, adapter, [shared.A, shared.B]);
     return {
       ...base,
-      paramGroups: () => [{ vars: adapter.vars(), lrScale: VECTOR_LR_SCALE }, headGroup(model)],
+      paramGroups: () => [{ vars: adapter.vars(), lrScale: VECTOR_LR_SCALE }],
       adapterState: () => ({ ...base.adapterState(), 'vera.projection_seed': tf.scalar(cfg.projectionSeed, 'int32') }),
       loadAdapterState: (s) => {
         const seed = s['vera.projection_seed']?.dataSync()[0];

@@ -1,7 +1,8 @@
 // LongLoRA (Chen et al., 2023): LoRA on attention plus trainable embeddings and norms, trained with shifted sparse attention (S²-Attn).
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 import { LoraAdapter } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
 
@@ -73,14 +74,14 @@ export const longlora: Technique<Config> = {
       }),
     );
     // No weight decay on embeddings and norm gains (it would pull the gains towards 0).
-    const groups = () => [...adapter.groups(), { vars: extra.map(([, v]) => v), weightDecay: 0, lrScale: cfg.baseLrScale }, headGroup(model)];
+    const groups = () => [...adapter.groups(), { vars: extra.map(([, v]) => v), weightDecay: 0, lrScale: cfg.baseLrScale }];
     return {
       paramGroups: groups,
       merge: () => adapter.merge(),
-      adapterState: () => ({ ...adapter.state(), ...model.state(cfg.trainable), ...model.state('head.**') }),
+      adapterState: () => ({ ...adapter.state(), ...cloneNamed(extra) }),
       loadAdapterState: (s) => {
         adapter.load(s);
-        model.load(s, { source: 'adapter state' });
+        loadNamed(extra, s);
       },
       footprint: () => footprint(model, groups(), adapter.vars()),
       dispose: () => {

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Applied, ApplyContext, Technique } from '../../harness/plugin.js';
 import type { Model } from '../../harness/model/model.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
 import { evolve } from './search/es.js';
@@ -82,7 +82,7 @@ export const lorahub: Technique<Config> = {
       loraApplied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
 
     const base = loraApplied(model, composed, []);
-    const groups = () => [headGroup(model)]; // the composition is searched, not trained
+    const groups = () => []; // the composition is searched, not trained (only the harness's task head trains)
     return {
       ...base,
       async prepare() {

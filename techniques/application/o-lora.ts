@@ -43,6 +43,7 @@ export const oLora: Technique<Config> = {
   paper: { title: 'Orthogonal Subspace Learning for Language Model Continual Learning', year: 2023, arxiv: '2310.14152' },
   defaults: schema.parse({}),
   properties: { identityAtInit: true, changesBase: false },
+  trainsHead: true, // a head per task of the sequence
   lrMultiplier: 10, // trains as LoRA
   validate: (c) => validateWith('o-lora', schema, c),
   apply(model, cfg, ctx) {

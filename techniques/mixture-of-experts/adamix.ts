@@ -7,7 +7,7 @@ import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, dense } from '../../harness/model/module.js';
 import { gelu } from '../../harness/model/layers.js';
 import { Rng } from '../../core/rng.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { Bottleneck } from '../shared/bottleneck.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 import { validateWith, z } from '../shared/config.js';
@@ -120,7 +120,7 @@ export const adamix: Technique<Config> = {
 
     const all = () => sites.flatMap((s) => s.experts);
     const vars = () => sites.flatMap((s) => [...s.experts.flatMap((b) => [b.down, b.downBias]), ...upsOf(s.experts).flatMap((b) => [b.up, b.upBias])]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     // State names: expert e's down as `<point>.adamix.expert<e>.down.*`; its up likewise, or `<point>.adamix.up.*` when shared.
     const named = (s: Site): Named => [
       ...s.experts.flatMap((b, e): [string, tf.Variable][] => [[`${s.point}.adamix.expert${e}.down.weight`, b.down], [`${s.point}.adamix.expert${e}.down.bias`, b.downBias]]),
@@ -157,14 +157,8 @@ export const adamix: Technique<Config> = {
           });
         }
       },
-      adapterState: () => ({
-        ...cloneNamed(sites.flatMap(named)),
-        ...model.state('head.**'),
-      }),
-      loadAdapterState: (st) => {
-        loadNamed(sites.flatMap(named), st);
-        model.load(st, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(sites.flatMap(named)),
+      loadAdapterState: (st) => loadNamed(sites.flatMap(named), st),
       footprint: () => footprint(model, groups(), vars()),
       metrics: () => util.metrics(),
       dispose: () => {

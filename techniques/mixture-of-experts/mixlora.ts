@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { LoraAdapter, initA } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
@@ -121,7 +121,7 @@ export const mixlora: Technique<Config> = {
         ] as [string, tf.Variable][]),
       ),
     ];
-    const groups = () => [{ vars: ownVars() }, headGroup(model)];
+    const groups = () => [{ vars: ownVars() }];
     return {
       paramGroups: groups,
       // Mean over layers of E · Σ f_i P_i (as Mixtral's loss over all layers' router logits), times the coefficient.
@@ -132,7 +132,6 @@ export const mixlora: Technique<Config> = {
       adapterState: () => ({
         ...Object.fromEntries(named().map(([n, v]) => [n, tf.clone(v)])),
         ...(attn?.state() ?? {}),
-        ...model.state('head.**'),
       }),
       loadAdapterState: (s) => {
         for (const [n, v] of named()) {
@@ -142,7 +141,6 @@ export const mixlora: Technique<Config> = {
           v.assign(t);
         }
         attn?.load(s);
-        model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), ownVars()),
       metrics: () => recorder.metrics(),

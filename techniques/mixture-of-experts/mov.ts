@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 import { validateWith, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
@@ -68,14 +68,11 @@ export const mov: Technique<Config> = {
         [`${s.linear.name}.moe_router`, s.router.W],
         [`${s.linear.name}.mov_vectors`, s.L],
       ]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...cloneNamed(named()), ...model.state('head.**') }),
-      loadAdapterState: (st) => {
-        loadNamed(named(), st);
-        model.load(st, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (st) => loadNamed(named(), st),
       footprint: () => footprint(model, groups(), vars()),
       metrics: () => recorder.metrics(),
       dispose: () => {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup, sizeOf } from '../shared/footprint.js';
+import { footprint, sizeOf } from '../shared/footprint.js';
 import { maskDispose, maskTopK, type Masks } from '../shared/mask.js';
 import { validateWith, z } from '../shared/config.js';
 
@@ -92,11 +92,10 @@ export const diffPruning: Technique<Config> = {
       fixed = m;
     };
 
-    const head = headGroup(model);
     const groups = () =>
       fixed
-        ? [{ vars: gates.map((g) => g.w) }, head]
-        : [{ vars: gates.map((g) => g.w) }, { vars: gates.map((g) => g.logAlpha), lrScale: cfg.alphaLrScale, weightDecay: 0 }, head];
+        ? [{ vars: gates.map((g) => g.w) }]
+        : [{ vars: gates.map((g) => g.w) }, { vars: gates.map((g) => g.logAlpha), lrScale: cfg.alphaLrScale, weightDecay: 0 }];
     return {
       paramGroups: groups,
       auxLoss: () => (fixed || cfg.l0Weight === 0 ? null : (tf.mul(expectedL0(), cfg.l0Weight / n) as tf.Scalar)),
@@ -112,7 +111,7 @@ export const diffPruning: Technique<Config> = {
       },
       // Projected: δ's non-zeros as flat indices + values; before that, the dense w and log α.
       adapterState: () => {
-        const s: Record<string, tf.Tensor> = model.state('head.**');
+        const s: Record<string, tf.Tensor> = {};
         for (const g of gates) {
           if (!fixed) {
             s[`${g.linear.name}.diff_w`] = tf.clone(g.w);
@@ -127,7 +126,6 @@ export const diffPruning: Technique<Config> = {
         return s;
       },
       loadAdapterState: (s) => {
-        model.load(s, { source: 'adapter state' });
         const sparse = gates.some((g) => s[`${g.linear.name}.diff_idx`]);
         if (sparse && !fixed) fixed = new Map();
         for (const g of gates) {

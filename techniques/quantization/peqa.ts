@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { type Linear, dense } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { validateWith, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
@@ -41,12 +41,11 @@ export const peqa: Technique<PeqaConfig> = {
       const { scale, group } = (weight as IntKWeight).grid;
       scales.set(linear.name, tf.tidy(() => tf.variable(tf.tensor3d(scale, [linear.dIn / group, 1, linear.dOut]), true)));
     }
-    const groups = () => [{ vars: [...scales.values()] }, headGroup(model)];
+    const groups = () => [{ vars: [...scales.values()] }];
     return {
       paramGroups: groups,
       adapterState: () => ({
         ...Object.fromEntries([...scales].map(([name, s]) => [`${name}.peqa_scale`, tf.clone(s)])),
-        ...model.state('head.**'),
       }),
       loadAdapterState: (st) => {
         for (const [name, s] of scales) {
@@ -55,7 +54,6 @@ export const peqa: Technique<PeqaConfig> = {
           if (t.shape.join() !== s.shape.join()) throw new Error(`Adapter tensor "${name}.peqa_scale" has shape [${t.shape}], expected [${s.shape}].`);
           s.assign(t);
         }
-        model.load(st, { source: 'adapter state' });
       },
       // The trained scales replace the packed ones (same count, fp32), so the base's bytes are unchanged.
       footprint: () => footprint(model, groups(), [], { baseBytes: base.baseBytes() }),

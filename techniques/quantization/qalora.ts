@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { type Linear, SeedStream, dense } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { initA } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
@@ -81,7 +81,7 @@ export const qalora: Technique<QaloraConfig> = {
       });
     }
     const vars = () => [...pairs.values()].flatMap((p) => [p.A, p.B]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     return {
       paramGroups: groups,
       /**
@@ -99,7 +99,6 @@ export const qalora: Technique<QaloraConfig> = {
       },
       adapterState: () => ({
         ...Object.fromEntries([...pairs.values()].flatMap((p) => [[`${p.linear.name}.qalora_A`, tf.clone(p.A)], [`${p.linear.name}.qalora_B`, tf.clone(p.B)]])),
-        ...model.state('head.**'),
       }),
       loadAdapterState: (s) => {
         for (const p of pairs.values()) {
@@ -110,7 +109,6 @@ export const qalora: Technique<QaloraConfig> = {
             v.assign(t);
           }
         }
-        model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), vars(), { baseBytes: base.baseBytes() }),
       metrics: () => base.metrics(),

@@ -4,7 +4,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Linear } from '../../harness/model/module.js';
 import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from './footprint.js';
+import { footprint } from './footprint.js';
 import { seededDropout } from './dropout.js';
 
 export interface LoraOptions {
@@ -155,19 +155,16 @@ export class LoraAdapter {
 }
 
 /**
- * The Applied a LoRA-family plugin returns: `groups` of the adapter's variables (all of them by default) plus the
- * task head; saves the pairs and the head; mergeable. Plugins override the parts they change.
+ * The Applied a LoRA-family plugin returns: `groups` of the adapter's variables (all of them by default); saves the
+ * pairs; mergeable. Plugins override the parts they change.
  */
 export function loraApplied(model: Model, adapter: LoraAdapter, groups: ParamGroup[] = adapter.groups()): Applied {
-  const all = () => [...groups, headGroup(model)];
+  const all = () => groups;
   return {
     paramGroups: all,
     merge: () => adapter.merge(),
-    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-    loadAdapterState: (s) => {
-      adapter.load(s);
-      model.load(s, { source: 'adapter state' });
-    },
+    adapterState: () => adapter.state(),
+    loadAdapterState: (s) => adapter.load(s),
     footprint: () => footprint(model, all(), adapter.vars().concat(adapter.pairs.flatMap((p) => (p.A0 ? [p.A0, p.B0!] : [])))),
     dispose: () => adapter.dispose(),
   };

@@ -4,7 +4,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Linear } from '../../harness/model/module.js';
 import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from './footprint.js';
+import { footprint } from './footprint.js';
 import { seededDropout } from './dropout.js';
 import { cloneNamed, loadNamed, type Named } from './state.js';
 
@@ -99,17 +99,14 @@ export class DeltaAdapter {
   }
 }
 
-/** The Applied object of a plain ΔW adapter (plus the task head); plugins override or add fields. */
+/** The Applied object of a plain ΔW adapter; plugins override or add fields. */
 export function deltaApplied(model: Model, adapter: DeltaAdapter, extra: tf.Tensor[] = []): Applied {
-  const groups = () => [...adapter.groups(), headGroup(model)];
+  const groups = () => adapter.groups();
   return {
     paramGroups: groups,
     merge: () => adapter.merge(),
-    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-    loadAdapterState: (s) => {
-      adapter.load(s);
-      model.load(s, { source: 'adapter state' });
-    },
+    adapterState: () => adapter.state(),
+    loadAdapterState: (s) => adapter.load(s),
     footprint: () => footprint(model, groups(), [...adapter.vars(), ...extra]),
     dispose: () => adapter.dispose(),
   };

@@ -13,6 +13,7 @@ export const fullFt: Technique<Config> = {
   paper: { title: 'Baseline: all parameters updated', year: 2018 },
   defaults: {},
   properties: { identityAtInit: true, changesBase: true },
+  trainsHead: true, // every weight trains, the head among them
   validate: (c) => validateWith('full-ft', schema, c),
   apply(model) {
     const vars = () => [...model.params.values()];

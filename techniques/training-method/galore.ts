@@ -133,6 +133,7 @@ export const galore: Technique<Config> = {
   paper: { title: 'GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection', year: 2024, arxiv: '2403.03507' },
   defaults: schema.parse({}),
   properties: { identityAtInit: true, changesBase: true },
+  trainsHead: true, // every weight trains, the head among them
   // With α = 0.25, a 4× rate gives projected updates the step size of full fine-tuning's; the paper likewise trains
   // GaLore at a higher rate than its full-rank baseline (0.01 vs 0.001 when pretraining LLaMA).
   lrMultiplier: 4,

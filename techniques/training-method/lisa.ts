@@ -21,6 +21,7 @@ export const lisa: Technique<Config> = {
   paper: { title: 'LISA: Layerwise Importance Sampling for Memory-Efficient Large Language Model Fine-Tuning', year: 2024, arxiv: '2403.17919' },
   defaults: schema.parse({}),
   properties: { identityAtInit: true, changesBase: true }, // full-parameter training of the sampled layers
+  trainsHead: true, // the head trains with the embeddings (the paper's E and H)
   validate: (c) => validateWith('lisa', schema, c),
   apply(model, cfg, ctx) {
     const layers = model.layerIndices().map((i) => model.named(`layers.${i}.**`).map(([, v]) => v));

@@ -35,6 +35,7 @@ export const neftune: Technique<Config> = {
   defaults: schema.parse({}),
   // The paper fine-tunes every parameter; the noise is a training-time regulariser only, so eval outputs start at the base.
   properties: { identityAtInit: true, changesBase: true },
+  trainsHead: true, // every weight trains, the head among them
   validate: (c) => validateWith('neftune', schema, c),
   apply(model, cfg, ctx) {
     const rng = new Rng(ctx.seed + 31);

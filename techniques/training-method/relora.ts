@@ -4,6 +4,7 @@ import type { Optimizer, OptimizerSpec, ParamGroup, Technique } from '../../harn
 import { AdamW } from '../../harness/train/adamw.js';
 import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
 import { validateWith, z } from '../shared/config.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -65,6 +66,7 @@ export const relora: Technique<Config> = {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     const applied = loraApplied(model, adapter);
     let restarts = 0;
+    const weights: Named = adapter.pairs.map((p) => [`${p.linear.name}.weight`, p.linear.weight]);
     return {
       ...applied,
       optimizer: (spec, groups) => new RestartingAdamW(spec, groups),
@@ -77,10 +79,10 @@ export const relora: Technique<Config> = {
         else optimizer.reset(adapter.vars());
       },
       // The merged weights are part of the fine-tuned model now.
-      adapterState: () => ({ ...applied.adapterState(), ...Object.fromEntries(adapter.pairs.map((p) => [`${p.linear.name}.weight`, tf.clone(p.linear.weight)])) }),
+      adapterState: () => ({ ...applied.adapterState(), ...cloneNamed(weights) }),
       loadAdapterState: (s) => {
         adapter.load(s);
-        model.load(s, { source: 'adapter state' });
+        loadNamed(weights, s);
       },
       metrics: () => ({ restarts }),
     };

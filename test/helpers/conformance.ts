@@ -9,6 +9,7 @@ import { BatchStream, train } from '../../harness/train/trainer.js';
 import { makeBatch } from '../../harness/train/batch.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from './tiny.js';
 import { tinyServices } from './tiny-services.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const FAMILIES: Family[] = ['encoder', 'decoder'];
 
@@ -76,7 +77,7 @@ export function conformance(t: AnyTechnique): void {
           skip = t.unsupported?.(model) ?? null;
           if (skip) return;
           base = outputs(model, batch);
-          applied = t.apply(model, t.defaults, ctxFor(model, 1, t));
+          applied = applyTechnique(t, model, t.defaults, ctxFor(model, 1, t));
         });
 
         it('matches the base at init where the method promises it', (c) => {
@@ -140,7 +141,7 @@ export function conformance(t: AnyTechnique): void {
             assert.deepEqual(leaked, [], 'adapter state holds base weights');
           }
           const other = tinyModel(family, 7);
-          const applied2 = t.apply(other, t.defaults, ctxFor(other, 99, t));
+          const applied2 = applyTechnique(t, other, t.defaults, ctxFor(other, 99, t));
           applied2.loadAdapterState(state);
           assert.ok(maxAbsDiff(outputs(other, batch), outputs(model, batch)) < 1e-5);
           applied2.dispose();

@@ -10,6 +10,7 @@ import { maxAbsDiff, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend }
 import { LoraAdapter, loraApplied } from '../../techniques/shared/lora-layer.js';
 import type { Model } from '../../harness/model/model.js';
 import { tinyServices } from '../helpers/tiny-services.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 describe('lorahub', () => {
   before(useBackend);
@@ -23,7 +24,7 @@ describe('lorahub', () => {
     const injected = { ...services, trainAdapter: (id: string, o: Parameters<typeof services.trainAdapter>[1]) => (requested.push(id), services.trainAdapter(id, o)) };
     const model = tinyModel('encoder');
     const ctx: ApplyContext = { seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(16, 300 + i)), loss: (b) => tinyObjective.loss(model, b), services: injected };
-    const applied = lorahub.apply(model, cfg, ctx);
+    const applied = applyTechnique(lorahub, model, cfg, ctx);
     const head = new Set(model.named('head.**').map(([, v]) => v));
     assert.ok(applied.paramGroups().flatMap((g) => g.vars).every((v) => head.has(v)), 'the composition is searched, not trained');
     const budget = { steps: 30, batchSize: 8, lr, evalEvery: 0, maxLen: 32, warmupRatio: 0, weightDecay: 0, clipNorm: 1, schedule: 'constant' as const };

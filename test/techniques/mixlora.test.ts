@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mixlora } from '../../techniques/mixture-of-experts/mixlora.js';
 import { Router } from '../../techniques/mixture-of-experts/moe/router.js';
 import { tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 describe('mixlora', () => {
   before(useBackend);
@@ -35,7 +36,7 @@ describe('mixlora', () => {
         rows.push(x.shape[0]);
         return next(x);
       });
-      const applied = mixlora.apply(model, mixlora.validate({ topK }), { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) });
+      const applied = applyTechnique(mixlora, model, mixlora.validate({ topK }), { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) });
       const b = tinyBatch(6, 42);
       tf.tidy(() => model.hidden(b.ids, b.mask));
       const N = b.ids.size;

@@ -5,7 +5,7 @@ import type { Linear } from '../../../harness/model/module.js';
 import { SeedStream } from '../../../harness/model/module.js';
 import type { Applied } from '../../../harness/plugin.js';
 import { LoraAdapter, type LoraOptions } from '../../shared/lora-layer.js';
-import { footprint, headGroup } from '../../shared/footprint.js';
+import { footprint } from '../../shared/footprint.js';
 import type { QuantizedBase } from './quantized-base.js';
 
 /**
@@ -21,18 +21,15 @@ export function seededLora(model: Model, targets: Linear[], opts: LoraOptions): 
 }
 
 /**
- * The Applied of "LoRA on a quantized base": trains the pairs and the head, saves them, reports the packed base's
+ * The Applied of "LoRA on a quantized base": trains the pairs, saves them, reports the packed base's
  * bytes. No merge: folding ΔW into the base would re-quantize W + ΔW and change the outputs (QA-LoRA's point).
  */
 export function quantLoraApplied(model: Model, base: QuantizedBase, adapter: LoraAdapter, extraMetrics: () => Record<string, number> = () => ({})): Applied {
-  const groups = () => [...adapter.groups(), headGroup(model)];
+  const groups = () => adapter.groups();
   return {
     paramGroups: groups,
-    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-    loadAdapterState: (s) => {
-      adapter.load(s);
-      model.load(s, { source: 'adapter state' });
-    },
+    adapterState: () => adapter.state(),
+    loadAdapterState: (s) => adapter.load(s),
     footprint: () => footprint(model, groups(), adapter.vars(), { baseBytes: base.baseBytes() }),
     metrics: () => ({ ...base.metrics(), ...extraMetrics() }),
     dispose: () => {
