@@ -1,8 +1,9 @@
 // AdaLoRA (Zhang et al., 2023): ΔW = Q Λ P in SVD form, P, Q kept near-orthogonal, singular values pruned by importance to a falling budget.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
 import { RankAllocator, budgetAt, type Triplets } from '../shared/adalora-allocator.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const adaloraSchema = z
@@ -61,7 +62,7 @@ export const adalora: Technique<AdaloraConfig> = {
       { dropout: cfg.dropout, seed: ctx.seed },
     );
     const allocator = new RankAllocator(triplets, cfg.beta1, cfg.beta2);
-    const base = deltaApplied(model, adapter);
+    const base = applied(model, adapter);
     return {
       ...base,
       auxLoss: () =>

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { initA } from '../shared/lora-layer.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const doraSchema = z
@@ -59,6 +60,6 @@ export const dora: Technique<DoraConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    return deltaApplied(model, adapter);
+    return applied(model, adapter);
   },
 };

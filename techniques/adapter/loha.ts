@@ -1,7 +1,8 @@
 // LoHa (Hyeon-Woo et al., 2021): ΔW = s · (A₁B₁) ⊙ (A₂B₂), a Hadamard product of two rank-r pairs (rank up to r²); mergeable.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const lohaSchema = z
@@ -41,6 +42,6 @@ export const loha: Technique<LohaConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    return deltaApplied(model, adapter);
+    return applied(model, adapter);
   },
 };

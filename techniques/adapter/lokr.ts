@@ -1,7 +1,8 @@
 // LoKr (Yeh et al., 2023): ΔW = s · C ⊗ (A B), a Kronecker product of a small full factor and a low-rank one, over a factorisation of the dims; mergeable.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar, kaiming, type DeltaParts } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar, kaiming, type DeltaParts } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const lokrSchema = z
@@ -69,6 +70,6 @@ export const lokr: Technique<LokrConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    return deltaApplied(model, adapter);
+    return applied(model, adapter);
   },
 };

@@ -1,6 +1,7 @@
 // LoRA (Hu et al., 2021): frozen W plus a trainable low-rank update (α/r)·A B, B = 0 at init; mergeable.
 import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const loraSchema = z
@@ -25,6 +26,6 @@ export const lora: Technique<LoraConfig> = {
   validate: (c) => validateWith('lora', loraSchema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return loraApplied(model, adapter);
+    return applied(model, adapter);
   },
 };

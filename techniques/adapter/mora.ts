@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const moraSchema = z
@@ -83,13 +84,6 @@ export const mora: Technique<MoraConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    const base = deltaApplied(model, adapter);
-    return {
-      ...base,
-      dispose: () => {
-        base.dispose();
-        tf.dispose(constants);
-      },
-    };
+    return applied(model, adapter, { dispose: () => tf.dispose(constants) });
   },
 };

@@ -1,7 +1,8 @@
 // VeRA (Kopiczko et al., 2023): one frozen random pair A, B shared by every layer; each layer trains only d and b: ΔW = A Λ_d B Λ_b.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 export const veraSchema = z
@@ -60,7 +61,9 @@ export const vera: Technique<VeraConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    const base = deltaApplied(model, adapter, [shared.A, shared.B]);
+    // The frozen projections shared by every layer: counted as added parameters, disposed with the adapter.
+    const projections = { params: () => [shared.A, shared.B], dispose: () => tf.dispose([shared.A, shared.B]) };
+    const base = applied(model, adapter, projections);
     return {
       ...base,
       paramGroups: () => [{ vars: adapter.vars(), lrScale: VECTOR_LR_SCALE }],
@@ -71,10 +74,6 @@ export const vera: Technique<VeraConfig> = {
           throw new Error(`The VeRA adapter state was made with projectionSeed ${seed}; set the config's projectionSeed to it.`);
         }
         base.loadAdapterState(s);
-      },
-      dispose: () => {
-        base.dispose();
-        tf.dispose([shared.A, shared.B]);
       },
     };
   },

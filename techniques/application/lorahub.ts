@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Applied, ApplyContext, Technique } from '../../harness/plugin.js';
 import type { Model } from '../../harness/model/model.js';
 import { footprint } from '../shared/footprint.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { evolve } from './search/es.js';
 
@@ -79,9 +80,9 @@ export const lorahub: Technique<Config> = {
 
     // Upstream modules are plain LoRA pairs with this config, trained by the harness on each upstream task.
     const upstreamLora = (m: Model, c: ApplyContext): Applied =>
-      loraApplied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
+      applied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
 
-    const base = loraApplied(model, composed, []);
+    const base = applied(model, composed);
     const groups = () => []; // the composition is searched, not trained (only the harness's task head trains)
     return {
       ...base,

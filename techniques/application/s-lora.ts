@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { forwardMergedPerRequest, forwardUnmerged, type AdapterPairs } from './serving/multi-lora.js';
 
@@ -50,7 +51,7 @@ export const sLora: Technique<Config> = {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed });
     const linears = adapter.pairs.map((p) => p.linear);
     return {
-      ...loraApplied(model, adapter),
+      ...applied(model, adapter),
       /** Sequences per second served unmerged (one batched pass) and merged per request, for each adapter count. */
       metrics() {
         const [b] = ctx.sampleBatches(1);

@@ -1,7 +1,7 @@
 // LoRAMoE (Dou et al., 2023): soft mixtures of LoRA experts in the FFN, with the localised balancing constraint.
 import type { Technique } from '../../harness/plugin.js';
 import * as tf from '@tensorflow/tfjs';
-import { loraExpertsApplied } from './moe/applied.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
@@ -54,9 +54,12 @@ export const loramoe: Technique<Config> = {
       recorder,
     );
     // The reference adds every module's constraint to the loss: β · Σ_modules cv²(I ⊙ Q).
-    return loraExpertsApplied(model, experts, recorder, () => {
-      const s = recorder.sumAux();
-      return s && (tf.mul(s, cfg.beta) as tf.Scalar);
-    });
+    return {
+      ...applied(model, experts, recorder),
+      auxLoss: () => {
+        const s = recorder.sumAux();
+        return s && (tf.mul(s, cfg.beta) as tf.Scalar);
+      },
+    };
   },
 };

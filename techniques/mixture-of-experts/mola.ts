@@ -1,7 +1,7 @@
 // MoLA (Gao et al., 2024): top-k mixtures of LoRA experts whose number grows with depth (more experts in higher layers).
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { loraExpertsApplied } from './moe/applied.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
@@ -59,9 +59,12 @@ export const mola: Technique<Config> = {
       },
       recorder,
     );
-    return loraExpertsApplied(model, experts, recorder, () => {
-      const m = recorder.meanAux();
-      return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
-    });
+    return {
+      ...applied(model, experts, recorder),
+      auxLoss: () => {
+        const m = recorder.meanAux();
+        return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
+      },
+    };
   },
 };

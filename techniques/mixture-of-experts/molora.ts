@@ -3,7 +3,7 @@ import type { Technique } from '../../harness/plugin.js';
 import { validateWith, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
-import { loraExpertsApplied } from './moe/applied.js';
+import { applied } from '../shared/applied.js';
 
 const schema = z
   .object({
@@ -34,6 +34,6 @@ export const molora: Technique<Config> = {
       { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed, experts: () => cfg.experts, topK: null },
       recorder,
     );
-    return loraExpertsApplied(model, experts, recorder);
+    return applied(model, experts, recorder);
   },
 };

@@ -3,7 +3,8 @@ import type { Technique } from '../../harness/plugin.js';
 import { validateWith, z } from '../shared/config.js';
 import { packWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { quantLoraApplied, seededLora } from './quant/lora.js';
+import { quantLora } from './quant/lora.js';
+import { applied } from '../shared/applied.js';
 
 export const int8LoraSchema = z
   .object({
@@ -36,7 +37,7 @@ export const int8Lora: Technique<Int8LoraConfig> = {
   validate: (c) => validateWith('int8-lora', int8LoraSchema, c),
   apply(model, cfg, ctx) {
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, INT8_ROWWISE));
-    const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return quantLoraApplied(model, base, adapter);
+    const adapter = quantLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    return applied(model, adapter, base);
   },
 };

@@ -5,7 +5,8 @@ import { validateWith, z } from '../shared/config.js';
 import { svdArrays } from '../shared/svd.js';
 import { type PackedWeight, type QuantFormat, packWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { quantLoraApplied, seededLora } from './quant/lora.js';
+import { quantLora } from './quant/lora.js';
+import { applied } from '../shared/applied.js';
 
 export const loftqSchema = z
   .object({
@@ -94,9 +95,10 @@ export const loftq: Technique<LoftqConfig> = {
       const it = inits.get(l.name)!;
       return { A: tf.tensor2d(it.L, [l.dIn, cfg.r]), B: tf.div(tf.tensor2d(it.R, [cfg.r, l.dOut]), scale) as tf.Tensor2D };
     };
-    const adapter = seededLora(model, linears, { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed, init });
+    const adapter = quantLora(model, linears, { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed, init });
     const initError = Math.hypot(...[...inits.values()].map((i) => i.errors[i.errors.length - 1]));
     const weightNorm = Math.hypot(...linears.map((l) => frobenius(weightValues(l), new Float32Array(l.weight.size))));
-    return quantLoraApplied(model, base, adapter, () => ({ 'loftq.init_rel_error': initError / weightNorm }));
+    const initMetrics = { metrics: () => ({ 'loftq.init_rel_error': initError / weightNorm }), dispose: () => {} };
+    return applied(model, adapter, base, initMetrics);
   },
 };

@@ -4,7 +4,8 @@ import type { Technique } from '../../harness/plugin.js';
 import { validateWith, z } from '../shared/config.js';
 import { packWeight } from './quant/packed-weight.js';
 import { ALL_LINEARS, BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { quantLoraApplied, seededLora } from './quant/lora.js';
+import { quantLora } from './quant/lora.js';
+import { applied } from '../shared/applied.js';
 
 export const qloraSchema = z
   .object({
@@ -34,7 +35,7 @@ export const qlora: Technique<QloraConfig> = {
     const format = { kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant } as const;
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, format));
     if (cfg.embeddings) base.quantizeEmbeddings((w, rows, cols) => packWeight(w, rows, cols, format));
-    const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return quantLoraApplied(model, base, adapter);
+    const adapter = quantLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    return applied(model, adapter, base);
   },
 };

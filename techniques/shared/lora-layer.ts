@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../harness/model/model.js';
 import type { Linear } from '../../harness/model/module.js';
-import type { Applied, ParamGroup } from '../../harness/plugin.js';
+import type { ParamGroup } from '../../harness/plugin.js';
+import type { AdapterModule } from './applied.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint } from './footprint.js';
 import { seededDropout } from './dropout.js';
 
 export interface LoraOptions {
@@ -37,7 +37,7 @@ export function initA(dIn: number, r: number, seed: number): tf.Tensor2D {
   return tf.randomUniform([dIn, r], -bound, bound, 'float32', seed) as tf.Tensor2D;
 }
 
-export class LoraAdapter {
+export class LoraAdapter implements AdapterModule {
   readonly pairs: LoraPair[];
   private readonly removers: (() => void)[] = [];
   private merged = false;
@@ -88,6 +88,11 @@ export class LoraAdapter {
 
   groups(): ParamGroup[] {
     return [{ vars: this.vars() }];
+  }
+
+  /** The pairs, and the frozen initial pairs with `offsetInit`. */
+  params(): tf.Variable[] {
+    return this.pairs.flatMap((p) => [p.A, p.B, ...(p.A0 ? [p.A0, p.B0!] : [])]);
   }
 
   /** ΔW = s · A B for one pair (s · (A B − A₀ B₀) with `offsetInit`). */
@@ -152,20 +157,4 @@ export class LoraAdapter {
     if (!this.merged) this.removers.forEach((r) => r());
     for (const p of this.pairs) tf.dispose([p.A, p.B, ...(p.A0 ? [p.A0, p.B0!] : [])]);
   }
-}
-
-/**
- * The Applied a LoRA-family plugin returns: `groups` of the adapter's variables (all of them by default); saves the
- * pairs; mergeable. Plugins override the parts they change.
- */
-export function loraApplied(model: Model, adapter: LoraAdapter, groups: ParamGroup[] = adapter.groups()): Applied {
-  const all = () => groups;
-  return {
-    paramGroups: all,
-    merge: () => adapter.merge(),
-    adapterState: () => adapter.state(),
-    loadAdapterState: (s) => adapter.load(s),
-    footprint: () => footprint(model, all(), adapter.vars().concat(adapter.pairs.flatMap((p) => (p.A0 ? [p.A0, p.B0!] : [])))),
-    dispose: () => adapter.dispose(),
-  };
 }

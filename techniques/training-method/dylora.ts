@@ -1,7 +1,8 @@
 // DyLoRA (Valipour et al., 2022): LoRA trained at a random truncated rank b ≤ r each step, so every rank up to r works after training.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied, type LoraPair } from '../shared/lora-layer.js';
+import { LoraAdapter, type LoraPair } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { Rng } from '../../core/rng.js';
 import { disposeBatch } from '../../harness/train/batch.js';
@@ -54,10 +55,10 @@ export const dylora: Technique<Config> = {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r, scale: cfg.alpha / r, dropout: cfg.dropout, seed: ctx.seed }, (x, p) =>
       truncated(x, p, model.training ? trainRank : evalRank, r),
     );
-    const applied = loraApplied(model, adapter);
+    const lora = applied(model, adapter);
     return {
-      ...applied,
-      merge: evalRank === r ? applied.merge : undefined, // the adapter merges the full pair
+      ...lora,
+      merge: evalRank === r ? lora.merge : undefined, // the adapter merges the full pair
       onStep: () => {
         trainRank = draw();
       },

@@ -1,6 +1,7 @@
 // LoRA-FA (Zhang et al., 2023): LoRA with A frozen at its random init and only B trained, so x·A need not be kept for A's gradient.
 import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied, withGroups } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 const schema = z
@@ -26,6 +27,6 @@ export const loraFa: Technique<Config> = {
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     // A is saved (it is random and part of the model) but never updated: ΔW = s·A B lives in A's fixed column space.
-    return loraApplied(model, adapter, [{ vars: adapter.pairs.map((p) => p.B) }]);
+    return applied(model, withGroups(adapter, () => [{ vars: adapter.pairs.map((p) => p.B) }]));
   },
 };

@@ -1,6 +1,7 @@
 // LoRA+ (Hayou et al., 2024): LoRA whose B matrices learn λ times faster than A, for efficient feature learning at width.
 import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied, withGroups } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 const schema = z
@@ -27,9 +28,12 @@ export const loraPlus: Technique<Config> = {
   validate: (c) => validateWith('lora-plus', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return loraApplied(model, adapter, [
-      { vars: adapter.pairs.map((p) => p.A) },
-      { vars: adapter.pairs.map((p) => p.B), lrScale: cfg.lrRatio },
-    ]);
+    return applied(
+      model,
+      withGroups(adapter, () => [
+        { vars: adapter.pairs.map((p) => p.A) },
+        { vars: adapter.pairs.map((p) => p.B), lrScale: cfg.lrRatio },
+      ]),
+    );
   },
 };

@@ -1,7 +1,8 @@
 // PiSSA (Meng et al., 2024): LoRA whose A, B start as W's top-r singular triplets, training the principal part and freezing the residual.
 import * as tf from '@tensorflow/tfjs';
 import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { svd } from '../shared/svd.js';
 import { validateWith, z } from '../shared/config.js';
 
@@ -50,6 +51,6 @@ export const pissa: Technique<Config> = {
       init: (l) => principalPair(l.weight as unknown as tf.Tensor2D, Math.min(cfg.r, l.dIn, l.dOut), scale),
       offsetInit: true,
     });
-    return loraApplied(model, adapter);
+    return applied(model, adapter);
   },
 };

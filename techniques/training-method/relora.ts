@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer, OptimizerSpec, ParamGroup, Technique } from '../../harness/plugin.js';
 import { AdamW } from '../../harness/train/adamw.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
@@ -64,11 +65,11 @@ export const relora: Technique<Config> = {
   validate: (c) => validateWith('relora', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    const applied = loraApplied(model, adapter);
+    const lora = applied(model, adapter);
     let restarts = 0;
     const weights: Named = adapter.pairs.map((p) => [`${p.linear.name}.weight`, p.linear.weight]);
     return {
-      ...applied,
+      ...lora,
       optimizer: (spec, groups) => new RestartingAdamW(spec, groups),
       onStep({ step, totalSteps, optimizer }) {
         const every = Math.max(1, Math.ceil(totalSteps / cfg.cycles));
@@ -79,7 +80,7 @@ export const relora: Technique<Config> = {
         else optimizer.reset(adapter.vars());
       },
       // The merged weights are part of the fine-tuned model now.
-      adapterState: () => ({ ...applied.adapterState(), ...cloneNamed(weights) }),
+      adapterState: () => ({ ...lora.adapterState(), ...cloneNamed(weights) }),
       loadAdapterState: (s) => {
         adapter.load(s);
         loadNamed(weights, s);

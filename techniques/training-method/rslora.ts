@@ -1,6 +1,7 @@
 // rsLoRA (Kalajdzievski, 2023): LoRA with the rank-stabilised scale α/√r, so higher ranks keep learning instead of collapsing.
 import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { validateWith, z } from '../shared/config.js';
 
 const schema = z
@@ -28,6 +29,6 @@ export const rslora: Technique<Config> = {
   validate: (c) => validateWith('rslora', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: rsScale(cfg.alpha, cfg.r), dropout: cfg.dropout, seed: ctx.seed });
-    return loraApplied(model, adapter);
+    return applied(model, adapter);
   },
 };
