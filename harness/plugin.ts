@@ -1,5 +1,6 @@
 // The technique plugin contract: a technique is data (defaults, paper) plus one apply() that returns a small object the trainer drives.
 import type * as tf from '@tensorflow/tfjs';
+import type { ZodType } from 'zod';
 import type { Model } from './model/model.js';
 import type { Batch } from './train/batch.js';
 
@@ -133,7 +134,9 @@ export interface Technique<C extends object = Record<string, unknown>> {
   name: string;
   category: Category;
   paper: Paper;
-  /** Every hyper-parameter with its default, reasons in comments at the definition. */
+  /** Every hyper-parameter with its default and bounds, reasons in comments at the definition (a zod schema). */
+  schema?: ZodType<C>;
+  /** Every hyper-parameter with its default: schema.parse({}) for a plugin made with technique(). */
   defaults: C;
   properties: Properties;
   /**

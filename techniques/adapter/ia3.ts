@@ -1,10 +1,9 @@
 // (IA)³ (Liu et al., 2022): learned vectors l_k, l_v, l_ff (init 1) rescale keys, values and the FFN activation; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
 import type { Model } from '../../harness/model/model.js';
 import { footprint } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 const schema = z.object({}).strict(); // the paper's method has no hyper-parameters besides where the vectors go
@@ -30,16 +29,15 @@ function scaleOutput(model: Model, lin: Linear, removers: (() => void)[]): Scale
   };
 }
 
-export const ia3: Technique<Config> = {
+export const ia3 = technique<Config>({
   id: 'ia3',
   name: '(IA)³',
   category: 'adapter',
   paper: { title: 'Few-Shot Parameter-Efficient Fine-Tuning is Better and Cheaper than In-Context Learning', year: 2022, arxiv: '2205.05638' },
-  defaults: {},
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   // T-Few trains (IA)³ at lr 3e-3 (Adafactor), about ten times usual full fine-tuning rates.
   lrMultiplier: 10,
-  validate: (c) => validateWith('ia3', schema, c),
   apply(model) {
     const removers: (() => void)[] = [];
     const scaled: Scaled[] = model.find('layers.*.attn.{k,v}').map((lin) => scaleOutput(model, lin, removers));
@@ -75,4 +73,4 @@ export const ia3: Technique<Config> = {
       },
     };
   },
-};
+});

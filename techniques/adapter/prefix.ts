@@ -1,9 +1,8 @@
 // Prefix-tuning (Li & Liang, 2021): l trainable key/value prefixes per layer, P = MLP(P') while training, plain P after merge.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -21,17 +20,16 @@ type Qkv = { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; bias: tf.Tensor };
 const uniform = (shape: number[], fanIn: number, seed: number) =>
   tf.tidy(() => tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', seed), true));
 
-export const prefix: Technique<Config> = {
+export const prefix = technique<Config>({
   id: 'prefix',
   name: 'Prefix-tuning',
   category: 'adapter',
   paper: { title: 'Prefix-Tuning: Optimizing Continuous Prompts for Generation', year: 2021, arxiv: '2101.00190' },
-  defaults: schema.parse({}),
+  schema,
   // Random prefixes already attract attention at init: not the base model until trained.
   properties: { identityAtInit: false, changesBase: false },
   // Prefixes are trained from scratch; like the other adapters, ×10 the full fine-tuning rate.
   lrMultiplier: 10,
-  validate: (c) => validateWith('prefix', schema, c),
   apply(model, cfg, ctx) {
     const { dModel: d, nHeads: H } = model.config;
     const L = model.config.nLayers;
@@ -127,4 +125,4 @@ export const prefix: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -2,11 +2,10 @@
 // FFN linear; tokens are dispatched to k experts, a Switch-style load-balancing loss keeps the router even, and the
 // attention projections get plain LoRA.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
 import { LoraAdapter, initA } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
 import { MoeRecorder } from './moe/recorder.js';
 import { switchBalance } from './moe/balance.js';
@@ -31,16 +30,15 @@ interface ExpertLora {
   B: tf.Variable[]; // per expert [r, d_out]
 }
 
-export const mixlora: Technique<Config> = {
+export const mixlora = technique<Config>({
   id: 'mixlora',
   name: 'MixLoRA',
   category: 'mixture_of_experts',
   paper: { title: 'MixLoRA: Enhancing Large Language Models Fine-Tuning with LoRA-based Mixture of Experts', year: 2024, arxiv: '2404.15159' },
-  defaults: schema.parse({}),
+  schema,
   // Not mergeable: which experts a token uses depends on the token.
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 5, // LoRA-like rates, halved: eight top-2 experts on q, k, v, o overshoot at LoRA's ×10 on small models
-  validate: (c) => validateWith('mixlora', schema, c),
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
     const scale = cfg.alpha / cfg.r;
@@ -152,4 +150,4 @@ export const mixlora: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,12 +1,11 @@
 // Child-Tuning (Xu et al., 2021): each step updates only a child network — a fresh Bernoulli(p) mask with gradients
 // scaled by 1/p (task-free), or a fixed mask of the top-p Fisher entries (task-driven).
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint, sizeOf } from '../shared/footprint.js';
 import { fisherScores } from '../shared/fisher.js';
 import { MaskDiff, maskDispose, maskFromState, maskGrads, maskTopK, maskableParams, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
@@ -25,14 +24,13 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const childTuning: Technique<Config> = {
+export const childTuning = technique<Config>({
   id: 'child-tuning',
   name: 'Child-Tuning',
   category: 'parameter_selection',
   paper: { title: 'Raise a Child in Large Language Model: Towards Effective and Generalizable Fine-tuning', year: 2021, arxiv: '2109.05687' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('child-tuning', schema, c),
   apply(model, cfg, ctx) {
     const named = maskableParams(model);
     const inTargets = new Set(maskableParams(model, cfg.targets).map(([, v]) => v));
@@ -91,4 +89,4 @@ export const childTuning: Technique<Config> = {
       },
     };
   },
-};
+});

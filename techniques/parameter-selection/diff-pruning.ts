@@ -1,12 +1,11 @@
 // Diff pruning (Guo et al., 2020): W + δ with δ = z ⊙ w, z a hard-concrete gate whose expected L0 norm is penalised;
 // δ is projected by magnitude to the target sparsity, then trained on with its mask fixed. δ lives in hooks.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint, sizeOf } from '../shared/footprint.js';
 import { maskDispose, maskTopK, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -36,14 +35,13 @@ interface Gate {
   logAlpha: tf.Variable; // [d_in, d_out]
 }
 
-export const diffPruning: Technique<Config> = {
+export const diffPruning = technique<Config>({
   id: 'diff-pruning',
   name: 'Diff pruning',
   category: 'parameter_selection',
   paper: { title: 'Parameter-Efficient Transfer Learning with Diff Pruning', year: 2020, arxiv: '2012.07463' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
-  validate: (c) => validateWith('diff-pruning', schema, c),
   apply(model, cfg, ctx) {
     const linears = model.find(cfg.targets);
     if (linears.length === 0) throw new Error('Invalid config for technique "diff-pruning": field "targets" matches no linear layer.');
@@ -166,4 +164,4 @@ export const diffPruning: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,9 +1,8 @@
 // LT-SFT (Ansell et al., 2021): fine-tune fully, keep the k entries that moved most, reset to the base, re-train only those.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { footprint, sizeOf } from '../shared/footprint.js';
 import { MaskDiff, maskDispose, maskFromState, maskGrads, maskTopK, maskableParams, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
@@ -16,14 +15,13 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const ltSft: Technique<Config> = {
+export const ltSft = technique<Config>({
   id: 'lt-sft',
   name: 'Lottery Ticket Sparse Fine-Tuning',
   category: 'parameter_selection',
   paper: { title: 'Composable Sparse Fine-Tuning for Cross-Lingual Transfer', year: 2021, arxiv: '2110.07560' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('lt-sft', schema, c),
   apply(model, cfg, ctx) {
     const named = maskableParams(model);
     const vars = named.map(([, v]) => v);
@@ -74,4 +72,4 @@ export const ltSft: Technique<Config> = {
       },
     };
   },
-};
+});

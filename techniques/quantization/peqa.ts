@@ -1,9 +1,8 @@
 // PEQA (Kim et al., 2023): the base quantized to INT-k, W = s·(q − z); only the quantization scales s are fine-tuned.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { type Linear, dense } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
 
@@ -16,16 +15,15 @@ export const peqaSchema = z
   .strict();
 export type PeqaConfig = z.infer<typeof peqaSchema>;
 
-export const peqa: Technique<PeqaConfig> = {
+export const peqa = technique<PeqaConfig>({
   id: 'peqa',
   name: 'PEQA',
   category: 'quantization',
   paper: { title: 'Memory-Efficient Fine-Tuning of Compressed Large Language Models via sub-4-bit Integer Quantization', year: 2023, arxiv: '2305.14152' },
-  defaults: peqaSchema.parse({}),
+  schema: peqaSchema,
   // Quantizing changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   // No multiplier: each scale multiplies a whole channel of the weight, so it takes a full fine-tuning-sized rate.
-  validate: (c) => validateWith('peqa', peqaSchema, c),
   apply(model, cfg) {
     const scales = new Map<string, tf.Variable>(); // [nGroups, 1, d_out] per layer: the only trained part of the base
     // Asymmetric min-max RTN per channel (PEQA Eq. 2): W = s·(q − z); q and z stay frozen.
@@ -64,4 +62,4 @@ export const peqa: Technique<PeqaConfig> = {
       },
     };
   },
-};
+});

@@ -1,10 +1,9 @@
 // QA-LoRA (Xu et al., 2023): group-wise INT-k base; LoRA sees the input average-pooled per group, so merging only moves the zero points.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { type Linear, SeedStream, dense } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
 import { initA } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
 
@@ -40,18 +39,17 @@ interface Pair {
   B: tf.Variable; // [r, d_out]
 }
 
-export const qalora: Technique<QaloraConfig> = {
+export const qalora = technique<QaloraConfig>({
   id: 'qalora',
   name: 'QA-LoRA',
   category: 'quantization',
   paper: { title: 'QA-LoRA: Quantization-Aware Low-Rank Adaptation of Large Language Models', year: 2023, arxiv: '2309.14717' },
-  defaults: qaloraSchema.parse({}),
+  schema: qaloraSchema,
   // Quantizing changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   // No LoRA-sized multiplier: at ×10 the pooled adapter oscillated on the tiny task in our runs, at ×1 the loss fell
   // steadily. TODO: compare with the learning rates of the paper's setup (§4.1).
   lrMultiplier: 1,
-  validate: (c) => validateWith('qalora', qaloraSchema, c),
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
     const seeds = new SeedStream(ctx.seed + 7919);
@@ -118,4 +116,4 @@ export const qalora: Technique<QaloraConfig> = {
       },
     };
   },
-};
+});

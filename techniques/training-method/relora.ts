@@ -1,10 +1,10 @@
 // ReLoRA (Lialin et al., 2023): LoRA merged into W and restarted every N steps, optimizer state pruned, jagged LR with warm restarts.
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer, OptimizerSpec, ParamGroup, Technique } from '../../harness/plugin.js';
+import type { Optimizer, OptimizerSpec, ParamGroup } from '../../harness/plugin.js';
 import { AdamW } from '../../harness/train/adamw.js';
 import { LoraAdapter } from '../shared/lora-layer.js';
 import { applied } from '../shared/applied.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 const schema = z
@@ -54,15 +54,14 @@ export class RestartingAdamW implements Optimizer {
   dispose = () => this.inner.dispose();
 }
 
-export const relora: Technique<Config> = {
+export const relora = technique<Config>({
   id: 'relora',
   name: 'ReLoRA',
   category: 'training_method',
   paper: { title: 'ReLoRA: High-Rank Training Through Low-Rank Updates', year: 2023, arxiv: '2307.05695' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true }, // each restart folds the pair into W
   lrMultiplier: 10, // LoRA's rates: between restarts ReLoRA is LoRA
-  validate: (c) => validateWith('relora', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     const lora = applied(model, adapter);
@@ -88,4 +87,4 @@ export const relora: Technique<Config> = {
       metrics: () => ({ restarts }),
     };
   },
-};
+});
