@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SeedStream } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
 import { technique, z } from '../shared/config.js';
+import { loadNamed, type Named } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -108,15 +109,8 @@ export const prefix = technique<Config>({
         return s;
       },
       loadAdapterState: (s) => {
-        merge();
-        for (const i of model.layerIndices()) {
-          for (const kv of ['k', 'v'] as const) {
-            const t = s[key(i, kv)];
-            if (!t) throw new Error(`The adapter state has no tensor "${key(i, kv)}".`);
-            if (t.shape.join() !== `${l},${d}`) throw new Error(`Adapter tensor "${key(i, kv)}" has shape [${t.shape}], expected [${l},${d}].`);
-            plain![i][kv].assign(t);
-          }
-        }
+        merge(); // the plain prefixes [l, d] are what the state holds
+        loadNamed(model.layerIndices().flatMap((i): Named => [[key(i, 'k'), plain![i].k], [key(i, 'v'), plain![i].v]]), s);
       },
       footprint: () => footprint(model, groups(), vars()),
       dispose: () => {

@@ -5,6 +5,7 @@ import type { Embedded, Model } from '../../harness/model/model.js';
 import { Rng } from '../../core/rng.js';
 import { footprint } from '../shared/footprint.js';
 import { technique, z } from '../shared/config.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -73,13 +74,8 @@ export const prompt = technique<Config>({
     const groups = () => [{ vars: [P] }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ 'embed.prompt': tf.clone(P) }),
-      loadAdapterState: (s) => {
-        const t = s['embed.prompt'];
-        if (!t) throw new Error('The adapter state has no tensor "embed.prompt".');
-        if (t.shape.join() !== P.shape.join()) throw new Error(`Adapter tensor "embed.prompt" has shape [${t.shape}], expected [${P.shape}].`);
-        P.assign(t);
-      },
+      adapterState: () => cloneNamed([['embed.prompt', P]]),
+      loadAdapterState: (s) => loadNamed([['embed.prompt', P]], s),
       footprint: () => footprint(model, groups(), [P]),
       dispose: () => {
         remove();

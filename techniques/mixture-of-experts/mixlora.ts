@@ -10,6 +10,7 @@ import { Router } from './moe/router.js';
 import { MoeRecorder } from './moe/recorder.js';
 import { switchBalance } from './moe/balance.js';
 import { seededDropout } from '../shared/dropout.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -127,17 +128,9 @@ export const mixlora = technique<Config>({
         const m = recorder.meanAux();
         return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
       },
-      adapterState: () => ({
-        ...Object.fromEntries(named().map(([n, v]) => [n, tf.clone(v)])),
-        ...(attn?.state() ?? {}),
-      }),
+      adapterState: () => ({ ...cloneNamed(named()), ...(attn?.state() ?? {}) }),
       loadAdapterState: (s) => {
-        for (const [n, v] of named()) {
-          const t = s[n];
-          if (!t) throw new Error(`The adapter state has no tensor "${n}".`);
-          if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${n}" has shape [${t.shape}], expected [${v.shape}].`);
-          v.assign(t);
-        }
+        loadNamed(named(), s);
         attn?.load(s);
       },
       footprint: () => footprint(model, groups(), ownVars()),

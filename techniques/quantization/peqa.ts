@@ -5,6 +5,7 @@ import { footprint } from '../shared/footprint.js';
 import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 export const peqaSchema = z
   .object({
@@ -40,19 +41,11 @@ export const peqa = technique<PeqaConfig>({
       scales.set(linear.name, tf.tidy(() => tf.variable(tf.tensor3d(scale, [linear.dIn / group, 1, linear.dOut]), true)));
     }
     const groups = () => [{ vars: [...scales.values()] }];
+    const named = (): Named => [...scales].map(([name, s]) => [`${name}.peqa_scale`, s]);
     return {
       paramGroups: groups,
-      adapterState: () => ({
-        ...Object.fromEntries([...scales].map(([name, s]) => [`${name}.peqa_scale`, tf.clone(s)])),
-      }),
-      loadAdapterState: (st) => {
-        for (const [name, s] of scales) {
-          const t = st[`${name}.peqa_scale`];
-          if (!t) throw new Error(`The adapter state has no tensor "${name}.peqa_scale".`);
-          if (t.shape.join() !== s.shape.join()) throw new Error(`Adapter tensor "${name}.peqa_scale" has shape [${t.shape}], expected [${s.shape}].`);
-          s.assign(t);
-        }
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (st) => loadNamed(named(), st),
       // The trained scales replace the packed ones (same count, fp32), so the base's bytes are unchanged.
       footprint: () => footprint(model, groups(), [], { baseBytes: base.baseBytes() }),
       metrics: () => base.metrics(),

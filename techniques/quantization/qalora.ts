@@ -6,6 +6,7 @@ import { initA } from '../shared/lora-layer.js';
 import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 export const qaloraSchema = z
   .object({
@@ -80,6 +81,7 @@ export const qalora = technique<QaloraConfig>({
     }
     const vars = () => [...pairs.values()].flatMap((p) => [p.A, p.B]);
     const groups = () => [{ vars: vars() }];
+    const named = (): Named => [...pairs.values()].flatMap((p): Named => [[`${p.linear.name}.qalora_A`, p.A], [`${p.linear.name}.qalora_B`, p.B]]);
     return {
       paramGroups: groups,
       /**
@@ -95,19 +97,8 @@ export const qalora = technique<QaloraConfig>({
         }
         merged = true;
       },
-      adapterState: () => ({
-        ...Object.fromEntries([...pairs.values()].flatMap((p) => [[`${p.linear.name}.qalora_A`, tf.clone(p.A)], [`${p.linear.name}.qalora_B`, tf.clone(p.B)]])),
-      }),
-      loadAdapterState: (s) => {
-        for (const p of pairs.values()) {
-          for (const [key, v] of [['qalora_A', p.A], ['qalora_B', p.B]] as const) {
-            const t = s[`${p.linear.name}.${key}`];
-            if (!t) throw new Error(`The adapter state has no tensor "${p.linear.name}.${key}".`);
-            if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${p.linear.name}.${key}" has shape [${t.shape}], expected [${v.shape}].`);
-            v.assign(t);
-          }
-        }
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (s) => loadNamed(named(), s),
       footprint: () => footprint(model, groups(), vars(), { baseBytes: base.baseBytes() }),
       metrics: () => base.metrics(),
       dispose: () => {

@@ -6,6 +6,7 @@ import type { ParamGroup } from '../../harness/plugin.js';
 import type { AdapterModule } from './applied.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { seededDropout } from './dropout.js';
+import { cloneNamed, loadNamed, type Named } from './state.js';
 
 export interface LoraOptions {
   r: number;
@@ -129,28 +130,21 @@ export class LoraAdapter implements AdapterModule {
     this.merged = true;
   }
 
+  /** `<linear>.lora_A`, `.lora_B` (and `.lora_A0`, `.lora_B0` with `offsetInit`) for every pair. */
+  private named(): Named {
+    return this.pairs.flatMap((p): Named => [
+      [`${p.linear.name}.lora_A`, p.A],
+      [`${p.linear.name}.lora_B`, p.B],
+      ...(p.A0 ? ([[`${p.linear.name}.lora_A0`, p.A0], [`${p.linear.name}.lora_B0`, p.B0!]] as Named) : []),
+    ]);
+  }
+
   state(): Record<string, tf.Tensor> {
-    const s: Record<string, tf.Tensor> = {};
-    for (const p of this.pairs) {
-      s[`${p.linear.name}.lora_A`] = tf.clone(p.A);
-      s[`${p.linear.name}.lora_B`] = tf.clone(p.B);
-      if (p.A0) s[`${p.linear.name}.lora_A0`] = tf.clone(p.A0);
-      if (p.B0) s[`${p.linear.name}.lora_B0`] = tf.clone(p.B0);
-    }
-    return s;
+    return cloneNamed(this.named());
   }
 
   load(s: Record<string, tf.Tensor>): void {
-    for (const p of this.pairs) {
-      const entries: [string, tf.Variable][] = [['lora_A', p.A], ['lora_B', p.B]];
-      if (p.A0) entries.push(['lora_A0', p.A0], ['lora_B0', p.B0!]);
-      for (const [key, v] of entries) {
-        const t = s[`${p.linear.name}.${key}`];
-        if (!t) throw new Error(`The adapter state has no tensor "${p.linear.name}.${key}".`);
-        if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${p.linear.name}.${key}" has shape [${t.shape}], expected [${v.shape}].`);
-        v.assign(t);
-      }
-    }
+    loadNamed(this.named(), s);
   }
 
   dispose(): void {
