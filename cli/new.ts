@@ -7,9 +7,10 @@ import { ROOT } from '../core/paths.js';
 
 const TEMPLATES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
 const ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-// Words that cannot name a `const`; an id like "new" gets a suffixed export name instead.
+// Words that cannot name a `const`, and the names the template imports; an id like "new" or "applied" gets a
+// suffixed export name instead.
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+  ('applied technique schema tf z initVar break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
     'import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
     'implements interface package private protected public await').split(' '),
 );

@@ -1,5 +1,6 @@
 // The technique plugin contract: a technique is data (defaults, paper) plus one apply() that returns a small object the trainer drives.
 import type * as tf from '@tensorflow/tfjs';
+import type { ZodType } from 'zod';
 import type { Model } from './model/model.js';
 import type { Batch } from './train/batch.js';
 
@@ -88,8 +89,8 @@ export interface TrialServices {
   /** Size of the task head a dataset needs (classes, 1 for regression). */
   nOutputs(datasetId: string): Promise<number>;
   /**
-   * Trains an adapter on a dataset from a fresh copy of the base (with a head for that dataset) and returns its
-   * adapterState() (the caller disposes it). With `cache`, the state is kept on disk under cacheDir(cache.dir), keyed
+   * Trains an adapter on a dataset from a fresh copy of the base (with a head for that dataset, trained and saved
+   * beside it as in a trial) and returns its adapterState() (the caller disposes it). With `cache`, the state is kept on disk under cacheDir(cache.dir), keyed
    * by the base, the dataset, `cache.key` and `steps`.
    */
   trainAdapter(datasetId: string, opts: { apply: (model: Model, ctx: ApplyContext) => Applied; steps: number; cache?: { dir: string; key: unknown } }): Promise<Record<string, tf.Tensor>>;
@@ -133,7 +134,9 @@ export interface Technique<C extends object = Record<string, unknown>> {
   name: string;
   category: Category;
   paper: Paper;
-  /** Every hyper-parameter with its default, reasons in comments at the definition. */
+  /** Every hyper-parameter with its default and bounds, reasons in comments at the definition (a zod schema). */
+  schema?: ZodType<C>;
+  /** Every hyper-parameter with its default: schema.parse({}) for a plugin made with technique(). */
   defaults: C;
   properties: Properties;
   /**
@@ -141,6 +144,11 @@ export interface Technique<C extends object = Record<string, unknown>> {
    * parameter-efficient methods train few parameters from zero and use larger rates. A suite entry's `lr` overrides.
    */
   lrMultiplier?: number;
+  /**
+   * The technique puts the task head (`head.**`) in its own paramGroups() and adapterState() (full fine-tuning trains
+   * every weight, O-LoRA a head per task). Otherwise the harness adds the head (harness/apply.ts): a plugin never does.
+   */
+  trainsHead?: boolean;
   /** Returns a full config or throws one sentence naming the bad field. */
   validate(config: unknown): C;
   /** null when the technique applies to this model; otherwise the reason to skip the pair. */

@@ -11,6 +11,7 @@ import { techniques } from '../techniques/index.js';
 import { crossEntropy } from '../harness/train/objectives/index.js';
 import type { Applied, ApplyContext } from '../harness/plugin.js';
 import { referenceStep } from '../bench/step.js';
+import { applyTechnique } from '../harness/apply.js';
 
 const CHILD = 'FTBENCH_BACKEND_TEST_CHILD';
 
@@ -38,7 +39,7 @@ test('forward + backward of every model family with every technique on the defau
       const where = `${family} × ${technique.id} on ${info.name}`;
       let applied: Applied;
       try {
-        applied = technique.apply(model, technique.defaults as never, ctx);
+        applied = applyTechnique(technique, model, technique.defaults as never, ctx);
       } catch (e) {
         // A technique that does not apply to this family is the conformance suite's business, not the backend's.
         model.dispose();

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
 import { initBackend, type BackendChoice } from '../harness/backend/index.js';
+import { ADDON_PATH } from '../harness/backend/native/index.js';
 
 // The backend under test: the default one, or FTBENCH_TEST_BACKEND (`wasm` checks the kernel pack on the wasm heap).
 const BACKEND = (process.env.FTBENCH_TEST_BACKEND ?? 'auto') as BackendChoice;
@@ -17,6 +19,17 @@ const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
 const DIMS = [1, 2, 3, 5, 7, 16, 33];
 const data = (shape: number[], lo = -2, hi = 2) =>
   Float32Array.from({ length: shape.reduce((p, s) => p * s, 1) }, () => lo + (hi - lo) * rand());
+
+// Without the addon every case below compares the pure-npm kernels with tfjs and passes without running any C, so
+// where the addon is built (or CI says it must be, FTBENCH_EXPECT_NATIVE=1) the pack must really be the native one.
+test('the native kernel pack is loaded wherever it is expected', async (t) => {
+  const expected = process.env.FTBENCH_EXPECT_NATIVE === '1' || (fs.existsSync(ADDON_PATH) && process.env.FTBENCH_NO_NATIVE !== '1');
+  const info = await initBackend(BACKEND);
+  if (!expected) return t.skip(`no native addon at ${ADDON_PATH}: the cases test the pure-npm kernels`);
+  if (info.name !== 'wasm' && info.name !== 'native') return t.skip(`the ${info.name} backend was chosen: the kernel pack is not in use`);
+  assert.equal(info.kernelPack, 'native', `the addon ${ADDON_PATH} exists but the ${info.kernelPack} kernel pack was loaded`);
+  assert.ok(info.blas, 'the native pack reports no BLAS');
+});
 
 interface Case {
   name: string;

@@ -16,6 +16,7 @@ import type { Family } from '../harness/model/config.js';
 import { techniques } from '../techniques/index.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows } from './helpers/tiny.js';
 import { Store } from '../harness/store/index.js';
+import { applyTechnique } from '../harness/apply.js';
 
 const REFERENCE = 'wasm' as const; // the default CPU backend (wasm + kernel pack), whatever `auto` picks on this machine
 const STEPS = 2;
@@ -89,7 +90,7 @@ async function runOn(backend: 'webgpu' | typeof REFERENCE, family: Family, t: An
       ...(servicesFor ? { services: servicesFor(family, lr) } : {}),
     };
     try {
-      applied = t.apply(model, t.defaults as never, ctx);
+      applied = applyTechnique(t, model, t.defaults as never, ctx);
     } catch (e) {
       return `does not apply: ${(e as Error).message}`;
     }

@@ -15,6 +15,7 @@ import { objectiveFor, type Objective } from '../train/objectives/index.js';
 import { BatchStream, train } from '../train/trainer.js';
 import type { PlannedTrial } from './plan.js';
 import { optimizerSpecOf, trainBudgetOf } from './budget.js';
+import { withTaskHead } from '../apply.js';
 
 export function encodeSplit(rows: Dataset['splits']['train'], encode: (e: Dataset['splits']['train'][number]) => Encoded, limit?: number): Encoded[] {
   return (limit ? rows.slice(0, limit) : rows).map(encode);
@@ -64,7 +65,7 @@ export function trialServices(t: PlannedTrial, base: Base, maxLen: number, shoul
       try {
         if (task.objective.nOutputs > 0) model.addHead(task.objective.nOutputs);
         const stream = new BatchStream(task.train(), t.budget.batch_size, task.objective, maxLen, t.seed);
-        applied = opts.apply(model, { seed: t.seed, totalSteps: opts.steps, sampleBatches: (n) => Array.from({ length: n }, () => stream.next()), loss: (b) => task.objective.loss(model, b) });
+        applied = withTaskHead(model, opts.apply(model, { seed: t.seed, totalSteps: opts.steps, sampleBatches: (n) => Array.from({ length: n }, () => stream.next()), loss: (b) => task.objective.loss(model, b) }));
         await trainOn(id, model, applied, opts.steps);
         const state = applied.adapterState();
         if (file) {

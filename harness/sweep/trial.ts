@@ -21,6 +21,7 @@ import type { TrialRecord } from '../store/index.js';
 import type { PlannedTrial } from './plan.js';
 import { optimizerSpecOf, trainBudgetOf } from './budget.js';
 import { encodeSplit, trialServices } from './services.js';
+import { applyTechnique } from '../apply.js';
 
 export interface TrialInputs {
   base: Base;
@@ -59,7 +60,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
       loss: (b) => objective.loss(m, b),
       services: trialServices(t, base, maxLen, inp.shouldStop),
     };
-    applied = t.technique.apply(m, t.config, ctx);
+    applied = applyTechnique(t.technique, m, t.config, ctx);
     const primary = dataset.metrics[0];
     const result = await train({
       model: m, applied, objective, stream,

@@ -1,9 +1,9 @@
 // AdaLoRA (Zhang et al., 2023): ΔW = Q Λ P in SVD form, P, Q kept near-orthogonal, singular values pruned by importance to a falling budget.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
 import { RankAllocator, budgetAt, type Triplets } from '../shared/adalora-allocator.js';
-import { validateWith, z } from '../shared/config.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const adaloraSchema = z
   .object({
@@ -30,16 +30,15 @@ function orthogonality(m: tf.Tensor2D, rankAxis: 0 | 1): tf.Scalar {
   return tf.norm(tf.sub(c, tf.eye(c.shape[0]))) as tf.Scalar;
 }
 
-export const adalora: Technique<AdaloraConfig> = {
+export const adalora = technique<AdaloraConfig>({
   id: 'adalora',
   name: 'AdaLoRA',
   category: 'adapter',
   paper: { title: 'Adaptive Budget Allocation for Parameter-Efficient Fine-Tuning', year: 2023, arxiv: '2303.10512' },
-  defaults: adaloraSchema.parse({}),
+  schema: adaloraSchema,
   properties: { identityAtInit: true, changesBase: false },
   // The paper's GLUE rates (5e-4 to 1.2e-3 on DeBERTaV3-base) are LoRA-like, ~10× and more over full fine-tuning's.
   lrMultiplier: 10,
-  validate: (c) => validateWith('adalora', adaloraSchema, c),
   apply(model, cfg, ctx) {
     const s = cfg.alpha / cfg.initR;
     const triplets: (Triplets & { name: string })[] = [];
@@ -61,7 +60,7 @@ export const adalora: Technique<AdaloraConfig> = {
       { dropout: cfg.dropout, seed: ctx.seed },
     );
     const allocator = new RankAllocator(triplets, cfg.beta1, cfg.beta2);
-    const base = deltaApplied(model, adapter);
+    const base = applied(model, adapter);
     return {
       ...base,
       auxLoss: () =>
@@ -114,4 +113,4 @@ export const adalora: Technique<AdaloraConfig> = {
       },
     };
   },
-};
+});

@@ -1,9 +1,9 @@
 // DoRA (Liu et al., 2024): W' = m ⊙ (W + s·A B) / ‖W + s·A B‖_c — a trainable magnitude m times a LoRA-updated direction; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { initA } from '../shared/lora-layer.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
-import { validateWith, z } from '../shared/config.js';
+import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const doraSchema = z
   .object({
@@ -26,16 +26,15 @@ const detach = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
 });
 
-export const dora: Technique<DoraConfig> = {
+export const dora = technique<DoraConfig>({
   id: 'dora',
   name: 'DoRA',
   category: 'adapter',
   paper: { title: 'DoRA: Weight-Decomposed Low-Rank Adaptation', year: 2024, arxiv: '2402.09353' },
-  defaults: doraSchema.parse({}),
+  schema: doraSchema,
   properties: { identityAtInit: true, changesBase: false },
   // The paper trains at LoRA's learning rates (1e-4 to 2e-4 on LLaMA), ~10× full fine-tuning's.
   lrMultiplier: 10,
-  validate: (c) => validateWith('dora', doraSchema, c),
   apply(model, cfg, ctx) {
     const s = cfg.alpha / cfg.r;
     const adapter = new DeltaAdapter(
@@ -59,6 +58,6 @@ export const dora: Technique<DoraConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    return deltaApplied(model, adapter);
+    return applied(model, adapter);
   },
-};
+});

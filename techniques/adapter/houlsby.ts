@@ -1,10 +1,10 @@
 // Adapter (Houlsby et al., 2019): a residual bottleneck h ↦ h + up(f(down(h))) on the output of every attention and FFN sub-layer.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 import { Bottleneck, BottleneckSet } from '../shared/bottleneck.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -24,18 +24,17 @@ type Config = z.infer<typeof schema>;
 /** The model's normalisation gains/biases (LayerNorm or RMSNorm), not the LM head's (unused by the task). */
 const isNorm = (name: string) => /norm\.(weight|bias)$/.test(name) && !name.startsWith('lm_head.');
 
-export const houlsby: Technique<Config> = {
+export const houlsby = technique<Config>({
   id: 'houlsby',
   name: 'Adapter (Houlsby)',
   category: 'adapter',
   paper: { title: 'Parameter-Efficient Transfer Learning for NLP', year: 2019, arxiv: '1902.00751' },
-  defaults: schema.parse({}),
+  schema,
   // Trained layer norms are base weights, so by default disabling the hooks removes the bottlenecks but keeps the
   // tuned norms; with trainLayerNorm false the base stays untouched and disable restores it exactly.
   properties: { identityAtInit: true, changesBase: true },
   // The paper sweeps adapter rates up to 3e-3, above BERT fine-tuning's usual 2e-5–5e-5; ×10 as for LoRA.
   lrMultiplier: 10,
-  validate: (c) => validateWith('houlsby', schema, c),
   apply(model, cfg, ctx) {
     const d = model.config.dModel;
     const m = cfg.size > 0 ? cfg.size : Math.max(1, Math.round(d / cfg.reduction));
@@ -52,16 +51,16 @@ export const houlsby: Technique<Config> = {
       }
     }
     const norms = cfg.trainLayerNorm ? model.named().filter(([n]) => isNorm(n)) : [];
-    const groups = () => [{ vars: set.vars() }, { vars: norms.map(([, v]) => v) }, headGroup(model)].filter((g) => g.vars.length > 0);
+    const groups = () => [{ vars: set.vars() }, { vars: norms.map(([, v]) => v) }].filter((g) => g.vars.length > 0);
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...set.state(), ...Object.fromEntries(norms.map(([n, v]) => [n, v.clone()])), ...model.state('head.**') }),
+      adapterState: () => ({ ...set.state(), ...cloneNamed(norms) }),
       loadAdapterState: (s) => {
         set.load(s);
-        model.load(s, { source: 'adapter state' });
+        loadNamed(norms, s);
       },
       footprint: () => footprint(model, groups(), set.vars()),
       dispose: () => set.dispose(),
     };
   },
-};
+});

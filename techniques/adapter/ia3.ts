@@ -1,10 +1,9 @@
 // (IA)³ (Liu et al., 2022): learned vectors l_k, l_v, l_ff (init 1) rescale keys, values and the FFN activation; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
 import type { Model } from '../../harness/model/model.js';
-import { footprint, headGroup } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { footprint } from '../shared/footprint.js';
+import { technique, z } from '../shared/config.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 const schema = z.object({}).strict(); // the paper's method has no hyper-parameters besides where the vectors go
@@ -30,16 +29,15 @@ function scaleOutput(model: Model, lin: Linear, removers: (() => void)[]): Scale
   };
 }
 
-export const ia3: Technique<Config> = {
+export const ia3 = technique<Config>({
   id: 'ia3',
   name: '(IA)³',
   category: 'adapter',
   paper: { title: 'Few-Shot Parameter-Efficient Fine-Tuning is Better and Cheaper than In-Context Learning', year: 2022, arxiv: '2205.05638' },
-  defaults: {},
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   // T-Few trains (IA)³ at lr 3e-3 (Adafactor), about ten times usual full fine-tuning rates.
   lrMultiplier: 10,
-  validate: (c) => validateWith('ia3', schema, c),
   apply(model) {
     const removers: (() => void)[] = [];
     const scaled: Scaled[] = model.find('layers.*.attn.{k,v}').map((lin) => scaleOutput(model, lin, removers));
@@ -57,7 +55,7 @@ export const ia3: Technique<Config> = {
     let merged = false;
     const vars = () => scaled.map((s) => s.l);
     const named = (): Named => scaled.map(({ name, l }) => [name, l]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     return {
       paramGroups: groups,
       merge: () => {
@@ -66,11 +64,8 @@ export const ia3: Technique<Config> = {
         removers.forEach((r) => r());
         merged = true;
       },
-      adapterState: () => ({ ...cloneNamed(named()), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        loadNamed(named(), s);
-        model.load(s, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (s) => loadNamed(named(), s),
       footprint: () => footprint(model, groups(), vars()),
       dispose: () => {
         if (!merged) removers.forEach((r) => r());
@@ -78,4 +73,4 @@ export const ia3: Technique<Config> = {
       },
     };
   },
-};
+});

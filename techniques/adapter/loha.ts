@@ -1,8 +1,8 @@
 // LoHa (Hyeon-Woo et al., 2021): ΔW = s · (A₁B₁) ⊙ (A₂B₂), a Hadamard product of two rank-r pairs (rank up to r²); mergeable.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
-import { validateWith, z } from '../shared/config.js';
+import { DeltaAdapter, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const lohaSchema = z
   .object({
@@ -14,16 +14,15 @@ export const lohaSchema = z
   .strict();
 export type LohaConfig = z.infer<typeof lohaSchema>;
 
-export const loha: Technique<LohaConfig> = {
+export const loha = technique<LohaConfig>({
   id: 'loha',
   name: 'LoHa',
   category: 'adapter',
   paper: { title: 'FedPara: Low-Rank Hadamard Product for Communication-Efficient Federated Learning', year: 2021, arxiv: '2108.06098' },
-  defaults: lohaSchema.parse({}),
+  schema: lohaSchema,
   properties: { identityAtInit: true, changesBase: false },
   // Trained at LoRA's rates (LyCORIS and PEFT use LoRA's recipes), ~10× full fine-tuning's.
   lrMultiplier: 10,
-  validate: (c) => validateWith('loha', lohaSchema, c),
   apply(model, cfg, ctx) {
     const s = cfg.alpha / cfg.r;
     const adapter = new DeltaAdapter(
@@ -41,6 +40,6 @@ export const loha: Technique<LohaConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    return deltaApplied(model, adapter);
+    return applied(model, adapter);
   },
-};
+});

@@ -1,8 +1,8 @@
 // LoKr (Yeh et al., 2023): ΔW = s · C ⊗ (A B), a Kronecker product of a small full factor and a low-rank one, over a factorisation of the dims; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar, kaiming, type DeltaParts } from '../shared/low-rank-delta.js';
-import { validateWith, z } from '../shared/config.js';
+import { DeltaAdapter, initVar, kaiming, type DeltaParts } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const lokrSchema = z
   .object({
@@ -36,16 +36,15 @@ export function kron(C: tf.Tensor, D: tf.Tensor): tf.Tensor2D {
   return tf.reshape(tf.mul(tf.reshape(C, [a, 1, b, 1]), tf.reshape(D, [1, c, 1, e])), [a * c, b * e]);
 }
 
-export const lokr: Technique<LokrConfig> = {
+export const lokr = technique<LokrConfig>({
   id: 'lokr',
   name: 'LoKr',
   category: 'adapter',
   paper: { title: 'Navigating Text-To-Image Customization: From LyCORIS Fine-Tuning to Model Evaluation', year: 2023, arxiv: '2309.14859' },
-  defaults: lokrSchema.parse({}),
+  schema: lokrSchema,
   properties: { identityAtInit: true, changesBase: false },
   // Trained at LoRA's rates (LyCORIS and PEFT use LoRA's recipes), ~10× full fine-tuning's.
   lrMultiplier: 10,
-  validate: (c) => validateWith('lokr', lokrSchema, c),
   apply(model, cfg, ctx) {
     const s = cfg.alpha / cfg.r;
     const adapter = new DeltaAdapter(
@@ -69,6 +68,6 @@ export const lokr: Technique<LokrConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    return deltaApplied(model, adapter);
+    return applied(model, adapter);
   },
-};
+});

@@ -1,7 +1,7 @@
 // LoRA (Hu et al., 2021): frozen W plus a trainable low-rank update (α/r)·A B, B = 0 at init; mergeable.
-import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const loraSchema = z
   .object({
@@ -13,18 +13,17 @@ export const loraSchema = z
   .strict();
 export type LoraConfig = z.infer<typeof loraSchema>;
 
-export const lora: Technique<LoraConfig> = {
+export const lora = technique<LoraConfig>({
   id: 'lora',
   name: 'LoRA',
   category: 'adapter',
   paper: { title: 'LoRA: Low-Rank Adaptation of Large Language Models', year: 2021, arxiv: '2106.09685' },
-  defaults: loraSchema.parse({}),
+  schema: loraSchema,
   properties: { identityAtInit: true, changesBase: false },
   // The paper fine-tunes RoBERTa-base with LoRA at lr 5e-4 against ~5e-5 for full fine-tuning.
   lrMultiplier: 10,
-  validate: (c) => validateWith('lora', loraSchema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return loraApplied(model, adapter);
+    return applied(model, adapter);
   },
-};
+});

@@ -1,9 +1,9 @@
 // MoRA (Jiang et al., 2024): a square r̂×r̂ trainable M between a non-parametric compressor and decompressor: high-rank ΔW at LoRA's parameter count; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
-import { DeltaAdapter, deltaApplied, initVar } from '../shared/low-rank-delta.js';
-import { validateWith, z } from '../shared/config.js';
+import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const moraSchema = z
   .object({
@@ -54,16 +54,15 @@ function moraOperator(linear: Linear, M: tf.Variable, rh: number, compress: Mora
   return Object.assign(op, { constants });
 }
 
-export const mora: Technique<MoraConfig> = {
+export const mora = technique<MoraConfig>({
   id: 'mora',
   name: 'MoRA',
   category: 'adapter',
   paper: { title: 'MoRA: High-Rank Updating for Parameter-Efficient Fine-Tuning', year: 2024, arxiv: '2405.12130' },
-  defaults: moraSchema.parse({}),
+  schema: moraSchema,
   properties: { identityAtInit: true, changesBase: false },
   // The paper trains MoRA at LoRA's learning rates, ~10× full fine-tuning's.
   lrMultiplier: 10,
-  validate: (c) => validateWith('mora', moraSchema, c),
   apply(model, cfg, ctx) {
     const constants: tf.Tensor[] = [];
     const adapter = new DeltaAdapter(
@@ -83,13 +82,6 @@ export const mora: Technique<MoraConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    const base = deltaApplied(model, adapter);
-    return {
-      ...base,
-      dispose: () => {
-        base.dispose();
-        tf.dispose(constants);
-      },
-    };
+    return applied(model, adapter, { dispose: () => tf.dispose(constants) });
   },
-};
+});

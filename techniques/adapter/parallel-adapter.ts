@@ -1,10 +1,9 @@
 // Parallel adapter (He et al., 2021): a bottleneck beside every FFN, x ↦ ffn(x) + s · up(relu(down(x))).
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { Bottleneck, BottleneckSet } from '../shared/bottleneck.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -17,16 +16,15 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const parallelAdapter: Technique<Config> = {
+export const parallelAdapter = technique<Config>({
   id: 'parallel-adapter',
   name: 'Parallel adapter',
   category: 'adapter',
   paper: { title: 'Towards a Unified View of Parameter-Efficient Transfer Learning', year: 2021, arxiv: '2110.04366' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   // New zero-initialised modules train at larger rates than full fine-tuning, as for LoRA (×10).
   lrMultiplier: 10,
-  validate: (c) => validateWith('parallel-adapter', schema, c),
   apply(model, cfg, ctx) {
     const d = model.config.dModel;
     const m = cfg.size > 0 ? cfg.size : Math.max(1, Math.round(d / cfg.reduction));
@@ -38,16 +36,13 @@ export const parallelAdapter: Technique<Config> = {
       const b = new Bottleneck({ d, m, act: cfg.act, downInit: 'kaiming', std: 0, seed: seeds.next() });
       set.add(point, b, model.hooks.wrap(point, (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => tf.add(next(x), tf.mul(b.forward(x), cfg.scale))));
     }
-    const groups = () => [{ vars: set.vars() }, headGroup(model)];
+    const groups = () => [{ vars: set.vars() }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...set.state(), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        set.load(s);
-        model.load(s, { source: 'adapter state' });
-      },
+      adapterState: () => set.state(),
+      loadAdapterState: (s) => set.load(s),
       footprint: () => footprint(model, groups(), set.vars()),
       dispose: () => set.dispose(),
     };
   },
-};
+});

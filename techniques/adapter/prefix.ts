@@ -1,9 +1,9 @@
 // Prefix-tuning (Li & Liang, 2021): l trainable key/value prefixes per layer, P = MLP(P') while training, plain P after merge.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { footprint } from '../shared/footprint.js';
+import { technique, z } from '../shared/config.js';
+import { loadNamed, type Named } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -21,17 +21,16 @@ type Qkv = { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; bias: tf.Tensor };
 const uniform = (shape: number[], fanIn: number, seed: number) =>
   tf.tidy(() => tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', seed), true));
 
-export const prefix: Technique<Config> = {
+export const prefix = technique<Config>({
   id: 'prefix',
   name: 'Prefix-tuning',
   category: 'adapter',
   paper: { title: 'Prefix-Tuning: Optimizing Continuous Prompts for Generation', year: 2021, arxiv: '2101.00190' },
-  defaults: schema.parse({}),
+  schema,
   // Random prefixes already attract attention at init: not the base model until trained.
   properties: { identityAtInit: false, changesBase: false },
   // Prefixes are trained from scratch; like the other adapters, ×10 the full fine-tuning rate.
   lrMultiplier: 10,
-  validate: (c) => validateWith('prefix', schema, c),
   apply(model, cfg, ctx) {
     const { dModel: d, nHeads: H } = model.config;
     const L = model.config.nLayers;
@@ -94,14 +93,14 @@ export const prefix: Technique<Config> = {
     }
 
     const vars = (): tf.Variable[] => (plain ? plain.flatMap((p) => [p.k, p.v]) : Object.values(mlp!));
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     const key = (i: number, kv: 'k' | 'v') => `layers.${i}.attn.prefix_${kv}`;
     return {
       paramGroups: groups,
       merge,
       // What is saved is the inference-time prefix P, never the reparameterisation.
       adapterState: () => {
-        const s: Record<string, tf.Tensor> = model.state('head.**');
+        const s: Record<string, tf.Tensor> = {};
         for (const i of model.layerIndices()) {
           const [k, v] = tf.tidy(() => prefixes(i).map((p) => tf.clone(p)));
           s[key(i, 'k')] = k;
@@ -110,16 +109,8 @@ export const prefix: Technique<Config> = {
         return s;
       },
       loadAdapterState: (s) => {
-        merge();
-        for (const i of model.layerIndices()) {
-          for (const kv of ['k', 'v'] as const) {
-            const t = s[key(i, kv)];
-            if (!t) throw new Error(`The adapter state has no tensor "${key(i, kv)}".`);
-            if (t.shape.join() !== `${l},${d}`) throw new Error(`Adapter tensor "${key(i, kv)}" has shape [${t.shape}], expected [${l},${d}].`);
-            plain![i][kv].assign(t);
-          }
-        }
-        model.load(s, { source: 'adapter state' });
+        merge(); // the plain prefixes [l, d] are what the state holds
+        loadNamed(model.layerIndices().flatMap((i): Named => [[key(i, 'k'), plain![i].k], [key(i, 'v'), plain![i].v]]), s);
       },
       footprint: () => footprint(model, groups(), vars()),
       dispose: () => {
@@ -128,4 +119,4 @@ export const prefix: Technique<Config> = {
       },
     };
   },
-};
+});

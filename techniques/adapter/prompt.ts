@@ -1,10 +1,11 @@
 // Prompt tuning (Lester et al., 2021): l trainable soft-prompt vectors prepended to the embedded input, initialised from real tokens.
 import * as tf from '@tensorflow/tfjs';
-import type { ApplyContext, Technique } from '../../harness/plugin.js';
+import type { ApplyContext } from '../../harness/plugin.js';
 import type { Embedded, Model } from '../../harness/model/model.js';
 import { Rng } from '../../core/rng.js';
-import { footprint, headGroup } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { footprint } from '../shared/footprint.js';
+import { technique, z } from '../shared/config.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -43,17 +44,16 @@ function sampledTokenEmbeddings(model: Model, ctx: ApplyContext, l: number): tf.
   return out;
 }
 
-export const prompt: Technique<Config> = {
+export const prompt = technique<Config>({
   id: 'prompt',
   name: 'Prompt tuning',
   category: 'adapter',
   paper: { title: 'The Power of Scale for Parameter-Efficient Prompt Tuning', year: 2021, arxiv: '2104.08691' },
-  defaults: schema.parse({}),
+  schema,
   // The prompt changes every position's context from the start: not the base model until trained away.
   properties: { identityAtInit: false, changesBase: false },
   // The paper trains prompts at 0.3 (Adafactor), far above model tuning's rates; ×30 under AdamW.
   lrMultiplier: 30,
-  validate: (c) => validateWith('prompt', schema, c),
   apply(model, cfg, ctx) {
     const l = cfg.length;
     const d = model.config.dModel;
@@ -71,17 +71,11 @@ export const prompt: Technique<Config> = {
         prefix: e.prefix + l,
       };
     });
-    const groups = () => [{ vars: [P] }, headGroup(model)];
+    const groups = () => [{ vars: [P] }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ 'embed.prompt': tf.clone(P), ...model.state('head.**') }),
-      loadAdapterState: (s) => {
-        const t = s['embed.prompt'];
-        if (!t) throw new Error('The adapter state has no tensor "embed.prompt".');
-        if (t.shape.join() !== P.shape.join()) throw new Error(`Adapter tensor "embed.prompt" has shape [${t.shape}], expected [${P.shape}].`);
-        P.assign(t);
-        model.load(s, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed([['embed.prompt', P]]),
+      loadAdapterState: (s) => loadNamed([['embed.prompt', P]], s),
       footprint: () => footprint(model, groups(), [P]),
       dispose: () => {
         remove();
@@ -89,4 +83,4 @@ export const prompt: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,9 +1,8 @@
 // VeRA (Kopiczko et al., 2023): one frozen random pair A, B shared by every layer; each layer trains only d and b: ΔW = A Λ_d B Λ_b.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { DeltaAdapter, deltaApplied, initVar, kaiming } from '../shared/low-rank-delta.js';
-import { headGroup } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { DeltaAdapter, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 export const veraSchema = z
   .object({
@@ -27,16 +26,15 @@ export function veraProjections(maxIn: number, maxOut: number, r: number, seed: 
 /** The paper's RoBERTa-base rate for d and b (4e-3 on SST-2) is 8× LoRA's (5e-4) on the same task. */
 const VECTOR_LR_SCALE = 8;
 
-export const vera: Technique<VeraConfig> = {
+export const vera = technique<VeraConfig>({
   id: 'vera',
   name: 'VeRA',
   category: 'adapter',
   paper: { title: 'VeRA: Vector-based Random Matrix Adaptation', year: 2023, arxiv: '2310.11454' },
-  defaults: veraSchema.parse({}),
+  schema: veraSchema,
   properties: { identityAtInit: true, changesBase: false },
   // LoRA's rate for the task head; the vectors train VECTOR_LR_SCALE times faster.
   lrMultiplier: 10,
-  validate: (c) => validateWith('vera', veraSchema, c),
   apply(model, cfg, ctx) {
     const targets = model.find(cfg.targets);
     const shared = veraProjections(
@@ -61,10 +59,12 @@ export const vera: Technique<VeraConfig> = {
       },
       { dropout: cfg.dropout, seed: ctx.seed },
     );
-    const base = deltaApplied(model, adapter, [shared.A, shared.B]);
+    // The frozen projections shared by every layer: counted as added parameters, disposed with the adapter.
+    const projections = { params: () => [shared.A, shared.B], dispose: () => tf.dispose([shared.A, shared.B]) };
+    const base = applied(model, adapter, projections);
     return {
       ...base,
-      paramGroups: () => [{ vars: adapter.vars(), lrScale: VECTOR_LR_SCALE }, headGroup(model)],
+      paramGroups: () => [{ vars: adapter.vars(), lrScale: VECTOR_LR_SCALE }],
       adapterState: () => ({ ...base.adapterState(), 'vera.projection_seed': tf.scalar(cfg.projectionSeed, 'int32') }),
       loadAdapterState: (s) => {
         const seed = s['vera.projection_seed']?.dataSync()[0];
@@ -73,10 +73,6 @@ export const vera: Technique<VeraConfig> = {
         }
         base.loadAdapterState(s);
       },
-      dispose: () => {
-        base.dispose();
-        tf.dispose([shared.A, shared.B]);
-      },
     };
   },
-};
+});

@@ -1,9 +1,9 @@
 // LongLoRA (Chen et al., 2023): LoRA on attention plus trainable embeddings and norms, trained with shifted sparse attention (S²-Attn).
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 import { LoraAdapter } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -47,16 +47,15 @@ export function shiftedGroupBias(H: number, T: number, S: number, G: number): tf
   return tf.tensor4d(bias, [1, H, T, S]);
 }
 
-export const longlora: Technique<Config> = {
+export const longlora = technique<Config>({
   id: 'longlora',
   name: 'LongLoRA',
   category: 'application',
   paper: { title: 'LongLoRA: Efficient Fine-tuning of Long-Context Large Language Models', year: 2023, arxiv: '2309.12307' },
-  defaults: schema.parse({}),
+  schema,
   // Embeddings and norms are base weights that train, so disabling the hooks does not give the base back.
   properties: { identityAtInit: true, changesBase: true },
   lrMultiplier: 10, // as LoRA: the paper trains LoRA+ at 2e-5 against full fine-tuning's 2e-5 at 7B scale, but from B = 0
-  validate: (c) => validateWith('longlora', schema, c),
   unsupported: (model) =>
     model.family === 'decoder' ? null : 'LongLoRA extends context by RoPE position interpolation; the encoder has learned absolute positions',
   apply(model, cfg, ctx) {
@@ -73,14 +72,14 @@ export const longlora: Technique<Config> = {
       }),
     );
     // No weight decay on embeddings and norm gains (it would pull the gains towards 0).
-    const groups = () => [...adapter.groups(), { vars: extra.map(([, v]) => v), weightDecay: 0, lrScale: cfg.baseLrScale }, headGroup(model)];
+    const groups = () => [...adapter.groups(), { vars: extra.map(([, v]) => v), weightDecay: 0, lrScale: cfg.baseLrScale }];
     return {
       paramGroups: groups,
       merge: () => adapter.merge(),
-      adapterState: () => ({ ...adapter.state(), ...model.state(cfg.trainable), ...model.state('head.**') }),
+      adapterState: () => ({ ...adapter.state(), ...cloneNamed(extra) }),
       loadAdapterState: (s) => {
         adapter.load(s);
-        model.load(s, { source: 'adapter state' });
+        loadNamed(extra, s);
       },
       footprint: () => footprint(model, groups(), adapter.vars()),
       dispose: () => {
@@ -89,4 +88,4 @@ export const longlora: Technique<Config> = {
       },
     };
   },
-};
+});

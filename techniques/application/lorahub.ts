@@ -1,10 +1,11 @@
 // LoRAHub (Huang et al., 2023): LoRA modules trained on upstream tasks, composed for a new task as A = Σ wᵢAᵢ, B = Σ wᵢBᵢ with w found by gradient-free search.
 import * as tf from '@tensorflow/tfjs';
-import type { Applied, ApplyContext, Technique } from '../../harness/plugin.js';
+import type { Applied, ApplyContext } from '../../harness/plugin.js';
 import type { Model } from '../../harness/model/model.js';
-import { footprint, headGroup } from '../shared/footprint.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { footprint } from '../shared/footprint.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 import { evolve } from './search/es.js';
 
 const schema = z
@@ -28,15 +29,14 @@ type Config = z.infer<typeof schema>;
 
 type Module = Map<string, { A: tf.Tensor; B: tf.Tensor }>;
 
-export const lorahub: Technique<Config> = {
+export const lorahub = technique<Config>({
   id: 'lorahub',
   name: 'LoRAHub',
   category: 'application',
   paper: { title: 'LoraHub: Efficient Cross-Task Generalization via Dynamic LoRA Composition', year: 2023, arxiv: '2307.13269' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false }, // w = 0 at init
   lrMultiplier: 10, // only the new head trains, at a PEFT rate
-  validate: (c) => validateWith('lorahub', schema, c),
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
     const composed = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: ctx.seed });
@@ -79,10 +79,10 @@ export const lorahub: Technique<Config> = {
 
     // Upstream modules are plain LoRA pairs with this config, trained by the harness on each upstream task.
     const upstreamLora = (m: Model, c: ApplyContext): Applied =>
-      loraApplied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
+      applied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
 
-    const base = loraApplied(model, composed, []);
-    const groups = () => [headGroup(model)]; // the composition is searched, not trained
+    const base = applied(model, composed);
+    const groups = () => []; // the composition is searched, not trained (only the harness's task head trains)
     return {
       ...base,
       async prepare() {
@@ -113,4 +113,4 @@ export const lorahub: Technique<Config> = {
       },
     };
   },
-};
+});

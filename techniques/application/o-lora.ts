@@ -1,9 +1,9 @@
 // O-LoRA (Wang et al., 2023): continual learning over a task sequence, each task's LoRA kept orthogonal to the earlier tasks' frozen ones.
 import * as tf from '@tensorflow/tfjs';
-import type { Applied, Technique } from '../../harness/plugin.js';
+import type { Applied } from '../../harness/plugin.js';
 import { footprint } from '../shared/footprint.js';
 import { LoraAdapter } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -36,15 +36,15 @@ export function orthogonalityLoss(earlier: LoraAdapter[], current: LoraAdapter):
   });
 }
 
-export const oLora: Technique<Config> = {
+export const oLora = technique<Config>({
   id: 'o-lora',
   name: 'O-LoRA',
   category: 'application',
   paper: { title: 'Orthogonal Subspace Learning for Language Model Continual Learning', year: 2023, arxiv: '2310.14152' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
+  trainsHead: true, // a head per task of the sequence
   lrMultiplier: 10, // trains as LoRA
-  validate: (c) => validateWith('o-lora', schema, c),
   apply(model, cfg, ctx) {
     const lora = (seed: number) => new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed });
     const current = lora(ctx.seed);
@@ -137,4 +137,4 @@ export const oLora: Technique<Config> = {
       dispose: () => allAdapters().forEach((a) => a.dispose()),
     };
   },
-};
+});

@@ -1,9 +1,9 @@
 // S-LoRA (Sheng et al., 2023): LoRA trained as usual, served unmerged: one batch, a different adapter per row, measured against merging per request.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 import { forwardMergedPerRequest, forwardUnmerged, type AdapterPairs } from './serving/multi-lora.js';
 
 const schema = z
@@ -36,21 +36,20 @@ export function perturbedCopies(adapter: LoraAdapter, n: number, share: number, 
   );
 }
 
-export const sLora: Technique<Config> = {
+export const sLora = technique<Config>({
   id: 's-lora',
   name: 'S-LoRA',
   category: 'application',
   paper: { title: 'S-LoRA: Serving Thousands of Concurrent LoRA Adapters', year: 2023, arxiv: '2311.03285' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // trains as LoRA
-  validate: (c) => validateWith('s-lora', schema, c),
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed });
     const linears = adapter.pairs.map((p) => p.linear);
     return {
-      ...loraApplied(model, adapter),
+      ...applied(model, adapter),
       /** Sequences per second served unmerged (one batched pass) and merged per request, for each adapter count. */
       metrics() {
         const [b] = ctx.sampleBatches(1);
@@ -84,4 +83,4 @@ export const sLora: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -3,14 +3,13 @@
 // adapters' averaged weights: one deterministic module. By default the up projection is one module shared by the
 // experts (§3.4 "adaptation module sharing", the released scripts' --sharing_up 1 --sharing_down 0).
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, dense } from '../../harness/model/module.js';
 import { gelu } from '../../harness/model/layers.js';
 import { Rng } from '../../core/rng.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { Bottleneck } from '../shared/bottleneck.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { Utilisation } from './moe/utilisation.js';
 
 const schema = z
@@ -46,19 +45,18 @@ function symmetricKl(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   return tf.mul(0.5, tf.mean(tf.sum(tf.mul(tf.sub(tf.exp(la), tf.exp(lb)), tf.sub(la, lb)), -1))) as tf.Scalar;
 }
 
-export const adamix: Technique<Config> = {
+export const adamix = technique<Config>({
   id: 'adamix',
   name: 'AdaMix',
   category: 'mixture_of_experts',
   paper: { title: 'AdaMix: Mixture-of-Adaptations for Parameter-efficient Model Tuning', year: 2022, arxiv: '2205.12410' },
-  defaults: schema.parse({}),
+  schema,
   // Identity at init: every up projection starts at zero. Merge collapses the experts into their average, which is
   // exactly the module inference already uses.
   properties: { identityAtInit: true, changesBase: false },
   // Adapter rates are ~10× full fine-tuning's in the paper (5e-4 against ~2e-5); on the tiny decoder (techniques-2,
   // 3 seeds, shared up) ×3 gave F1 0.51 and ×10 0.44 (without the sharing ×10 stayed on the majority class).
   lrMultiplier: 3,
-  validate: (c) => validateWith('adamix', schema, c),
   apply(model, cfg, ctx) {
     const d = model.config.dModel;
     const seeds = new SeedStream(ctx.seed + 6151);
@@ -120,7 +118,7 @@ export const adamix: Technique<Config> = {
 
     const all = () => sites.flatMap((s) => s.experts);
     const vars = () => sites.flatMap((s) => [...s.experts.flatMap((b) => [b.down, b.downBias]), ...upsOf(s.experts).flatMap((b) => [b.up, b.upBias])]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     // State names: expert e's down as `<point>.adamix.expert<e>.down.*`; its up likewise, or `<point>.adamix.up.*` when shared.
     const named = (s: Site): Named => [
       ...s.experts.flatMap((b, e): [string, tf.Variable][] => [[`${s.point}.adamix.expert${e}.down.weight`, b.down], [`${s.point}.adamix.expert${e}.down.bias`, b.downBias]]),
@@ -157,14 +155,8 @@ export const adamix: Technique<Config> = {
           });
         }
       },
-      adapterState: () => ({
-        ...cloneNamed(sites.flatMap(named)),
-        ...model.state('head.**'),
-      }),
-      loadAdapterState: (st) => {
-        loadNamed(sites.flatMap(named), st);
-        model.load(st, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(sites.flatMap(named)),
+      loadAdapterState: (st) => loadNamed(sites.flatMap(named), st),
       footprint: () => footprint(model, groups(), vars()),
       metrics: () => util.metrics(),
       dispose: () => {
@@ -173,4 +165,4 @@ export const adamix: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,8 +1,7 @@
 // LoRAMoE (Dou et al., 2023): soft mixtures of LoRA experts in the FFN, with the localised balancing constraint.
-import type { Technique } from '../../harness/plugin.js';
 import * as tf from '@tensorflow/tfjs';
-import { loraExpertsApplied } from './moe/applied.js';
-import { validateWith, z } from '../shared/config.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
 import { localisedBalance } from './moe/balance.js';
@@ -22,16 +21,15 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const loramoe: Technique<Config> = {
+export const loramoe = technique<Config>({
   id: 'loramoe',
   name: 'LoRAMoE',
   category: 'mixture_of_experts',
   paper: { title: 'LoRAMoE: Alleviate World Knowledge Forgetting in Large Language Models via MoE-Style Plugin', year: 2023, arxiv: '2312.09979' },
-  defaults: schema.parse({}),
+  schema,
   // Not mergeable: token-dependent mixing weights.
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // reference script: 2e-4, a LoRA-like rate
-  validate: (c) => validateWith('loramoe', schema, c),
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
     const group = cfg.sampleType === 'downstream' ? 1 : 0;
@@ -54,9 +52,12 @@ export const loramoe: Technique<Config> = {
       recorder,
     );
     // The reference adds every module's constraint to the loss: β · Σ_modules cv²(I ⊙ Q).
-    return loraExpertsApplied(model, experts, recorder, () => {
-      const s = recorder.sumAux();
-      return s && (tf.mul(s, cfg.beta) as tf.Scalar);
-    });
+    return {
+      ...applied(model, experts, recorder),
+      auxLoss: () => {
+        const s = recorder.sumAux();
+        return s && (tf.mul(s, cfg.beta) as tf.Scalar);
+      },
+    };
   },
-};
+});

@@ -2,15 +2,15 @@
 // FFN linear; tokens are dispatched to k experts, a Switch-style load-balancing loss keeps the router even, and the
 // attention projections get plain LoRA.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { LoraAdapter, initA } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
 import { MoeRecorder } from './moe/recorder.js';
 import { switchBalance } from './moe/balance.js';
 import { seededDropout } from '../shared/dropout.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -31,16 +31,15 @@ interface ExpertLora {
   B: tf.Variable[]; // per expert [r, d_out]
 }
 
-export const mixlora: Technique<Config> = {
+export const mixlora = technique<Config>({
   id: 'mixlora',
   name: 'MixLoRA',
   category: 'mixture_of_experts',
   paper: { title: 'MixLoRA: Enhancing Large Language Models Fine-Tuning with LoRA-based Mixture of Experts', year: 2024, arxiv: '2404.15159' },
-  defaults: schema.parse({}),
+  schema,
   // Not mergeable: which experts a token uses depends on the token.
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 5, // LoRA-like rates, halved: eight top-2 experts on q, k, v, o overshoot at LoRA's ×10 on small models
-  validate: (c) => validateWith('mixlora', schema, c),
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
     const scale = cfg.alpha / cfg.r;
@@ -121,7 +120,7 @@ export const mixlora: Technique<Config> = {
         ] as [string, tf.Variable][]),
       ),
     ];
-    const groups = () => [{ vars: ownVars() }, headGroup(model)];
+    const groups = () => [{ vars: ownVars() }];
     return {
       paramGroups: groups,
       // Mean over layers of E · Σ f_i P_i (as Mixtral's loss over all layers' router logits), times the coefficient.
@@ -129,20 +128,10 @@ export const mixlora: Technique<Config> = {
         const m = recorder.meanAux();
         return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
       },
-      adapterState: () => ({
-        ...Object.fromEntries(named().map(([n, v]) => [n, tf.clone(v)])),
-        ...(attn?.state() ?? {}),
-        ...model.state('head.**'),
-      }),
+      adapterState: () => ({ ...cloneNamed(named()), ...(attn?.state() ?? {}) }),
       loadAdapterState: (s) => {
-        for (const [n, v] of named()) {
-          const t = s[n];
-          if (!t) throw new Error(`The adapter state has no tensor "${n}".`);
-          if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${n}" has shape [${t.shape}], expected [${v.shape}].`);
-          v.assign(t);
-        }
+        loadNamed(named(), s);
         attn?.load(s);
-        model.load(s, { source: 'adapter state' });
       },
       footprint: () => footprint(model, groups(), ownVars()),
       metrics: () => recorder.metrics(),
@@ -154,4 +143,4 @@ export const mixlora: Technique<Config> = {
       },
     };
   },
-};
+});

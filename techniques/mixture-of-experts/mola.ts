@@ -1,8 +1,7 @@
 // MoLA (Gao et al., 2024): top-k mixtures of LoRA experts whose number grows with depth (more experts in higher layers).
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { loraExpertsApplied } from './moe/applied.js';
-import { validateWith, z } from '../shared/config.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
 import { switchBalance } from './moe/balance.js';
@@ -29,16 +28,15 @@ export function expertsPerLayer(allocation: number[], nLayers: number): number[]
   return Array.from({ length: nLayers }, (_, i) => allocation[Math.floor((i * G) / nLayers)]);
 }
 
-export const mola: Technique<Config> = {
+export const mola = technique<Config>({
   id: 'mola',
   name: 'MoLA',
   category: 'mixture_of_experts',
   paper: { title: 'Higher Layers Need More LoRA Experts', year: 2024, arxiv: '2402.08562' },
-  defaults: schema.parse({}),
+  schema,
   // Not mergeable: token-dependent expert choice.
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // LoRA-like rates
-  validate: (c) => validateWith('mola', schema, c),
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
     const counts = expertsPerLayer(cfg.allocation, model.config.nLayers);
@@ -59,9 +57,12 @@ export const mola: Technique<Config> = {
       },
       recorder,
     );
-    return loraExpertsApplied(model, experts, recorder, () => {
-      const m = recorder.meanAux();
-      return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
-    });
+    return {
+      ...applied(model, experts, recorder),
+      auxLoss: () => {
+        const m = recorder.meanAux();
+        return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
+      },
+    };
   },
-};
+});

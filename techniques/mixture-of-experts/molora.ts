@@ -1,9 +1,8 @@
 // MoLoRA (Zadouri et al., 2023): a soft token-level mixture of LoRA experts per linear layer; B_e = 0, so identity at init.
-import type { Technique } from '../../harness/plugin.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { LoraExperts } from './moe/lora-experts.js';
 import { MoeRecorder } from './moe/recorder.js';
-import { loraExpertsApplied } from './moe/applied.js';
+import { applied } from '../shared/applied.js';
 
 const schema = z
   .object({
@@ -16,16 +15,15 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const molora: Technique<Config> = {
+export const molora = technique<Config>({
   id: 'molora',
   name: 'MoLoRA',
   category: 'mixture_of_experts',
   paper: { title: 'Pushing Mixture of Experts to the Limit: Extremely Parameter Efficient MoE for Instruction Tuning', year: 2023, arxiv: '2309.05444' },
-  defaults: schema.parse({}),
+  schema,
   // Not mergeable: the mixing weights depend on the token, so Σ g_e A_e B_e is no fixed ΔW.
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // parameter-efficient rates, as for LoRA
-  validate: (c) => validateWith('molora', schema, c),
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
     const experts = new LoraExperts(
@@ -34,6 +32,6 @@ export const molora: Technique<Config> = {
       { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed, experts: () => cfg.experts, topK: null },
       recorder,
     );
-    return loraExpertsApplied(model, experts, recorder);
+    return applied(model, experts, recorder);
   },
-};
+});

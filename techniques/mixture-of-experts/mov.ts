@@ -1,10 +1,9 @@
 // MoV (Zadouri et al., 2023): a soft token-level mixture of (IA)³ vectors; ℓ(x) = Σ_e g_e(x) ℓ_e with every ℓ_e = 1 at init.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
 import { MoeRecorder } from './moe/recorder.js';
 import { layerOf } from './moe/lora-experts.js';
@@ -27,16 +26,15 @@ interface Site {
   L: tf.Variable; // [E, dim]: the experts' vectors
 }
 
-export const mov: Technique<Config> = {
+export const mov = technique<Config>({
   id: 'mov',
   name: 'MoV',
   category: 'mixture_of_experts',
   paper: { title: 'Pushing Mixture of Experts to the Limit: Extremely Parameter Efficient MoE for Instruction Tuning', year: 2023, arxiv: '2309.05444' },
-  defaults: schema.parse({}),
+  schema,
   // Not mergeable: ℓ(x) depends on the token, so no fixed rescaling of W reproduces it.
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // (IA)³-style vectors train at about ten times full fine-tuning's rate (T-Few: 3e-3)
-  validate: (c) => validateWith('mov', schema, c),
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
     const seeds = new SeedStream(ctx.seed + 7919);
@@ -68,14 +66,11 @@ export const mov: Technique<Config> = {
         [`${s.linear.name}.moe_router`, s.router.W],
         [`${s.linear.name}.mov_vectors`, s.L],
       ]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
     return {
       paramGroups: groups,
-      adapterState: () => ({ ...cloneNamed(named()), ...model.state('head.**') }),
-      loadAdapterState: (st) => {
-        loadNamed(named(), st);
-        model.load(st, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (st) => loadNamed(named(), st),
       footprint: () => footprint(model, groups(), vars()),
       metrics: () => recorder.metrics(),
       dispose: () => {
@@ -85,4 +80,4 @@ export const mov: Technique<Config> = {
       },
     };
   },
-};
+});

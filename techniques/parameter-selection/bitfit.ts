@@ -1,7 +1,6 @@
 // BitFit (Ben Zaken et al., 2021): only the bias terms of the backbone (and the new task head) are fine-tuned.
-import type { Technique } from '../../harness/plugin.js';
 import { maskableParams, maskWhole } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -11,16 +10,15 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const bitfit: Technique<Config> = {
+export const bitfit = technique<Config>({
   id: 'bitfit',
   name: 'BitFit',
   category: 'parameter_selection',
   paper: { title: 'BitFit: Simple Parameter-efficient Fine-tuning for Transformer-based Masked Language-models', year: 2021, arxiv: '2106.10199' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
   // The paper searches lr in [1e-4, 1e-3] for BitFit against ~2e-5 for full fine-tuning; 10× is the low end.
   lrMultiplier: 10,
-  validate: (c) => validateWith('bitfit', schema, c),
   unsupported: (model) =>
     maskableParams(model, '**.bias').length === 0
       ? `BitFit trains only bias terms, and the ${model.family} family has none (its LLaMA-like layers are bias-free).`
@@ -30,4 +28,4 @@ export const bitfit: Technique<Config> = {
     if (named.length === 0) throw new Error('Invalid config for technique "bitfit": field "targets" matches no parameter of the model.');
     return maskWhole(model, named);
   },
-};
+});

@@ -1,12 +1,12 @@
 // Child-Tuning (Xu et al., 2021): each step updates only a child network — a fresh Bernoulli(p) mask with gradients
 // scaled by 1/p (task-free), or a fixed mask of the top-p Fisher entries (task-driven).
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup, sizeOf } from '../shared/footprint.js';
+import { footprint, sizeOf } from '../shared/footprint.js';
 import { fisherScores } from '../shared/fisher.js';
 import { MaskDiff, maskDispose, maskFromState, maskGrads, maskTopK, maskableParams, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -24,14 +24,13 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const childTuning: Technique<Config> = {
+export const childTuning = technique<Config>({
   id: 'child-tuning',
   name: 'Child-Tuning',
   category: 'parameter_selection',
   paper: { title: 'Raise a Child in Large Language Model: Towards Effective and Generalizable Fine-tuning', year: 2021, arxiv: '2109.05687' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('child-tuning', schema, c),
   apply(model, cfg, ctx) {
     const named = maskableParams(model);
     const inTargets = new Set(maskableParams(model, cfg.targets).map(([, v]) => v));
@@ -39,11 +38,12 @@ export const childTuning: Technique<Config> = {
     const dense = named.filter(([, v]) => !inTargets.has(v));
     if (targets.length === 0) throw new Error('Invalid config for technique "child-tuning": field "targets" matches no parameter of the model.');
     const targetSize = sizeOf(targets.map(([, v]) => v));
-    const head = headGroup(model);
 
     if (cfg.mode === 'task-free') {
       const seeds = new SeedStream(ctx.seed + 4099);
-      const groups = () => [{ vars: named.map(([, v]) => v) }, head];
+      const groups = () => [{ vars: named.map(([, v]) => v) }];
+      // Every weight but the task head (the harness saves that), as full fine-tuning saves them.
+      const weights = model.named().filter(([n]) => !n.startsWith('head.'));
       return {
         paramGroups: groups,
         // g ⊙ Bernoulli(p) / p, resampled every step: an unbiased gradient of which only a p share reaches the update.
@@ -55,8 +55,8 @@ export const childTuning: Technique<Config> = {
           maskDispose(masks);
           return out;
         },
-        adapterState: () => model.state(),
-        loadAdapterState: (s) => model.load(s, { source: 'adapter state' }),
+        adapterState: () => cloneNamed(weights),
+        loadAdapterState: (s) => loadNamed(weights, s),
         // Every entry can move over the run (a new child each step).
         footprint: () => footprint(model, groups()),
         dispose: () => {},
@@ -68,21 +68,20 @@ export const childTuning: Technique<Config> = {
     tf.dispose([...scores.values()]);
     let diff = new MaskDiff(targets, masks);
     // No weight decay on masked tensors: it would move entries outside the child network.
-    const groups = () => [{ vars: targets.map(([, v]) => v).filter((v) => diff.covers(v)), weightDecay: 0 }, { vars: dense.map(([, v]) => v) }, head];
-    const denseState = () => Object.fromEntries(dense.map(([n, v]) => [n, tf.clone(v)]));
+    const groups = () => [{ vars: targets.map(([, v]) => v).filter((v) => diff.covers(v)), weightDecay: 0 }, { vars: dense.map(([, v]) => v) }];
     return {
       paramGroups: groups,
       transformGrads: (g) => maskGrads(g, masks),
-      adapterState: () => ({ ...diff.state(), ...denseState(), ...model.state('head.**') }),
+      adapterState: () => ({ ...diff.state(), ...cloneNamed(dense) }),
       loadAdapterState: (s) => {
-        model.load(s, { source: 'adapter state' });
+        loadNamed(dense, s);
         maskDispose(masks);
         diff.dispose();
         masks = maskFromState(targets, s);
         diff = new MaskDiff(targets, masks);
         diff.load(s);
       },
-      footprint: () => footprint(model, groups(), [], { trainableParams: diff.size() + sizeOf(dense.map(([, v]) => v)) + sizeOf(head.vars) }),
+      footprint: () => footprint(model, groups(), [], { trainableParams: diff.size() + sizeOf(dense.map(([, v]) => v)) }),
       metrics: () => ({ child_share: diff.size() / targetSize }),
       dispose: () => {
         maskDispose(masks);
@@ -90,4 +89,4 @@ export const childTuning: Technique<Config> = {
       },
     };
   },
-};
+});

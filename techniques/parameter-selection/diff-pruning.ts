@@ -1,12 +1,11 @@
 // Diff pruning (Guo et al., 2020): W + δ with δ = z ⊙ w, z a hard-concrete gate whose expected L0 norm is penalised;
 // δ is projected by magnitude to the target sparsity, then trained on with its mask fixed. δ lives in hooks.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import type { Linear } from '../../harness/model/module.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup, sizeOf } from '../shared/footprint.js';
+import { footprint, sizeOf } from '../shared/footprint.js';
 import { maskDispose, maskTopK, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -36,14 +35,13 @@ interface Gate {
   logAlpha: tf.Variable; // [d_in, d_out]
 }
 
-export const diffPruning: Technique<Config> = {
+export const diffPruning = technique<Config>({
   id: 'diff-pruning',
   name: 'Diff pruning',
   category: 'parameter_selection',
   paper: { title: 'Parameter-Efficient Transfer Learning with Diff Pruning', year: 2020, arxiv: '2012.07463' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
-  validate: (c) => validateWith('diff-pruning', schema, c),
   apply(model, cfg, ctx) {
     const linears = model.find(cfg.targets);
     if (linears.length === 0) throw new Error('Invalid config for technique "diff-pruning": field "targets" matches no linear layer.');
@@ -92,11 +90,10 @@ export const diffPruning: Technique<Config> = {
       fixed = m;
     };
 
-    const head = headGroup(model);
     const groups = () =>
       fixed
-        ? [{ vars: gates.map((g) => g.w) }, head]
-        : [{ vars: gates.map((g) => g.w) }, { vars: gates.map((g) => g.logAlpha), lrScale: cfg.alphaLrScale, weightDecay: 0 }, head];
+        ? [{ vars: gates.map((g) => g.w) }]
+        : [{ vars: gates.map((g) => g.w) }, { vars: gates.map((g) => g.logAlpha), lrScale: cfg.alphaLrScale, weightDecay: 0 }];
     return {
       paramGroups: groups,
       auxLoss: () => (fixed || cfg.l0Weight === 0 ? null : (tf.mul(expectedL0(), cfg.l0Weight / n) as tf.Scalar)),
@@ -112,7 +109,7 @@ export const diffPruning: Technique<Config> = {
       },
       // Projected: δ's non-zeros as flat indices + values; before that, the dense w and log α.
       adapterState: () => {
-        const s: Record<string, tf.Tensor> = model.state('head.**');
+        const s: Record<string, tf.Tensor> = {};
         for (const g of gates) {
           if (!fixed) {
             s[`${g.linear.name}.diff_w`] = tf.clone(g.w);
@@ -127,7 +124,6 @@ export const diffPruning: Technique<Config> = {
         return s;
       },
       loadAdapterState: (s) => {
-        model.load(s, { source: 'adapter state' });
         const sparse = gates.some((g) => s[`${g.linear.name}.diff_idx`]);
         if (sparse && !fixed) fixed = new Map();
         for (const g of gates) {
@@ -168,4 +164,4 @@ export const diffPruning: Technique<Config> = {
       },
     };
   },
-};
+});

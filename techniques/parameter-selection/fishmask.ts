@@ -1,9 +1,8 @@
 // FISH Mask (Sung et al., 2021): the empirical Fisher over a few batches picks the top-k% entries; only they train.
-import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { fisherScores } from '../shared/fisher.js';
 import { MaskDiff, maskDispose, maskFromState, maskGrads, maskTopK, maskableParams, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -17,15 +16,14 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const fishmask: Technique<Config> = {
+export const fishmask = technique<Config>({
   id: 'fishmask',
   name: 'FISH Mask',
   category: 'parameter_selection',
   paper: { title: 'Training Neural Networks with Fixed Sparse Masks', year: 2021, arxiv: '2111.09839' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
   // The paper trains the mask at full fine-tuning's learning rate.
-  validate: (c) => validateWith('fishmask', schema, c),
   apply(model, cfg, ctx) {
     const named = maskableParams(model);
     const vars = named.map(([, v]) => v);
@@ -35,20 +33,19 @@ export const fishmask: Technique<Config> = {
     for (const s of scores.values()) s.dispose();
     let diff = new MaskDiff(named, masks);
     // Only variables holding a masked entry train; no weight decay, or masked-out entries would shrink too.
-    const groups = () => [{ vars: vars.filter((v) => diff.covers(v)), weightDecay: 0 }, headGroup(model)];
+    const groups = () => [{ vars: vars.filter((v) => diff.covers(v)), weightDecay: 0 }];
     return {
       paramGroups: groups,
       transformGrads: (g) => maskGrads(g, masks),
-      adapterState: () => ({ ...diff.state(), ...model.state('head.**') }),
+      adapterState: () => diff.state(),
       loadAdapterState: (s) => {
-        model.load(s, { source: 'adapter state' });
         maskDispose(masks);
         diff.dispose();
         masks = maskFromState(named, s);
         diff = new MaskDiff(named, masks);
         diff.load(s);
       },
-      footprint: () => footprint(model, groups(), [], { trainableParams: diff.size() + headGroup(model).vars.reduce((n, v) => n + v.size, 0) }),
+      footprint: () => footprint(model, groups(), [], { trainableParams: diff.size() }),
       metrics: () => ({ mask_share: diff.size() / total }),
       dispose: () => {
         maskDispose(masks);
@@ -56,4 +53,4 @@ export const fishmask: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,7 +1,6 @@
 // LayerNorm tuning (Zhao et al., 2023): only the normalisation layers' gains and biases (and the task head) train.
-import type { Technique } from '../../harness/plugin.js';
 import { maskableParams, maskWhole } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -11,19 +10,18 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const lnTuning: Technique<Config> = {
+export const lnTuning = technique<Config>({
   id: 'ln-tuning',
   name: 'LayerNorm tuning',
   category: 'parameter_selection',
   paper: { title: 'Tuning LayerNorm in Attention: Towards Efficient Multi-Modal LLM Finetuning', year: 2023, arxiv: '2312.11420' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
   // Like BitFit, a few thousand entries starting from trained values: a larger rate than full fine-tuning's (our choice).
   lrMultiplier: 10,
-  validate: (c) => validateWith('ln-tuning', schema, c),
   apply(model, cfg) {
     const named = maskableParams(model, cfg.targets);
     if (named.length === 0) throw new Error('Invalid config for technique "ln-tuning": field "targets" matches no parameter of the model.');
     return maskWhole(model, named);
   },
-};
+});

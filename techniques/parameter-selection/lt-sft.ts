@@ -1,9 +1,9 @@
 // LT-SFT (Ansell et al., 2021): fine-tune fully, keep the k entries that moved most, reset to the base, re-train only those.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { footprint, headGroup, sizeOf } from '../shared/footprint.js';
+import { footprint, sizeOf } from '../shared/footprint.js';
 import { MaskDiff, maskDispose, maskFromState, maskGrads, maskTopK, maskableParams, type Masks } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
+import { cloneNamed, loadNamed } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -15,19 +15,17 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const ltSft: Technique<Config> = {
+export const ltSft = technique<Config>({
   id: 'lt-sft',
   name: 'Lottery Ticket Sparse Fine-Tuning',
   category: 'parameter_selection',
   paper: { title: 'Composable Sparse Fine-Tuning for Cross-Lingual Transfer', year: 2021, arxiv: '2110.07560' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('lt-sft', schema, c),
   apply(model, cfg, ctx) {
     const named = maskableParams(model);
     const vars = named.map(([, v]) => v);
     const total = sizeOf(vars);
-    const head = headGroup(model);
     const switchAt = Math.max(1, Math.round(cfg.phase1 * ctx.totalSteps));
     let base: Map<tf.Variable, tf.Tensor> | null = new Map(vars.map((v) => [v, tf.clone(v)])); // θ⁽⁰⁾, phase 1 only
     let masks: Masks | null = null;
@@ -41,7 +39,7 @@ export const ltSft: Technique<Config> = {
       base = null;
     };
     // No weight decay on the backbone: in phase 2 it would move entries outside the ticket.
-    const groups = () => [{ vars: diff ? vars.filter((v) => diff!.covers(v)) : vars, weightDecay: 0 }, head];
+    const groups = () => [{ vars: diff ? vars.filter((v) => diff!.covers(v)) : vars, weightDecay: 0 }];
     return {
       paramGroups: groups,
       transformGrads: (g) => (masks ? maskGrads(g, masks) : g),
@@ -55,18 +53,17 @@ export const ltSft: Technique<Config> = {
         optimizer.reset(); // phase 1's moments would keep moving entries outside the ticket
         enterPhase2(m);
       },
-      adapterState: () => ({ ...(diff ? diff.state() : Object.fromEntries(named.map(([n, v]) => [n, tf.clone(v)]))), ...model.state('head.**') }),
+      adapterState: () => (diff ? diff.state() : cloneNamed(named)),
       loadAdapterState: (s) => {
         const sparse = maskFromState(named, s);
-        if (sparse.size === 0) return model.load(s, { source: 'adapter state' }); // a phase-1 (dense) state
-        model.load(s, { source: 'adapter state' });
+        if (sparse.size === 0) return loadNamed(named, s); // a phase-1 (dense) state
         if (masks) maskDispose(masks);
         diff?.dispose();
         enterPhase2(sparse);
         diff!.load(s);
       },
       // Phase 1 moves every entry; the result (phase 2) only K.
-      footprint: () => footprint(model, groups(), [], { trainableParams: (diff ? diff.size() : total) + sizeOf(head.vars) }),
+      footprint: () => footprint(model, groups(), [], { trainableParams: diff ? diff.size() : total }),
       metrics: () => ({ sft_share: diff ? diff.size() / total : 1 }),
       dispose: () => {
         if (base) tf.dispose([...base.values()]);
@@ -75,4 +72,4 @@ export const ltSft: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,7 +1,6 @@
 // Partial fine-tuning (baseline): only the top k transformer blocks, whatever sits above them, and the task head train.
-import type { Technique } from '../../harness/plugin.js';
 import { maskableParams, maskWhole } from '../shared/mask.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -14,14 +13,13 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const partialFt: Technique<Config> = {
+export const partialFt = technique<Config>({
   id: 'partial-ft',
   name: 'Partial fine-tuning (top layers)',
   category: 'parameter_selection',
   paper: { title: 'Baseline: only the top k layers updated', year: 2019, arxiv: '1911.03090' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('partial-ft', schema, c),
   apply(model, cfg) {
     const L = model.config.nLayers;
     const k = Math.min(L, cfg.layers ?? Math.max(1, Math.ceil(cfg.fraction * L)));
@@ -33,4 +31,4 @@ export const partialFt: Technique<Config> = {
     });
     return maskWhole(model, named);
   },
-};
+});

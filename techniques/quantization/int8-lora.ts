@@ -1,9 +1,9 @@
 // LLM.int8() weights only (Dettmers et al., 2022) + LoRA: the frozen base in int8 with one absmax scale per output channel, fp32 LoRA on top.
-import type { Technique } from '../../harness/plugin.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { packWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { quantLoraApplied, seededLora } from './quant/lora.js';
+import { quantLora } from './quant/lora.js';
+import { applied } from '../shared/applied.js';
 
 export const int8LoraSchema = z
   .object({
@@ -24,19 +24,18 @@ export type Int8LoraConfig = z.infer<typeof int8LoraSchema>;
  */
 const INT8_ROWWISE = { kind: 'int', bits: 8, group: 0, symmetric: true } as const;
 
-export const int8Lora: Technique<Int8LoraConfig> = {
+export const int8Lora = technique<Int8LoraConfig>({
   id: 'int8-lora',
   name: 'LLM.int8 + LoRA',
   category: 'quantization',
   paper: { title: 'LLM.int8(): 8-bit Matrix Multiplication for Transformers at Scale', year: 2022, arxiv: '2208.07339' },
-  defaults: int8LoraSchema.parse({}),
+  schema: int8LoraSchema,
   // Quantizing changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   lrMultiplier: 10, // LoRA's: lr 5e-4 against ~5e-5 for full fine-tuning of RoBERTa-base
-  validate: (c) => validateWith('int8-lora', int8LoraSchema, c),
   apply(model, cfg, ctx) {
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, INT8_ROWWISE));
-    const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return quantLoraApplied(model, base, adapter);
+    const adapter = quantLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    return applied(model, adapter, base);
   },
-};
+});

@@ -1,11 +1,11 @@
 // LoftQ (Li et al., 2023): quantize W − AB and refit (A, B) to the residual, alternately, so Q + s·AB ≈ W when fine-tuning starts.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { svdArrays } from '../shared/svd.js';
 import { type PackedWeight, type QuantFormat, packWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { quantLoraApplied, seededLora } from './quant/lora.js';
+import { quantLora } from './quant/lora.js';
+import { applied } from '../shared/applied.js';
 
 export const loftqSchema = z
   .object({
@@ -73,16 +73,15 @@ export function loftqFormat(cfg: LoftqConfig): QuantFormat {
   return { kind: 'int', bits: cfg.format === 'int4' ? 4 : 2, group: cfg.block, symmetric: false };
 }
 
-export const loftq: Technique<LoftqConfig> = {
+export const loftq = technique<LoftqConfig>({
   id: 'loftq',
   name: 'LoftQ',
   category: 'quantization',
   paper: { title: 'LoftQ: LoRA-Fine-Tuning-Aware Quantization for Large Language Models', year: 2023, arxiv: '2310.08659' },
-  defaults: loftqSchema.parse({}),
+  schema: loftqSchema,
   // Q + s·AB only approximates W, so outputs change at init; the fp32 weights stay untouched (see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   lrMultiplier: 10, // LoRA's multiplier: LoftQ fine-tunes its adapters at LoRA-sized rates
-  validate: (c) => validateWith('loftq', loftqSchema, c),
   apply(model, cfg, ctx) {
     const format = loftqFormat(cfg);
     const scale = cfg.alpha / cfg.r;
@@ -94,9 +93,10 @@ export const loftq: Technique<LoftqConfig> = {
       const it = inits.get(l.name)!;
       return { A: tf.tensor2d(it.L, [l.dIn, cfg.r]), B: tf.div(tf.tensor2d(it.R, [cfg.r, l.dOut]), scale) as tf.Tensor2D };
     };
-    const adapter = seededLora(model, linears, { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed, init });
+    const adapter = quantLora(model, linears, { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed, init });
     const initError = Math.hypot(...[...inits.values()].map((i) => i.errors[i.errors.length - 1]));
     const weightNorm = Math.hypot(...linears.map((l) => frobenius(weightValues(l), new Float32Array(l.weight.size))));
-    return quantLoraApplied(model, base, adapter, () => ({ 'loftq.init_rel_error': initError / weightNorm }));
+    const initMetrics = { metrics: () => ({ 'loftq.init_rel_error': initError / weightNorm }), dispose: () => {} };
+    return applied(model, adapter, base, initMetrics);
   },
-};
+});

@@ -1,11 +1,11 @@
 // PEQA (Kim et al., 2023): the base quantized to INT-k, W = s·(q − z); only the quantization scales s are fine-tuned.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { type Linear, dense } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { footprint } from '../shared/footprint.js';
+import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 export const peqaSchema = z
   .object({
@@ -16,16 +16,15 @@ export const peqaSchema = z
   .strict();
 export type PeqaConfig = z.infer<typeof peqaSchema>;
 
-export const peqa: Technique<PeqaConfig> = {
+export const peqa = technique<PeqaConfig>({
   id: 'peqa',
   name: 'PEQA',
   category: 'quantization',
   paper: { title: 'Memory-Efficient Fine-Tuning of Compressed Large Language Models via sub-4-bit Integer Quantization', year: 2023, arxiv: '2305.14152' },
-  defaults: peqaSchema.parse({}),
+  schema: peqaSchema,
   // Quantizing changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   // No multiplier: each scale multiplies a whole channel of the weight, so it takes a full fine-tuning-sized rate.
-  validate: (c) => validateWith('peqa', peqaSchema, c),
   apply(model, cfg) {
     const scales = new Map<string, tf.Variable>(); // [nGroups, 1, d_out] per layer: the only trained part of the base
     // Asymmetric min-max RTN per channel (PEQA Eq. 2): W = s·(q − z); q and z stay frozen.
@@ -41,22 +40,12 @@ export const peqa: Technique<PeqaConfig> = {
       const { scale, group } = (weight as IntKWeight).grid;
       scales.set(linear.name, tf.tidy(() => tf.variable(tf.tensor3d(scale, [linear.dIn / group, 1, linear.dOut]), true)));
     }
-    const groups = () => [{ vars: [...scales.values()] }, headGroup(model)];
+    const groups = () => [{ vars: [...scales.values()] }];
+    const named = (): Named => [...scales].map(([name, s]) => [`${name}.peqa_scale`, s]);
     return {
       paramGroups: groups,
-      adapterState: () => ({
-        ...Object.fromEntries([...scales].map(([name, s]) => [`${name}.peqa_scale`, tf.clone(s)])),
-        ...model.state('head.**'),
-      }),
-      loadAdapterState: (st) => {
-        for (const [name, s] of scales) {
-          const t = st[`${name}.peqa_scale`];
-          if (!t) throw new Error(`The adapter state has no tensor "${name}.peqa_scale".`);
-          if (t.shape.join() !== s.shape.join()) throw new Error(`Adapter tensor "${name}.peqa_scale" has shape [${t.shape}], expected [${s.shape}].`);
-          s.assign(t);
-        }
-        model.load(st, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (st) => loadNamed(named(), st),
       // The trained scales replace the packed ones (same count, fp32), so the base's bytes are unchanged.
       footprint: () => footprint(model, groups(), [], { baseBytes: base.baseBytes() }),
       metrics: () => base.metrics(),
@@ -66,4 +55,4 @@ export const peqa: Technique<PeqaConfig> = {
       },
     };
   },
-};
+});

@@ -1,12 +1,12 @@
 // QA-LoRA (Xu et al., 2023): group-wise INT-k base; LoRA sees the input average-pooled per group, so merging only moves the zero points.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { type Linear, SeedStream, dense } from '../../harness/model/module.js';
-import { footprint, headGroup } from '../shared/footprint.js';
+import { footprint } from '../shared/footprint.js';
 import { initA } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 export const qaloraSchema = z
   .object({
@@ -40,18 +40,17 @@ interface Pair {
   B: tf.Variable; // [r, d_out]
 }
 
-export const qalora: Technique<QaloraConfig> = {
+export const qalora = technique<QaloraConfig>({
   id: 'qalora',
   name: 'QA-LoRA',
   category: 'quantization',
   paper: { title: 'QA-LoRA: Quantization-Aware Low-Rank Adaptation of Large Language Models', year: 2023, arxiv: '2309.14717' },
-  defaults: qaloraSchema.parse({}),
+  schema: qaloraSchema,
   // Quantizing changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   // No LoRA-sized multiplier: at ×10 the pooled adapter oscillated on the tiny task in our runs, at ×1 the loss fell
   // steadily. TODO: compare with the learning rates of the paper's setup (§4.1).
   lrMultiplier: 1,
-  validate: (c) => validateWith('qalora', qaloraSchema, c),
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
     const seeds = new SeedStream(ctx.seed + 7919);
@@ -81,7 +80,8 @@ export const qalora: Technique<QaloraConfig> = {
       });
     }
     const vars = () => [...pairs.values()].flatMap((p) => [p.A, p.B]);
-    const groups = () => [{ vars: vars() }, headGroup(model)];
+    const groups = () => [{ vars: vars() }];
+    const named = (): Named => [...pairs.values()].flatMap((p): Named => [[`${p.linear.name}.qalora_A`, p.A], [`${p.linear.name}.qalora_B`, p.B]]);
     return {
       paramGroups: groups,
       /**
@@ -97,21 +97,8 @@ export const qalora: Technique<QaloraConfig> = {
         }
         merged = true;
       },
-      adapterState: () => ({
-        ...Object.fromEntries([...pairs.values()].flatMap((p) => [[`${p.linear.name}.qalora_A`, tf.clone(p.A)], [`${p.linear.name}.qalora_B`, tf.clone(p.B)]])),
-        ...model.state('head.**'),
-      }),
-      loadAdapterState: (s) => {
-        for (const p of pairs.values()) {
-          for (const [key, v] of [['qalora_A', p.A], ['qalora_B', p.B]] as const) {
-            const t = s[`${p.linear.name}.${key}`];
-            if (!t) throw new Error(`The adapter state has no tensor "${p.linear.name}.${key}".`);
-            if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${p.linear.name}.${key}" has shape [${t.shape}], expected [${v.shape}].`);
-            v.assign(t);
-          }
-        }
-        model.load(s, { source: 'adapter state' });
-      },
+      adapterState: () => cloneNamed(named()),
+      loadAdapterState: (s) => loadNamed(named(), s),
       footprint: () => footprint(model, groups(), vars(), { baseBytes: base.baseBytes() }),
       metrics: () => base.metrics(),
       dispose: () => {
@@ -120,4 +107,4 @@ export const qalora: Technique<QaloraConfig> = {
       },
     };
   },
-};
+});

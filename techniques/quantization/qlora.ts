@@ -1,10 +1,10 @@
 // QLoRA (Dettmers et al., 2023): the frozen base in 4-bit NormalFloat, block 64, scales double-quantized; fp32 LoRA on every block linear.
 // Here the embedding table and LM head are stored in NF4 as well, so the whole base is ~0.13 × fp32 as in the paper's 7B+ models.
-import type { Technique } from '../../harness/plugin.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { packWeight } from './quant/packed-weight.js';
 import { ALL_LINEARS, BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';
-import { quantLoraApplied, seededLora } from './quant/lora.js';
+import { quantLora } from './quant/lora.js';
+import { applied } from '../shared/applied.js';
 
 export const qloraSchema = z
   .object({
@@ -20,21 +20,20 @@ export const qloraSchema = z
   .strict();
 export type QloraConfig = z.infer<typeof qloraSchema>;
 
-export const qlora: Technique<QloraConfig> = {
+export const qlora = technique<QloraConfig>({
   id: 'qlora',
   name: 'QLoRA',
   category: 'quantization',
   paper: { title: 'QLoRA: Efficient Finetuning of Quantized LLMs', year: 2023, arxiv: '2305.14314' },
-  defaults: qloraSchema.parse({}),
+  schema: qloraSchema,
   // Quantizing the base changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   lrMultiplier: 10, // LoRA's multiplier: QLoRA trains its adapters at LoRA-sized rates (2e-4 for 7B)
-  validate: (c) => validateWith('qlora', qloraSchema, c),
   apply(model, cfg, ctx) {
     const format = { kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant } as const;
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, format));
     if (cfg.embeddings) base.quantizeEmbeddings((w, rows, cols) => packWeight(w, rows, cols, format));
-    const adapter = seededLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return quantLoraApplied(model, base, adapter);
+    const adapter = quantLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    return applied(model, adapter, base);
   },
-};
+});

@@ -7,11 +7,6 @@ export function sizeOf(vars: tf.Tensor[]): number {
   return vars.reduce((n, v) => n + v.size, 0);
 }
 
-/** The task head (`head.*`) is new for every task, so every technique trains it (PEFT's modules_to_save). */
-export function headGroup(model: Model): ParamGroup {
-  return { vars: model.named('head.**').map(([, v]) => v) };
-}
-
 export function footprint(model: Model, groups: ParamGroup[], extra: tf.Tensor[] = [], overrides: Partial<Footprint> = {}): Footprint {
   const base = model.numParams();
   const extraParams = sizeOf(extra);

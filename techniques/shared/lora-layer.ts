@@ -2,10 +2,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../harness/model/model.js';
 import type { Linear } from '../../harness/model/module.js';
-import type { Applied, ParamGroup } from '../../harness/plugin.js';
+import type { ParamGroup } from '../../harness/plugin.js';
+import type { AdapterModule } from './applied.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from './footprint.js';
 import { seededDropout } from './dropout.js';
+import { cloneNamed, loadNamed, type Named } from './state.js';
 
 export interface LoraOptions {
   r: number;
@@ -37,7 +38,7 @@ export function initA(dIn: number, r: number, seed: number): tf.Tensor2D {
   return tf.randomUniform([dIn, r], -bound, bound, 'float32', seed) as tf.Tensor2D;
 }
 
-export class LoraAdapter {
+export class LoraAdapter implements AdapterModule {
   readonly pairs: LoraPair[];
   private readonly removers: (() => void)[] = [];
   private merged = false;
@@ -90,6 +91,11 @@ export class LoraAdapter {
     return [{ vars: this.vars() }];
   }
 
+  /** The pairs, and the frozen initial pairs with `offsetInit`. */
+  params(): tf.Variable[] {
+    return this.pairs.flatMap((p) => [p.A, p.B, ...(p.A0 ? [p.A0, p.B0!] : [])]);
+  }
+
   /** ΔW = s · A B for one pair (s · (A B − A₀ B₀) with `offsetInit`). */
   deltaW(p: LoraPair): tf.Tensor2D {
     return tf.tidy(() => {
@@ -124,51 +130,25 @@ export class LoraAdapter {
     this.merged = true;
   }
 
+  /** `<linear>.lora_A`, `.lora_B` (and `.lora_A0`, `.lora_B0` with `offsetInit`) for every pair. */
+  private named(): Named {
+    return this.pairs.flatMap((p): Named => [
+      [`${p.linear.name}.lora_A`, p.A],
+      [`${p.linear.name}.lora_B`, p.B],
+      ...(p.A0 ? ([[`${p.linear.name}.lora_A0`, p.A0], [`${p.linear.name}.lora_B0`, p.B0!]] as Named) : []),
+    ]);
+  }
+
   state(): Record<string, tf.Tensor> {
-    const s: Record<string, tf.Tensor> = {};
-    for (const p of this.pairs) {
-      s[`${p.linear.name}.lora_A`] = tf.clone(p.A);
-      s[`${p.linear.name}.lora_B`] = tf.clone(p.B);
-      if (p.A0) s[`${p.linear.name}.lora_A0`] = tf.clone(p.A0);
-      if (p.B0) s[`${p.linear.name}.lora_B0`] = tf.clone(p.B0);
-    }
-    return s;
+    return cloneNamed(this.named());
   }
 
   load(s: Record<string, tf.Tensor>): void {
-    for (const p of this.pairs) {
-      const entries: [string, tf.Variable][] = [['lora_A', p.A], ['lora_B', p.B]];
-      if (p.A0) entries.push(['lora_A0', p.A0], ['lora_B0', p.B0!]);
-      for (const [key, v] of entries) {
-        const t = s[`${p.linear.name}.${key}`];
-        if (!t) throw new Error(`The adapter state has no tensor "${p.linear.name}.${key}".`);
-        if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${p.linear.name}.${key}" has shape [${t.shape}], expected [${v.shape}].`);
-        v.assign(t);
-      }
-    }
+    loadNamed(this.named(), s);
   }
 
   dispose(): void {
     if (!this.merged) this.removers.forEach((r) => r());
     for (const p of this.pairs) tf.dispose([p.A, p.B, ...(p.A0 ? [p.A0, p.B0!] : [])]);
   }
-}
-
-/**
- * The Applied a LoRA-family plugin returns: `groups` of the adapter's variables (all of them by default) plus the
- * task head; saves the pairs and the head; mergeable. Plugins override the parts they change.
- */
-export function loraApplied(model: Model, adapter: LoraAdapter, groups: ParamGroup[] = adapter.groups()): Applied {
-  const all = () => [...groups, headGroup(model)];
-  return {
-    paramGroups: all,
-    merge: () => adapter.merge(),
-    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-    loadAdapterState: (s) => {
-      adapter.load(s);
-      model.load(s, { source: 'adapter state' });
-    },
-    footprint: () => footprint(model, all(), adapter.vars().concat(adapter.pairs.flatMap((p) => (p.A0 ? [p.A0, p.B0!] : [])))),
-    dispose: () => adapter.dispose(),
-  };
 }

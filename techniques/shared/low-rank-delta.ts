@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../harness/model/model.js';
 import type { Linear } from '../../harness/model/module.js';
-import type { Applied, ParamGroup } from '../../harness/plugin.js';
+import type { ParamGroup } from '../../harness/plugin.js';
+import type { AdapterModule } from './applied.js';
 import { SeedStream } from '../../harness/model/module.js';
-import { footprint, headGroup } from './footprint.js';
 import { seededDropout } from './dropout.js';
 import { cloneNamed, loadNamed, type Named } from './state.js';
 
@@ -38,7 +38,7 @@ export function kaiming(shape: [number, number], fan: number, seed: number): tf.
   return tf.randomUniform(shape, -1 / Math.sqrt(fan), 1 / Math.sqrt(fan), 'float32', seed) as tf.Tensor2D;
 }
 
-export class DeltaAdapter {
+export class DeltaAdapter implements AdapterModule {
   readonly layers: DeltaLayer[];
   private readonly removers: (() => void)[] = [];
   private merged = false;
@@ -66,6 +66,10 @@ export class DeltaAdapter {
 
   groups(): ParamGroup[] {
     return [{ vars: this.vars() }];
+  }
+
+  params(): tf.Variable[] {
+    return this.vars();
   }
 
   /** Folds every ΔW into its W and removes the hooks; a second call does nothing. */
@@ -97,20 +101,4 @@ export class DeltaAdapter {
     if (!this.merged) this.removers.forEach((r) => r());
     tf.dispose(this.vars());
   }
-}
-
-/** The Applied object of a plain ΔW adapter (plus the task head); plugins override or add fields. */
-export function deltaApplied(model: Model, adapter: DeltaAdapter, extra: tf.Tensor[] = []): Applied {
-  const groups = () => [...adapter.groups(), headGroup(model)];
-  return {
-    paramGroups: groups,
-    merge: () => adapter.merge(),
-    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-    loadAdapterState: (s) => {
-      adapter.load(s);
-      model.load(s, { source: 'adapter state' });
-    },
-    footprint: () => footprint(model, groups(), [...adapter.vars(), ...extra]),
-    dispose: () => adapter.dispose(),
-  };
 }

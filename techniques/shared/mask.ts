@@ -2,29 +2,30 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../harness/model/model.js';
 import type { Applied } from '../../harness/plugin.js';
-import { footprint, headGroup } from './footprint.js';
+import { footprint } from './footprint.js';
+import { cloneNamed, loadNamed } from './state.js';
 
 /** A 0/1 float tensor per variable, shaped like it: 1 = the entry may move. */
 export type Masks = Map<tf.Variable, tf.Tensor>;
 
 /**
- * The parameters a selection method chooses among: everything but the task head (trained in full by every
- * technique) and, when a task head is attached, the unused language-model head.
+ * The parameters a selection method chooses among: everything but the task head (the harness trains it in full
+ * beside every technique) and, when a task head is attached, the unused language-model head.
  */
 export function maskableParams(model: Model, pattern = '**'): [string, tf.Variable][] {
   return model.named(pattern).filter(([n]) => !n.startsWith('head.') && !(model.hasHead && n.startsWith('lm_head')));
 }
 
 /**
- * The coarsest mask: whole tensors. `named` train in place together with the task head; the saved state is their
+ * The coarsest mask: whole tensors. `named` train in place; the saved state is their
  * values (they replace the base's). BitFit, LN tuning and partial fine-tuning are this with different selections.
  */
 export function maskWhole(model: Model, named: [string, tf.Variable][]): Applied {
-  const groups = () => [{ vars: named.map(([, v]) => v) }, headGroup(model)];
+  const groups = () => [{ vars: named.map(([, v]) => v) }];
   return {
     paramGroups: groups,
-    adapterState: () => ({ ...Object.fromEntries(named.map(([n, v]) => [n, tf.clone(v)])), ...model.state('head.**') }),
-    loadAdapterState: (s) => model.load(s, { source: 'adapter state' }),
+    adapterState: () => cloneNamed(named),
+    loadAdapterState: (s) => loadNamed(named, s),
     footprint: () => footprint(model, groups()),
     dispose: () => {},
   };

@@ -1,8 +1,8 @@
 // DyLoRA (Valipour et al., 2022): LoRA trained at a random truncated rank b ≤ r each step, so every rank up to r works after training.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied, type LoraPair } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter, type LoraPair } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 import { Rng } from '../../core/rng.js';
 import { disposeBatch } from '../../harness/train/batch.js';
 
@@ -35,15 +35,14 @@ function reportRanks(r: number): number[] {
   return [...out, r];
 }
 
-export const dylora: Technique<Config> = {
+export const dylora = technique<Config>({
   id: 'dylora',
   name: 'DyLoRA',
   category: 'training_method',
   paper: { title: 'DyLoRA: Parameter Efficient Tuning of Pre-trained Models using Dynamic Search-Free Low-Rank Adaptation', year: 2022, arxiv: '2210.07558' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // LoRA's rates: the paper tunes DyLoRA in LoRA's range
-  validate: (c) => validateWith('dylora', schema, c),
   apply(model, cfg, ctx) {
     const { r } = cfg;
     const rng = new Rng(ctx.seed + 17);
@@ -54,10 +53,10 @@ export const dylora: Technique<Config> = {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r, scale: cfg.alpha / r, dropout: cfg.dropout, seed: ctx.seed }, (x, p) =>
       truncated(x, p, model.training ? trainRank : evalRank, r),
     );
-    const applied = loraApplied(model, adapter);
+    const lora = applied(model, adapter);
     return {
-      ...applied,
-      merge: evalRank === r ? applied.merge : undefined, // the adapter merges the full pair
+      ...lora,
+      merge: evalRank === r ? lora.merge : undefined, // the adapter merges the full pair
       onStep: () => {
         trainRank = draw();
       },
@@ -86,4 +85,4 @@ export const dylora: Technique<Config> = {
       },
     };
   },
-};
+});

@@ -1,19 +1,18 @@
 // Full fine-tuning: the baseline every technique is compared with; every parameter trains with AdamW.
-import type { Technique } from '../../harness/plugin.js';
 import { footprint } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z.object({}).strict();
 type Config = z.infer<typeof schema>;
 
-export const fullFt: Technique<Config> = {
+export const fullFt = technique<Config>({
   id: 'full-ft',
   name: 'Full fine-tuning',
   category: 'training_method',
   paper: { title: 'Baseline: all parameters updated', year: 2018 },
-  defaults: {},
+  schema,
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('full-ft', schema, c),
+  trainsHead: true, // every weight trains, the head among them
   apply(model) {
     const vars = () => [...model.params.values()];
     const groups = () => [{ vars: vars() }];
@@ -25,4 +24,4 @@ export const fullFt: Technique<Config> = {
       dispose: () => {},
     };
   },
-};
+});

@@ -1,11 +1,11 @@
 // GaLore (Zhao et al., 2024): full-parameter training whose Adam state lives in a rank-r projection of each 2-D gradient.
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer, OptimizerSpec, ParamGroup, Technique } from '../../harness/plugin.js';
+import type { Optimizer, OptimizerSpec, ParamGroup } from '../../harness/plugin.js';
 import { AdamW } from '../../harness/train/adamw.js';
 import { globToRegExp } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
 import { svd } from '../shared/svd.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -126,17 +126,17 @@ export class GaLoreAdamW implements Optimizer {
   }
 }
 
-export const galore: Technique<Config> = {
+export const galore = technique<Config>({
   id: 'galore',
   name: 'GaLore',
   category: 'training_method',
   paper: { title: 'GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection', year: 2024, arxiv: '2403.03507' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true },
+  trainsHead: true, // every weight trains, the head among them
   // With α = 0.25, a 4× rate gives projected updates the step size of full fine-tuning's; the paper likewise trains
   // GaLore at a higher rate than its full-rank baseline (0.01 vs 0.001 when pretraining LLaMA).
   lrMultiplier: 4,
-  validate: (c) => validateWith('galore', schema, c),
   apply(model, cfg) {
     const re = globToRegExp(cfg.targets);
     const projected = new Set(
@@ -153,4 +153,4 @@ export const galore: Technique<Config> = {
       dispose: () => {},
     };
   },
-};
+});

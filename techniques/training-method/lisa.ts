@@ -1,8 +1,7 @@
 // LISA (Pan et al., 2024): layerwise importance sampling — embeddings and head always train; every K steps γ random layers are unfrozen.
 import type * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import { footprint, sizeOf } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { Rng } from '../../core/rng.js';
 
 const schema = z
@@ -14,14 +13,14 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const lisa: Technique<Config> = {
+export const lisa = technique<Config>({
   id: 'lisa',
   name: 'LISA',
   category: 'training_method',
   paper: { title: 'LISA: Layerwise Importance Sampling for Memory-Efficient Large Language Model Fine-Tuning', year: 2024, arxiv: '2403.17919' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true }, // full-parameter training of the sampled layers
-  validate: (c) => validateWith('lisa', schema, c),
+  trainsHead: true, // the head trains with the embeddings (the paper's E and H)
   apply(model, cfg, ctx) {
     const layers = model.layerIndices().map((i) => model.named(`layers.${i}.**`).map(([, v]) => v));
     const inLayer = new Set(layers.flat());
@@ -55,4 +54,4 @@ export const lisa: Technique<Config> = {
       dispose: () => {},
     };
   },
-};
+});

@@ -1,7 +1,7 @@
 // LoRA-FA (Zhang et al., 2023): LoRA with A frozen at its random init and only B trained, so x·A need not be kept for A's gradient.
-import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied, withGroups } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -14,18 +14,17 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const loraFa: Technique<Config> = {
+export const loraFa = technique<Config>({
   id: 'lora-fa',
   name: 'LoRA-FA',
   category: 'training_method',
   paper: { title: 'LoRA-FA: Memory-efficient Low-rank Adaptation for Large Language Models Fine-tuning', year: 2023, arxiv: '2308.03303' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // the paper tunes LoRA-FA in LoRA's lr range
-  validate: (c) => validateWith('lora-fa', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     // A is saved (it is random and part of the model) but never updated: ΔW = s·A B lives in A's fixed column space.
-    return loraApplied(model, adapter, [{ vars: adapter.pairs.map((p) => p.B) }]);
+    return applied(model, withGroups(adapter, () => [{ vars: adapter.pairs.map((p) => p.B) }]));
   },
-};
+});

@@ -1,7 +1,7 @@
 // LoRA+ (Hayou et al., 2024): LoRA whose B matrices learn λ times faster than A, for efficient feature learning at width.
-import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied, withGroups } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -14,22 +14,24 @@ const schema = z
   .strict();
 type Config = z.infer<typeof schema>;
 
-export const loraPlus: Technique<Config> = {
+export const loraPlus = technique<Config>({
   id: 'lora-plus',
   name: 'LoRA+',
   category: 'training_method',
   paper: { title: 'LoRA+: Efficient Low Rank Adaptation of Large Models', year: 2024, arxiv: '2402.12354' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   // The rate here is η_A. The paper finds the best η_A with λ = 16 below plain LoRA's best rate; we take half of
   // LoRA's multiplier (10) so that B, at λ·η_A, stays in a stable range.
   lrMultiplier: 5,
-  validate: (c) => validateWith('lora-plus', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return loraApplied(model, adapter, [
-      { vars: adapter.pairs.map((p) => p.A) },
-      { vars: adapter.pairs.map((p) => p.B), lrScale: cfg.lrRatio },
-    ]);
+    return applied(
+      model,
+      withGroups(adapter, () => [
+        { vars: adapter.pairs.map((p) => p.A) },
+        { vars: adapter.pairs.map((p) => p.B), lrScale: cfg.lrRatio },
+      ]),
+    );
   },
-};
+});

@@ -1,9 +1,8 @@
 // NEFTune (Jain et al., 2023): full fine-tuning with uniform noise of scale α/√(L·d) added to the input embeddings while training.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
 import type { Embedded } from '../../harness/model/model.js';
 import { footprint } from '../shared/footprint.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 import { Rng } from '../../core/rng.js';
 
 const schema = z
@@ -27,15 +26,15 @@ export function neftuneNoise(h: tf.Tensor, mask: tf.Tensor, alpha: number, seed:
   });
 }
 
-export const neftune: Technique<Config> = {
+export const neftune = technique<Config>({
   id: 'neftune',
   name: 'NEFTune',
   category: 'training_method',
   paper: { title: 'NEFTune: Noisy Embeddings Improve Instruction Finetuning', year: 2023, arxiv: '2310.05914' },
-  defaults: schema.parse({}),
+  schema,
   // The paper fine-tunes every parameter; the noise is a training-time regulariser only, so eval outputs start at the base.
   properties: { identityAtInit: true, changesBase: true },
-  validate: (c) => validateWith('neftune', schema, c),
+  trainsHead: true, // every weight trains, the head among them
   apply(model, cfg, ctx) {
     const rng = new Rng(ctx.seed + 31);
     // The encoder's hook point is after its embedding LayerNorm, the decoder's is the raw token embedding (the paper's place).
@@ -53,4 +52,4 @@ export const neftune: Technique<Config> = {
       dispose: remove,
     };
   },
-};
+});

@@ -1,9 +1,9 @@
 // PiSSA (Meng et al., 2024): LoRA whose A, B start as W's top-r singular triplets, training the principal part and freezing the residual.
 import * as tf from '@tensorflow/tfjs';
-import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
 import { svd } from '../shared/svd.js';
-import { validateWith, z } from '../shared/config.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -27,19 +27,18 @@ export function principalPair(W: tf.Tensor2D, r: number, scale: number): { A: tf
   return pair;
 }
 
-export const pissa: Technique<Config> = {
+export const pissa = technique<Config>({
   id: 'pissa',
   name: 'PiSSA',
   category: 'training_method',
   paper: { title: 'PiSSA: Principal Singular Values and Singular Vectors Adaptation of Large Language Models', year: 2024, arxiv: '2404.02948' },
-  defaults: schema.parse({}),
+  schema,
   // The paper replaces W by W_res = W − A₀B₀. We keep W untouched and compute x·W − s·x·A₀B₀ + s·x·A B inside the
   // hook (identical outputs and gradients), so disabling the hook restores the base exactly and W never changes;
   // merge() folds W_res + s·A B = W + s·(A B − A₀B₀) into W.
   properties: { identityAtInit: true, changesBase: false },
   // The paper trains PiSSA, LoRA and full fine-tuning at the same rate (2e-5): the principal components are already large.
   lrMultiplier: 1,
-  validate: (c) => validateWith('pissa', schema, c),
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
     const adapter = new LoraAdapter(model, model.find(cfg.targets), {
@@ -50,6 +49,6 @@ export const pissa: Technique<Config> = {
       init: (l) => principalPair(l.weight as unknown as tf.Tensor2D, Math.min(cfg.r, l.dIn, l.dOut), scale),
       offsetInit: true,
     });
-    return loraApplied(model, adapter);
+    return applied(model, adapter);
   },
-};
+});

@@ -1,9 +1,11 @@
 // ReLoRA (Lialin et al., 2023): LoRA merged into W and restarted every N steps, optimizer state pruned, jagged LR with warm restarts.
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer, OptimizerSpec, ParamGroup, Technique } from '../../harness/plugin.js';
+import type { Optimizer, OptimizerSpec, ParamGroup } from '../../harness/plugin.js';
 import { AdamW } from '../../harness/train/adamw.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
+import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
 
 const schema = z
   .object({
@@ -52,21 +54,21 @@ export class RestartingAdamW implements Optimizer {
   dispose = () => this.inner.dispose();
 }
 
-export const relora: Technique<Config> = {
+export const relora = technique<Config>({
   id: 'relora',
   name: 'ReLoRA',
   category: 'training_method',
   paper: { title: 'ReLoRA: High-Rank Training Through Low-Rank Updates', year: 2023, arxiv: '2307.05695' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: true }, // each restart folds the pair into W
   lrMultiplier: 10, // LoRA's rates: between restarts ReLoRA is LoRA
-  validate: (c) => validateWith('relora', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    const applied = loraApplied(model, adapter);
+    const lora = applied(model, adapter);
     let restarts = 0;
+    const weights: Named = adapter.pairs.map((p) => [`${p.linear.name}.weight`, p.linear.weight]);
     return {
-      ...applied,
+      ...lora,
       optimizer: (spec, groups) => new RestartingAdamW(spec, groups),
       onStep({ step, totalSteps, optimizer }) {
         const every = Math.max(1, Math.ceil(totalSteps / cfg.cycles));
@@ -77,12 +79,12 @@ export const relora: Technique<Config> = {
         else optimizer.reset(adapter.vars());
       },
       // The merged weights are part of the fine-tuned model now.
-      adapterState: () => ({ ...applied.adapterState(), ...Object.fromEntries(adapter.pairs.map((p) => [`${p.linear.name}.weight`, tf.clone(p.linear.weight)])) }),
+      adapterState: () => ({ ...lora.adapterState(), ...cloneNamed(weights) }),
       loadAdapterState: (s) => {
         adapter.load(s);
-        model.load(s, { source: 'adapter state' });
+        loadNamed(weights, s);
       },
       metrics: () => ({ restarts }),
     };
   },
-};
+});

@@ -1,7 +1,7 @@
 // rsLoRA (Kalajdzievski, 2023): LoRA with the rank-stabilised scale α/√r, so higher ranks keep learning instead of collapsing.
-import type { Technique } from '../../harness/plugin.js';
-import { LoraAdapter, loraApplied } from '../shared/lora-layer.js';
-import { validateWith, z } from '../shared/config.js';
+import { LoraAdapter } from '../shared/lora-layer.js';
+import { applied } from '../shared/applied.js';
+import { technique, z } from '../shared/config.js';
 
 const schema = z
   .object({
@@ -17,17 +17,16 @@ type Config = z.infer<typeof schema>;
 /** γ_r = α/√r: the paper's Theorem 3.2 shows this is the scale that keeps activations and gradients Θ(1) in r. */
 export const rsScale = (alpha: number, r: number) => alpha / Math.sqrt(r);
 
-export const rslora: Technique<Config> = {
+export const rslora = technique<Config>({
   id: 'rslora',
   name: 'rsLoRA',
   category: 'training_method',
   paper: { title: 'A Rank Stabilization Scaling Factor for Fine-Tuning with LoRA', year: 2023, arxiv: '2312.03732' },
-  defaults: schema.parse({}),
+  schema,
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // same rates as LoRA: the paper changes only the scale
-  validate: (c) => validateWith('rslora', schema, c),
   apply(model, cfg, ctx) {
     const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: rsScale(cfg.alpha, cfg.r), dropout: cfg.dropout, seed: ctx.seed });
-    return loraApplied(model, adapter);
+    return applied(model, adapter);
   },
-};
+});

@@ -7,6 +7,7 @@ import { BatchStream, train } from '../../harness/train/trainer.js';
 import { makeBatch, type Encoded } from '../../harness/train/batch.js';
 import { Rng } from '../../core/rng.js';
 import { SEQ, VOCAB, tinyBatch, tinyModel, tinyObjective } from './tiny.js';
+import { withTaskHead } from '../../harness/apply.js';
 
 /**
  * The signal token of a tiny task: `tiny-<k>` → token 4 + k mod 4, any other id → 7 (the token of tinyRows, so a
@@ -53,7 +54,7 @@ export function tinyServices(family: Family, lr: number, target = 'tiny-target')
     },
     async trainAdapter(id, opts) {
       const model = tinyModel(family);
-      const applied = opts.apply(model, { seed: 3, totalSteps: opts.steps, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 200 + i)), loss: (b) => tinyObjective.loss(model, b) });
+      const applied = withTaskHead(model, opts.apply(model, { seed: 3, totalSteps: opts.steps, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 200 + i)), loss: (b) => tinyObjective.loss(model, b) }));
       try {
         await trainOn(id, model, applied, opts.steps);
         return applied.adapterState();

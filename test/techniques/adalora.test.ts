@@ -6,6 +6,7 @@ import { adalora } from '../../techniques/adapter/adalora.js';
 import { budgetAt } from '../../techniques/shared/adalora-allocator.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 describe('adalora', () => {
   before(useBackend);
@@ -23,7 +24,7 @@ describe('adalora', () => {
     const T = 40;
     const model = tinyModel('decoder');
     const cfg = adalora.validate({ initR: 6, targetR: 2, targets: 'layers.*.attn.{q,v}', tInit: 0.1, tFinal: 0.3, deltaT: 3, orthReg: 1 });
-    const applied = adalora.apply(model, cfg, { seed: 2, totalSteps: T, sampleBatches: () => [], loss: (b) => tinyObjective.loss(model, b) });
+    const applied = applyTechnique(adalora, model, cfg, { seed: 2, totalSteps: T, sampleBatches: () => [], loss: (b) => tinyObjective.loss(model, b) });
     const schedule = { initBudget: 24, targetBudget: 8, tInit: 4, tFinal: 12, deltaT: 3 };
     const aux0 = tf.tidy(() => applied.auxLoss!()!.dataSync()[0]);
     const ranks: number[] = [];

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { adamix } from '../../techniques/mixture-of-experts/adamix.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) };
 
@@ -19,7 +20,7 @@ describe('adamix', () => {
     const family = 'encoder';
     const cfg = { ...adamix.defaults, shareUp };
     const model = tinyModel(family);
-    const applied = adamix.apply(model, cfg, ctx);
+    const applied = applyTechnique(adamix, model, cfg, ctx);
     const s0 = applied.adapterState();
     const st = randomState(s0);
     applied.loadAdapterState(st);
@@ -54,7 +55,7 @@ describe('adamix', () => {
       avg[k] = tf.tidy(() => tf.div(tf.addN(sibling.map((j) => st[j])), sibling.length));
     }
     const other = tinyModel(family, 3);
-    const applied2 = adamix.apply(other, cfg, { ...ctx, seed: 9 });
+    const applied2 = applyTechnique(adamix, other, cfg, { ...ctx, seed: 9 });
     applied2.loadAdapterState(avg);
     const y2 = outputs(other, b);
     assert.ok(maxAbsDiff(y2, y) < 1e-5, `averaged module differs by ${maxAbsDiff(y2, y)}`);
@@ -73,7 +74,7 @@ describe('adamix', () => {
 
   it('shares one up projection across the experts by default: M downs and one up per site are all it trains', () => {
     const model = tinyModel('encoder');
-    const applied = adamix.apply(model, adamix.defaults, ctx);
+    const applied = applyTechnique(adamix, model, adamix.defaults, ctx);
     const { dModel: d } = model.config;
     const { experts: M, size: m } = adamix.defaults;
     const sites = 2 * model.layerIndices().length;
@@ -88,7 +89,7 @@ describe('adamix', () => {
 
   it('adds a consistency loss between two stochastic passes while training only', () => {
     const model = tinyModel('decoder');
-    const applied = adamix.apply(model, adamix.defaults, ctx);
+    const applied = applyTechnique(adamix, model, adamix.defaults, ctx);
     const st = randomState(applied.adapterState());
     applied.loadAdapterState(st);
     const b = tinyBatch(6, 42);

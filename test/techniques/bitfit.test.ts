@@ -7,6 +7,7 @@ import { MODEL_PRESETS } from '../../harness/model/config.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
 import type { Applied, ApplyContext } from '../../harness/plugin.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model): ApplyContext => ({ seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
@@ -30,7 +31,7 @@ describe('bitfit', () => {
     const preset = MODEL_PRESETS.find((p) => p.id === 'encoder-small')!;
     const m = new Model({ ...preset.config, vocabSize: preset.tokenizerVocab }, 0);
     m.addHead(2);
-    const applied = bitfit.apply(m, bitfit.defaults, ctx(m));
+    const applied = applyTechnique(bitfit, m, bitfit.defaults, ctx(m));
     const head = m.named('head.**').reduce((n, [, v]) => n + v.size, 0);
     const backbone = m.named().filter(([n]) => !n.startsWith('head.') && !n.startsWith('lm_head')).reduce((n, [, v]) => n + v.size, 0);
     const fp = applied.footprint();
@@ -44,7 +45,7 @@ describe('bitfit', () => {
   it('changes only bias terms and the head', async () => {
     const m = tinyModel('encoder');
     const before = new Map([...m.params].map(([n, v]) => [n, v.dataSync().slice()]));
-    const applied = bitfit.apply(m, bitfit.defaults, ctx(m));
+    const applied = applyTechnique(bitfit, m, bitfit.defaults, ctx(m));
     await steps(m, applied, 4);
     let movedBias = 0;
     for (const [n, v] of m.params) {

@@ -9,6 +9,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Applied, ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model): ApplyContext => ({ seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
@@ -37,7 +38,7 @@ describe('child-tuning', () => {
 
   it('task-driven: a step (and every later one) updates exactly the Fisher-chosen share of the targets', async () => {
     const m = tinyModel('encoder');
-    const applied = childTuning.apply(m, childTuning.defaults, ctx(m));
+    const applied = applyTechnique(childTuning, m, childTuning.defaults, ctx(m));
     const base = snap(m);
     await steps(m, applied, 1);
     const { moved, total } = movedInTargets(m, base);
@@ -52,7 +53,7 @@ describe('child-tuning', () => {
   it('task-free: each step keeps a fresh Bernoulli(p) share of the gradient, scaled by 1/p', () => {
     const m = tinyModel('decoder');
     const cfg = childTuning.validate({ mode: 'task-free', p: 0.2 });
-    const applied = childTuning.apply(m, cfg, ctx(m));
+    const applied = applyTechnique(childTuning, m, cfg, ctx(m));
     const targets = maskableParams(m, 'layers.**').map(([, v]) => v);
     const grads = new Map(targets.map((v) => [v, tf.onesLike(v) as tf.Tensor]));
     const n = targets.reduce((s, v) => s + v.size, 0);
@@ -77,7 +78,7 @@ describe('child-tuning', () => {
   it('task-free: the first update moves about p of the targets', async () => {
     const m = tinyModel('decoder');
     const cfg = childTuning.validate({ mode: 'task-free' });
-    const applied = childTuning.apply(m, cfg, ctx(m));
+    const applied = applyTechnique(childTuning, m, cfg, ctx(m));
     const base = snap(m);
     await steps(m, applied, 1, 0); // no decay: like the reference optimizer, task-free mode decays every entry
     const { moved, total } = movedInTargets(m, base);

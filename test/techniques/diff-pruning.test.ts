@@ -8,6 +8,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Applied, ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model, totalSteps: number): ApplyContext => ({ seed: 1, totalSteps, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
@@ -24,7 +25,7 @@ describe('diff-pruning', () => {
 
   it('the expected L0 penalty falls with training', async () => {
     const m = tinyModel('decoder');
-    const applied = diffPruning.apply(m, diffPruning.defaults, ctx(m, 1000)); // no projection within this test
+    const applied = applyTechnique(diffPruning, m, diffPruning.defaults, ctx(m, 1000)); // no projection within this test
     const penalty = () => {
       const p = applied.auxLoss!()!;
       const v = p.dataSync()[0];
@@ -47,7 +48,7 @@ describe('diff-pruning', () => {
   it('projects δ to at most the target share, keeps the base untouched, and merges as W += δ', async () => {
     const m = tinyModel('encoder');
     const base = new Map([...m.params].filter(([n]) => !n.startsWith('head.')).map(([n, v]) => [n, v.dataSync().slice()]));
-    const applied = diffPruning.apply(m, diffPruning.defaults, ctx(m, 8)); // projection after step 6
+    const applied = applyTechnique(diffPruning, m, diffPruning.defaults, ctx(m, 8)); // projection after step 6
     await steps(m, applied, 8);
     for (const [n, v] of m.params) if (base.has(n)) assert.ok(v.dataSync().every((x, i) => x === base.get(n)![i]), `${n} changed`);
     const n = targetSize(m);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dora } from '../../techniques/adapter/dora.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
 import type { Model } from '../../harness/model/model.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 3, totalSteps: 10, sampleBatches: () => [], loss: (b: never) => tinyObjective.loss(m, b) });
 
@@ -18,7 +19,7 @@ describe('dora', () => {
 
   it('starts with m = ‖W‖_c, the norm over d_in of each output unit', () => {
     const model = tinyModel('decoder');
-    const applied = dora.apply(model, dora.validate({ targets: 'layers.*.ffn.{up,down}' }), ctx(model));
+    const applied = applyTechnique(dora, model, dora.validate({ targets: 'layers.*.ffn.{up,down}' }), ctx(model));
     const state = applied.adapterState();
     for (const name of ['layers.0.ffn.up', 'layers.1.ffn.down']) {
       const W = model.params.get(`${name}.weight`)!;
@@ -35,7 +36,7 @@ describe('dora', () => {
   it('merges exactly into m ⊙ (W + s·A B)/‖W + s·A B‖_c', () => {
     const model = tinyModel('encoder');
     const cfg = dora.validate({ r: 4, alpha: 8, targets: 'layers.*.ffn.up' });
-    const applied = dora.apply(model, cfg, ctx(model));
+    const applied = applyTechnique(dora, model, cfg, ctx(model));
     // Move every adapter tensor off its init so the check cannot pass by W' = W.
     const state = applied.adapterState();
     const moved = Object.fromEntries(Object.entries(state).map(([k, v], i) => [k, k.startsWith('head.') ? v : tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', i))]));

@@ -5,13 +5,14 @@ import * as tf from '@tensorflow/tfjs';
 import { dylora } from '../../techniques/training-method/dylora.js';
 import { AdamW } from '../../harness/train/adamw.js';
 import { tinyModel, useBackend, tinyBatch, tinyObjective } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
 it('trains a random truncated rank per step and evaluates at full rank and at several ranks', () => {
   const model = tinyModel('encoder');
   const cfg = dylora.defaults;
-  const applied = dylora.apply(model, cfg, { seed: 1, totalSteps: 40, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 50 + i)), loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(dylora, model, cfg, { seed: 1, totalSteps: 40, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 50 + i)), loss: (b) => tinyObjective.loss(model, b) });
   const name = 'layers.0.attn.v';
   const state = applied.adapterState();
   const A = state[`${name}.lora_A`];

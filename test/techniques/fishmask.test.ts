@@ -9,6 +9,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model): ApplyContext => ({ seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
@@ -48,7 +49,7 @@ describe('fishmask', () => {
   for (const family of ['encoder', 'decoder'] as const) {
     it(`${family}: exactly the masked entries move, all others stay bit-identical (weight decay on)`, async () => {
       const m = tinyModel(family);
-      const applied = fishmask.apply(m, fishmask.defaults, ctx(m));
+      const applied = applyTechnique(fishmask, m, fishmask.defaults, ctx(m));
       const named = maskableParams(m);
       const total = named.reduce((n, [, v]) => n + v.size, 0);
       const state = applied.adapterState();

@@ -8,6 +8,7 @@ import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyModel, useBackend, tinyBatch, tinyObjective, tinyRows } from '../helpers/tiny.js';
 import type { Model } from '../../harness/model/model.js';
 import type { AnyTechnique } from '../../harness/plugin.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 const spec = { lr: 1e-3, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
@@ -46,7 +47,7 @@ it("measures under half of full fine-tuning's optimizer-state bytes, and trains"
   const bytes: Record<string, number> = {};
   for (const t of [fullFt, galore] as AnyTechnique[]) {
     const model = tinyModel('encoder');
-    const applied = t.apply(model, t.defaults, ctx(model));
+    const applied = applyTechnique(t, model, t.defaults, ctx(model));
     const lr = 1e-3 * (t.lrMultiplier ?? 1);
     const r = await train({
       model, applied, objective: tinyObjective, stream: new BatchStream(tinyRows(32), 8, tinyObjective, 32, 1),

@@ -7,6 +7,7 @@ import { gelu } from '../../harness/model/layers.js';
 import type { Family } from '../../harness/model/config.js';
 import type { Model } from '../../harness/model/model.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 1, totalSteps: 1, sampleBatches: () => [], loss: (b: any) => tinyObjective.loss(m, b) });
 
@@ -27,7 +28,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const m = tinyModel(family);
       const b = tinyBatch(4, 3);
       const base = outputs(m, b);
-      const a = houlsby.apply(m, houlsby.defaults, ctx(m));
+      const a = applyTechnique(houlsby, m, houlsby.defaults, ctx(m));
       const s = a.adapterState();
       const d = m.config.dModel;
       for (const i of m.layerIndices()) {
@@ -47,7 +48,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const inner: tf.Tensor[] = [];
       const outer: tf.Tensor[] = [];
       probe(m, 'layers.1.attn', inner);
-      const a = houlsby.apply(m, houlsby.defaults, ctx(m));
+      const a = applyTechnique(houlsby, m, houlsby.defaults, ctx(m));
       probe(m, 'layers.1.attn', outer);
       const s = a.adapterState();
       const P = 'layers.1.attn.adapter';
@@ -71,7 +72,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
     it('trains the layer norms by default (the paper), and with trainLayerNorm off leaves the base untouched', () => {
       const m = tinyModel(family);
       const names = new Map([...m.params].map(([n, v]) => [v, n]));
-      const a = houlsby.apply(m, houlsby.defaults, ctx(m));
+      const a = applyTechnique(houlsby, m, houlsby.defaults, ctx(m));
       const trained = a.paramGroups().flatMap((g) => g.vars).map((v) => names.get(v)).filter((n): n is string => !!n);
       const norms = [...m.params.keys()].filter((n) => n.includes('norm') && !n.startsWith('lm_head.'));
       assert.ok(norms.length > 0);
@@ -82,7 +83,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const m2 = tinyModel(family);
       const b = tinyBatch(4, 3);
       const base = outputs(m2, b);
-      const a2 = houlsby.apply(m2, houlsby.validate({ trainLayerNorm: false }), ctx(m2));
+      const a2 = applyTechnique(houlsby, m2, houlsby.validate({ trainLayerNorm: false }), ctx(m2));
       const baseVars = new Set(m2.named().filter(([n]) => !n.startsWith('head.')).map(([, v]) => v));
       assert.ok(a2.paramGroups().flatMap((g) => g.vars).every((v) => !baseVars.has(v)), 'a base weight is trainable');
       const s2 = a2.adapterState();

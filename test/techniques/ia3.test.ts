@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ia3 } from '../../techniques/adapter/ia3.js';
 import type { Family } from '../../harness/model/config.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: ReturnType<typeof tinyModel>) => ({ seed: 1, totalSteps: 1, sampleBatches: () => [], loss: (b: any) => tinyObjective.loss(m, b) });
 
@@ -14,7 +15,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
 
     it('has one vector per key, value and FFN activation, all ones at init', () => {
       const m = tinyModel(family);
-      const a = ia3.apply(m, ia3.defaults, ctx(m));
+      const a = applyTechnique(ia3, m, ia3.defaults, ctx(m));
       const [vecs] = a.paramGroups();
       const { nLayers, dModel, dFF } = m.config;
       assert.deepEqual(vecs.vars.map((v) => v.size).sort((x, y) => x - y), [...Array(2 * nLayers).fill(dModel), ...Array(nLayers).fill(dFF)]);
@@ -31,7 +32,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const base = outputs(m, b);
       const wk = m.params.get('layers.0.attn.k.weight')!.dataSync().slice();
       const wDown = m.params.get('layers.1.ffn.down.weight')!.dataSync().slice();
-      const a = ia3.apply(m, ia3.defaults, ctx(m));
+      const a = applyTechnique(ia3, m, ia3.defaults, ctx(m));
       const state = a.adapterState();
       const lk = tf.randomUniform([m.config.dModel], 0.5, 1.5, 'float32', 1);
       const lff = tf.randomUniform([m.config.dFF], 0.5, 1.5, 'float32', 2);

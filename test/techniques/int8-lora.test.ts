@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { int8Lora } from '../../techniques/quantization/int8-lora.js';
 import { tinyModel, useBackend } from '../helpers/tiny.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = noDataCtx;
 
@@ -14,7 +15,7 @@ describe('int8-lora', () => {
   it('serves every block linear from row-wise absmax int8: on the grid (absmax_j / 127)·n, n ∈ [−127, 127], nearest point', () => {
     const model = tinyModel('encoder');
     const fp32 = new Map([...model.linears].map(([n, l]) => [n, (l.weight.dataSync() as Float32Array).slice()]));
-    const applied = int8Lora.apply(model, int8Lora.defaults, ctx);
+    const applied = applyTechnique(int8Lora, model, int8Lora.defaults, ctx);
     let quantized = 0;
     for (const l of model.find('layers.*.{attn,ffn}.*')) {
       const w = fp32.get(l.name)!;

@@ -7,6 +7,7 @@ import { Model } from '../../harness/model/model.js';
 import { AdamW } from '../../harness/train/adamw.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, tinyConfig, useBackend, tinyBatch, tinyObjective, tinyRows } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
@@ -19,7 +20,7 @@ function fourLayers(): Model {
 it('switches the trainable layers every K steps and always trains embeddings and head', () => {
   const model = fourLayers();
   const cfg = lisa.validate({ gamma: 1, period: 3 });
-  const applied = lisa.apply(model, cfg, { seed: 1, totalSteps: 30, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(lisa, model, cfg, { seed: 1, totalSteps: 30, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const all = applied.paramGroups().flatMap((g) => g.vars);
   const nameOf = new Map([...model.params].map(([n, v]) => [v, n]));
   const zeros = new Map(all.map((v) => [v, tf.zerosLike(v)] as [tf.Variable, tf.Tensor]));
@@ -44,7 +45,7 @@ it('switches the trainable layers every K steps and always trains embeddings and
 
 it('leaves the frozen layers untouched while it trains', async () => {
   const model = fourLayers();
-  const applied = lisa.apply(model, lisa.validate({ gamma: 1, period: 3 }), { seed: 2, totalSteps: 3, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(lisa, model, lisa.validate({ gamma: 1, period: 3 }), { seed: 2, totalSteps: 3, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const before = new Map([...model.params].map(([n, v]) => [n, v.dataSync().slice()]));
   await train({
     model, applied, objective: tinyObjective, stream: new BatchStream(tinyRows(32), 8, tinyObjective, 32, 1),

@@ -6,6 +6,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Applied, ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model): ApplyContext => ({ seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
@@ -22,7 +23,7 @@ describe('ln-tuning', () => {
   for (const family of ['encoder', 'decoder'] as const) {
     it(`${family}: trains every normalisation parameter and nothing else but the head`, async () => {
       const m = tinyModel(family);
-      const applied = lnTuning.apply(m, lnTuning.defaults, ctx(m));
+      const applied = applyTechnique(lnTuning, m, lnTuning.defaults, ctx(m));
       const names = new Map([...m.params].map(([n, v]) => [v, n]));
       const trained = new Set(applied.paramGroups().flatMap((g) => g.vars).map((v) => names.get(v)!));
       const norms = [...m.params.keys()].filter(isNorm);

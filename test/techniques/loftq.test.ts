@@ -7,6 +7,7 @@ import { packWeight } from '../../techniques/quantization/quant/packed-weight.js
 import { tinyModel, useBackend } from '../helpers/tiny.js';
 import { Rng } from '../../core/rng.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = noDataCtx;
 
@@ -56,7 +57,7 @@ describe('loftq', () => {
   it('the plugin starts from Q + s·AB: closer to W than plain NF4', () => {
     const model = tinyModel('decoder');
     const fp32 = new Map([...model.linears].map(([n, l]) => [n, (l.weight.dataSync() as Float32Array).slice()]));
-    const applied = loftq.apply(model, loftq.defaults, ctx);
+    const applied = applyTechnique(loftq, model, loftq.defaults, ctx);
     for (const l of model.find(loftq.defaults.targets)) {
       const w = fp32.get(l.name)!;
       const plain = dist(w, packWeight(w, l.dIn, l.dOut, loftqFormat(loftq.defaults)).values());

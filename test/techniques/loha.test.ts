@@ -6,6 +6,7 @@ import { loha } from '../../techniques/adapter/loha.js';
 import { svdArrays } from '../../techniques/shared/svd.js';
 import { maxAbsDiff, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
 import type { Model } from '../../harness/model/model.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 3, totalSteps: 10, sampleBatches: () => [], loss: (b: never) => tinyObjective.loss(m, b) });
 
@@ -23,7 +24,7 @@ describe('loha', () => {
   it('merges ΔW = s·(A₁B₁) ⊙ (A₂B₂), which can exceed rank r', () => {
     const model = tinyModel('encoder');
     const cfg = loha.validate({ r: 2, alpha: 4, targets: 'layers.0.ffn.up' });
-    const applied = loha.apply(model, cfg, ctx(model));
+    const applied = applyTechnique(loha, model, cfg, ctx(model));
     const name = 'layers.0.ffn.up';
     const state = applied.adapterState();
     assert.ok(maxAbsDiff(state[`${name}.hada_A2`].dataSync(), new Float32Array(16 * 2)) === 0, 'A₂ starts at zero');

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { factorize, lokr } from '../../techniques/adapter/lokr.js';
 import { maxAbsDiff, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
 import type { Model } from '../../harness/model/model.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 3, totalSteps: 10, sampleBatches: () => [], loss: (b: never) => tinyObjective.loss(m, b) });
 
@@ -23,7 +24,7 @@ describe('lokr', () => {
     it(`merges ΔW = s·C ⊗ (A B) (r = ${r}: ${r === 1 ? 'low-rank' : 'full'} second factor)`, () => {
       const model = tinyModel('decoder');
       const cfg = lokr.validate({ r, alpha: 2, targets: 'layers.1.ffn.down' }); // W [32, 16]: C [4, 4], second factor [8, 4]
-      const applied = lokr.apply(model, cfg, ctx(model));
+      const applied = applyTechnique(lokr, model, cfg, ctx(model));
       const name = 'layers.1.ffn.down';
       const state = applied.adapterState();
       assert.deepEqual(state[`${name}.lokr_C`].shape, [4, 4]);

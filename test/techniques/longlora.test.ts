@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { longlora, shiftedGroupBias } from '../../techniques/application/longlora.js';
 import { maxAbsDiff, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) };
 
@@ -30,7 +31,7 @@ describe('longlora', () => {
   it('trains with S²-Attn and evaluates with full attention', () => {
     // 2 layers, groups of 8 in 32 tokens: through S²-Attn the last token reaches back to token 20 at most.
     const model = tinyModel('decoder');
-    const applied = longlora.apply(model, longlora.validate({ dropout: 0, minGroup: 2 }), ctx);
+    const applied = applyTechnique(longlora, model, longlora.validate({ dropout: 0, minGroup: 2 }), ctx);
     const ids = (first: number) => tf.tensor2d([[first, ...Array.from({ length: 31 }, (_, i) => 8 + ((i * 7) % 40))]], [1, 32], 'int32');
     const mask = tf.ones([1, 32]) as tf.Tensor2D;
     const last = (first: number, training: boolean) => {
@@ -51,7 +52,7 @@ describe('longlora', () => {
 
   it('trains LoRA on attention, embeddings and norms; decoder only', () => {
     const model = tinyModel('decoder');
-    const applied = longlora.apply(model, longlora.defaults, ctx);
+    const applied = applyTechnique(longlora, model, longlora.defaults, ctx);
     const names = new Map([...model.params].map(([n, v]) => [v, n]));
     const trained = applied.paramGroups().flatMap((g) => g.vars).map((v) => names.get(v)).filter(Boolean) as string[];
     assert.ok(trained.includes('embed.tok.weight') && trained.includes('norm.weight') && trained.includes('layers.1.attn_norm.weight'));

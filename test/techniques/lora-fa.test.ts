@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { loraFa } from '../../techniques/training-method/lora-fa.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, tinyModel, useBackend, tinyBatch, tinyObjective, tinyRows } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
 it('trains B, never A', async () => {
   const model = tinyModel('decoder');
-  const applied = loraFa.apply(model, loraFa.defaults, { seed: 1, totalSteps: 5, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(loraFa, model, loraFa.defaults, { seed: 1, totalSteps: 5, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const s0 = applied.adapterState();
   const trainable = new Set(applied.paramGroups().flatMap((g) => g.vars));
   const pairCount = Object.keys(s0).filter((k) => k.endsWith('.lora_A')).length;

@@ -5,12 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import { loraPlus } from '../../techniques/training-method/lora-plus.js';
 import { AdamW } from '../../harness/train/adamw.js';
 import { tinyModel, useBackend, tinyBatch, tinyObjective } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
 it('B moves λ times as far as A in one Adam step', () => {
   const model = tinyModel('decoder');
-  const applied = loraPlus.apply(model, loraPlus.defaults, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(loraPlus, model, loraPlus.defaults, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const groups = applied.paramGroups();
   const [gA, gB] = groups;
   assert.equal(gB.lrScale, 16);

@@ -7,9 +7,11 @@ import { lorahub } from '../../techniques/application/lorahub.js';
 import type { ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
-import { LoraAdapter, loraApplied } from '../../techniques/shared/lora-layer.js';
+import { LoraAdapter } from '../../techniques/shared/lora-layer.js';
+import { applied as appliedOf } from '../../techniques/shared/applied.js';
 import type { Model } from '../../harness/model/model.js';
 import { tinyServices } from '../helpers/tiny-services.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 describe('lorahub', () => {
   before(useBackend);
@@ -23,7 +25,7 @@ describe('lorahub', () => {
     const injected = { ...services, trainAdapter: (id: string, o: Parameters<typeof services.trainAdapter>[1]) => (requested.push(id), services.trainAdapter(id, o)) };
     const model = tinyModel('encoder');
     const ctx: ApplyContext = { seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(16, 300 + i)), loss: (b) => tinyObjective.loss(model, b), services: injected };
-    const applied = lorahub.apply(model, cfg, ctx);
+    const applied = applyTechnique(lorahub, model, cfg, ctx);
     const head = new Set(model.named('head.**').map(([, v]) => v));
     assert.ok(applied.paramGroups().flatMap((g) => g.vars).every((v) => head.has(v)), 'the composition is searched, not trained');
     const budget = { steps: 30, batchSize: 8, lr, evalEvery: 0, maxLen: 32, warmupRatio: 0, weightDecay: 0, clipNorm: 1, schedule: 'constant' as const };
@@ -33,7 +35,7 @@ describe('lorahub', () => {
     assert.deepEqual(Object.keys(w), ['weight.tiny-0', 'weight.tiny-1', 'weight.tiny-3']);
     assert.ok(Math.abs(w['weight.tiny-3']) > Math.max(Math.abs(w['weight.tiny-0']), Math.abs(w['weight.tiny-1'])), 'the module of the matching task weighs most');
     // A and B are composed separately from the upstream modules (retrained here: the tiny trainer is deterministic).
-    const upstream = (m: Model, c: ApplyContext) => loraApplied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed: c.seed }));
+    const upstream = (m: Model, c: ApplyContext) => appliedOf(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed: c.seed }));
     const modules: Record<string, tf.Tensor>[] = [];
     for (const id of cfg.upstream) modules.push(await services.trainAdapter(id, { apply: upstream, steps: 30 }));
     const weights = cfg.upstream.map((id) => w[`weight.${id}`]);

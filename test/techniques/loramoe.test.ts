@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loramoe } from '../../techniques/mixture-of-experts/loramoe.js';
 import { localisedBalance } from '../../techniques/mixture-of-experts/moe/balance.js';
 import { tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) };
 const value = (f: () => tf.Scalar) => {
@@ -40,7 +41,7 @@ describe('loramoe', () => {
 
   it('adds β · Σ constraints to the loss while training, with gradients to the routers', () => {
     const model = tinyModel('decoder');
-    const applied = loramoe.apply(model, loramoe.defaults, ctx);
+    const applied = applyTechnique(loramoe, model, loramoe.defaults, ctx);
     const routers = applied.paramGroups()[0].vars.filter((_, i) => i % 3 === 0); // [router, A, B] per site
     const b = tinyBatch(6, 42);
     model.training = true;

@@ -8,6 +8,7 @@ import type { Model } from '../../harness/model/model.js';
 import type { Applied, ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model, totalSteps: number): ApplyContext => ({ seed: 1, totalSteps, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
@@ -23,7 +24,7 @@ describe('lt-sft', () => {
   for (const family of ['encoder', 'decoder'] as const) {
     it(`${family}: resets to the base at the switch, then only the K chosen entries move`, async () => {
       const m = tinyModel(family);
-      const applied = ltSft.apply(m, ltSft.defaults, ctx(m, 10)); // switch after step 5
+      const applied = applyTechnique(ltSft, m, ltSft.defaults, ctx(m, 10)); // switch after step 5
       const named = maskableParams(m);
       const total = named.reduce((n, [, v]) => n + v.size, 0);
       const base = new Map(named.map(([n, v]) => [n, v.dataSync().slice()]));

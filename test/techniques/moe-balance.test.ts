@@ -5,11 +5,12 @@ import { mixlora } from '../../techniques/mixture-of-experts/mixlora.js';
 import { entropy } from '../../techniques/mixture-of-experts/moe/utilisation.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 /** Trains MixLoRA 30 steps (no dropout: its masks are unseeded) and returns the utilisation shares per layer, from Applied.metrics(). */
 async function utilisation(auxCoef: number): Promise<number[][]> {
   const model = tinyModel('decoder');
-  const applied = mixlora.apply(model, mixlora.validate({ auxCoef, dropout: 0 }), { seed: 1, totalSteps: 30, sampleBatches: () => [tinyBatch()], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(mixlora, model, mixlora.validate({ auxCoef, dropout: 0 }), { seed: 1, totalSteps: 30, sampleBatches: () => [tinyBatch()], loss: (b) => tinyObjective.loss(model, b) });
   const lr = 2e-2;
   await train({
     model,

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mola, expertsPerLayer } from '../../techniques/mixture-of-experts/mola.js';
 import { Model } from '../../harness/model/model.js';
 import { tinyBatch, tinyConfig, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 describe('mola', () => {
   before(useBackend);
@@ -19,7 +20,7 @@ describe('mola', () => {
   it('builds per-layer routers and experts of the configured sizes', () => {
     const model = new Model({ ...tinyConfig('decoder'), nLayers: 4 }, 5);
     model.addHead(2);
-    const applied = mola.apply(model, mola.defaults, { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) });
+    const applied = applyTechnique(mola, model, mola.defaults, { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) });
     const state = applied.adapterState();
     const { r } = mola.defaults;
     [2, 4, 6, 8].forEach((E, l) => {

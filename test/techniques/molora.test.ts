@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { molora } from '../../techniques/mixture-of-experts/molora.js';
 import { LoraAdapter } from '../../techniques/shared/lora-layer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) };
 
@@ -16,7 +17,7 @@ describe('molora', () => {
     const cfg = molora.defaults;
     const { r, experts: E } = cfg;
     const model = tinyModel('decoder');
-    const applied = molora.apply(model, cfg, ctx);
+    const applied = applyTechnique(molora, model, cfg, ctx);
     const st = applied.adapterState();
     const reference = tinyModel('decoder');
     const lora = new LoraAdapter(reference, reference.find(cfg.targets), { r, scale: cfg.alpha / r, dropout: 0, seed: 3 });

@@ -8,6 +8,7 @@ import { svdArrays } from '../../techniques/shared/svd.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
 import type { AnyTechnique } from '../../harness/plugin.js';
 import type { Model } from '../../harness/model/model.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 3, totalSteps: 10, sampleBatches: () => [], loss: (b: never) => tinyObjective.loss(m, b) });
 const NAME = 'layers.0.ffn.up'; // W [16, 32]
@@ -17,7 +18,7 @@ function mergedDeltaRank(t: AnyTechnique, config: object): { rank: number; param
   const model = tinyModel('encoder');
   const batch = tinyBatch(4, 1);
   const base = outputs(model, batch);
-  const applied = t.apply(model, t.validate({ ...config, targets: NAME }), ctx(model));
+  const applied = applyTechnique(t, model, t.validate({ ...config, targets: NAME }), ctx(model));
   const zeroAtInit = maxAbsDiff(outputs(model, batch), base) === 0;
   const state = applied.adapterState();
   const moved = Object.fromEntries(Object.entries(state).map(([k, v], i) => [k, k.startsWith(NAME) ? tf.randomNormal(v.shape, 0, 1, 'float32', 11 + i) : v]));

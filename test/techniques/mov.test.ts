@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { mov } from '../../techniques/mixture-of-experts/mov.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = { seed: 1, totalSteps: 1, sampleBatches: () => [], loss: () => tf.scalar(0) };
 
@@ -17,7 +18,7 @@ describe('mov', () => {
 
   it('starts with every expert vector at 1 and soft routing over all experts', () => {
     const model = tinyModel('decoder');
-    const applied = mov.apply(model, mov.defaults, ctx);
+    const applied = applyTechnique(mov, model, mov.defaults, ctx);
     const st = applied.adapterState();
     const vecs = Object.keys(st).filter((k) => k.endsWith('.mov_vectors'));
     assert.equal(vecs.length, 6); // k, v and the FFN input in both layers
@@ -38,7 +39,7 @@ describe('mov', () => {
 
   it('mixes identical experts to that expert, whatever the router; distinct experts depend on it', () => {
     const model = tinyModel('encoder');
-    const applied = mov.apply(model, mov.defaults, ctx);
+    const applied = applyTechnique(mov, model, mov.defaults, ctx);
     const st0 = applied.adapterState();
     const b = tinyBatch(6, 42);
     const E = mov.defaults.experts;

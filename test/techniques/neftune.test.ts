@@ -5,13 +5,14 @@ import * as tf from '@tensorflow/tfjs';
 import { neftune } from '../../techniques/training-method/neftune.js';
 import type { Embedded } from '../../harness/model/model.js';
 import { tinyModel, useBackend, tinyBatch, tinyObjective } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
 it('adds bounded uniform noise α/√(L·d) to real tokens only while training', () => {
   for (const family of ['encoder', 'decoder'] as const) {
     const model = tinyModel(family);
-    const applied = neftune.apply(model, neftune.defaults, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+    const applied = applyTechnique(neftune, model, neftune.defaults, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
     let seen: tf.Tensor | null = null;
     // Registered after NEFTune, so this wrapper is outside it and sees the noisy embeddings.
     const remove = model.hooks.wrap('embed', (i, next) => {

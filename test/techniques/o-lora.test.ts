@@ -8,12 +8,13 @@ import type { ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
 import { tinyServices } from '../helpers/tiny-services.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 async function run(config: Record<string, unknown>) {
   const lr = 2e-2;
   const model = tinyModel('encoder');
   const ctx: ApplyContext = { seed: 1, totalSteps: 20, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 300 + i)), loss: (b) => tinyObjective.loss(model, b), services: tinyServices('encoder', lr) };
-  const applied = oLora.apply(model, oLora.validate({ sequence: ['tiny-0', 'tiny-1'], ...config }), ctx);
+  const applied = applyTechnique(oLora, model, oLora.validate({ sequence: ['tiny-0', 'tiny-1'], ...config }), ctx);
   const budget = { steps: 20, batchSize: 8, lr, evalEvery: 0, maxLen: 32, warmupRatio: 0, weightDecay: 0, clipNorm: 1, schedule: 'constant' as const };
   const args = { model, applied, objective: tinyObjective, budget, optimizerSpec: { lr, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 } };
   await applied.prepare!();

@@ -6,6 +6,7 @@ import { parallelAdapter } from '../../techniques/adapter/parallel-adapter.js';
 import type { Family } from '../../harness/model/config.js';
 import type { Model } from '../../harness/model/model.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 1, totalSteps: 1, sampleBatches: () => [], loss: (b: any) => tinyObjective.loss(m, b) });
 
@@ -17,7 +18,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const m = tinyModel(family);
       const b = tinyBatch(4, 3);
       const base = outputs(m, b);
-      const a = parallelAdapter.apply(m, parallelAdapter.defaults, ctx(m));
+      const a = applyTechnique(parallelAdapter, m, parallelAdapter.defaults, ctx(m));
       assert.ok(maxAbsDiff(outputs(m, b), base) === 0);
       assert.ok(m.layerIndices().every((i) => m.hooks.has(`layers.${i}.ffn`) && !m.hooks.has(`layers.${i}.attn`)));
       a.dispose();
@@ -34,7 +35,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
         seen.ffn = tf.keep(tf.clone(y));
         return y;
       });
-      const a = parallelAdapter.apply(m, parallelAdapter.defaults, ctx(m));
+      const a = applyTechnique(parallelAdapter, m, parallelAdapter.defaults, ctx(m));
       m.hooks.wrap('layers.0.ffn', (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => {
         const y = next(x);
         seen.out = tf.keep(tf.clone(y));

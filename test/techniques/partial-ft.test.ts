@@ -6,11 +6,12 @@ import type { Model } from '../../harness/model/model.js';
 import type { ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model): ApplyContext => ({ seed: 1, totalSteps: 30, sampleBatches: (n) => Array.from({ length: n }, (_, i) => tinyBatch(8, 100 + i)), loss: (b) => tinyObjective.loss(m, b) });
 
 function trainedNames(m: Model, cfg: object): string[] {
-  const applied = partialFt.apply(m, partialFt.validate(cfg), ctx(m));
+  const applied = applyTechnique(partialFt, m, partialFt.validate(cfg), ctx(m));
   const names = new Map([...m.params].map(([n, v]) => [v, n]));
   return applied.paramGroups().flatMap((g) => g.vars).map((v) => names.get(v)!).filter((n) => !n.startsWith('head.'));
 }
@@ -34,7 +35,7 @@ describe('partial-ft', () => {
 
   it('leaves the lower blocks and the embeddings bit-identical after training', async () => {
     const m = tinyModel('encoder');
-    const applied = partialFt.apply(m, partialFt.defaults, ctx(m));
+    const applied = applyTechnique(partialFt, m, partialFt.defaults, ctx(m));
     const before = new Map([...m.params].map(([n, v]) => [n, v.dataSync().slice()]));
     const lr = 1e-2;
     const stream = new BatchStream(tinyRows(64), 8, tinyObjective, 32, 1);

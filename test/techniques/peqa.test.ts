@@ -6,6 +6,7 @@ import { peqa } from '../../techniques/quantization/peqa.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = noDataCtx;
 
@@ -14,7 +15,7 @@ describe('peqa', () => {
 
   it('trains one scale per output channel of each quantized linear (plus the head), and nothing else', async () => {
     const model = tinyModel('decoder');
-    const applied = peqa.apply(model, peqa.defaults, ctx);
+    const applied = applyTechnique(peqa, model, peqa.defaults, ctx);
     const targets = model.find(peqa.defaults.quantize);
     const [scales, head] = applied.paramGroups();
     assert.deepEqual(scales.vars.map((v) => v.size), targets.map((l) => l.dOut));

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { pissa } from '../../techniques/training-method/pissa.js';
 import { svdArrays } from '../../techniques/shared/svd.js';
 import { maxAbsDiff, tinyModel, useBackend, tinyBatch, tinyObjective } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
@@ -13,7 +14,7 @@ it('initialises A, B from the top-r singular triplets of W and leaves W_res + sÂ
   const cfg = pissa.validate({ r: 4, alpha: 8 }); // s = 2, to check the init divides by it
   const s = cfg.alpha / cfg.r;
   const W0 = new Map([...model.linears].map(([n, l]) => [n, l.weight.dataSync().slice()]));
-  const applied = pissa.apply(model, cfg, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(pissa, model, cfg, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const st = applied.adapterState();
   let worstRecon = 0, worstTail = 0, worstSplit = 0;
   for (const l of model.find(cfg.targets)) {

@@ -7,6 +7,7 @@ import type { Family } from '../../harness/model/config.js';
 import type { Model } from '../../harness/model/model.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 type Qkv = { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; bias: tf.Tensor };
 const ctx = (m: Model) => ({ seed: 1, totalSteps: 3, sampleBatches: () => [], loss: (b: any) => tinyObjective.loss(m, b) });
@@ -21,7 +22,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const b = tinyBatch(4, 3);
       const base = outputs(m, b);
       const before = new Map(m.named().map(([n, v]) => [n, v.dataSync().slice()]));
-      const a = prefix.apply(m, prefix.validate({ length: L, hidden: 32 }), ctx(m));
+      const a = applyTechnique(prefix, m, prefix.validate({ length: L, hidden: 32 }), ctx(m));
       const seen: { S: number; T: number; k: number; v: number; bias: number[]; visible: boolean }[] = [];
       for (const i of m.layerIndices()) {
         m.hooks.wrap(`layers.${i}.attn.qkv`, (z: Qkv, next: (z: Qkv) => Qkv) => {
@@ -56,7 +57,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
     it('trains P\' and the MLP, then merges and saves plain [l, d] prefixes only', () => {
       const m = tinyModel(family);
       const b = tinyBatch(4, 3);
-      const a = prefix.apply(m, prefix.validate({ length: L, hidden: 32 }), ctx(m));
+      const a = applyTechnique(prefix, m, prefix.validate({ length: L, hidden: 32 }), ctx(m));
       const d = m.config.dModel;
       const out = 2 * d * m.config.nLayers; // keys and values of every layer
       const shapes = a.paramGroups()[0].vars.map((v) => v.shape.join('x')).sort();

@@ -7,6 +7,7 @@ import type { Family } from '../../harness/model/config.js';
 import type { Embedded, Model } from '../../harness/model/model.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 1, totalSteps: 3, sampleBatches: (n: number) => Array.from({ length: n }, () => tinyBatch(8, 100)), loss: (b: any) => tinyObjective.loss(m, b) });
 const L = 5;
@@ -28,7 +29,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const sample = tinyBatch(8, 100);
       outputs(m, sample);
       rm();
-      const a = prompt.apply(m, prompt.validate({ length: L }), ctx(m));
+      const a = applyTechnique(prompt, m, prompt.validate({ length: L }), ctx(m));
       const P = a.paramGroups()[0].vars[0].arraySync() as number[][];
       assert.equal(P.length, L);
       for (const p of P) assert.ok(real.some((r) => maxAbsDiff(r, p) < 1e-6), 'a prompt row is not an embedded input token');
@@ -41,7 +42,7 @@ for (const family of ['encoder', 'decoder'] as Family[]) {
       const b = tinyBatch(4, 3);
       const base = outputs(m, b);
       const before = new Map(m.named().map(([n, v]) => [n, v.dataSync().slice()]));
-      const a = prompt.apply(m, prompt.validate({ length: L }), ctx(m));
+      const a = applyTechnique(prompt, m, prompt.validate({ length: L }), ctx(m));
       const lengths: number[] = [];
       m.hooks.wrap('layers.0.attn', (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => {
         lengths.push(x.shape[1]!);

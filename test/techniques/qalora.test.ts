@@ -7,6 +7,7 @@ import { quantizeIntK } from '../../techniques/quantization/quant/intk.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
 import { Rng } from '../../core/rng.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = noDataCtx;
 
@@ -34,7 +35,7 @@ describe('qalora', () => {
     it(`${family}: merged weight on the quantization grid (a plain LoRA update would not be), codes kept, outputs unchanged`, () => {
       const model = tinyModel(family);
       const fp32 = new Map([...model.linears].map(([n, l]) => [n, (l.weight.dataSync() as Float32Array).slice()]));
-      const applied = qalora.apply(model, qalora.defaults, ctx);
+      const applied = applyTechnique(qalora, model, qalora.defaults, ctx);
       const cfg = qalora.defaults;
       const targets = model.find(cfg.targets);
       for (const l of targets) {

@@ -7,6 +7,7 @@ import { Model } from '../../harness/model/model.js';
 import { Nf4Weight } from '../../techniques/quantization/quant/packed-weight.js';
 import { maxAbsDiff, tinyConfig, tinyModel, useBackend } from '../helpers/tiny.js';
 import { effectiveWeight, noDataCtx } from '../helpers/quant.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = noDataCtx;
 
@@ -17,7 +18,7 @@ describe('qlora', () => {
     it(`${family}: every linear serves x·dequant(NF4 W), the token table its NF4 rows; the fp32 weights are untouched`, () => {
       const model = tinyModel(family);
       const fp32 = new Map([...model.linears].map(([n, l]) => [n, (l.weight.dataSync() as Float32Array).slice()]));
-      const applied = qlora.apply(model, qlora.defaults, ctx);
+      const applied = applyTechnique(qlora, model, qlora.defaults, ctx);
       for (const [name, l] of model.linears) {
         const eff = effectiveWeight(model, name);
         if (!/^(layers\.\d+\.(attn|ffn)\.|lm_head)/.test(name)) {
@@ -47,7 +48,7 @@ describe('qlora', () => {
       ['tiny', tinyModel('decoder')],
       ['d=128, d_ff=512', new Model({ ...tinyConfig('encoder'), dModel: 128, dFF: 512, nHeads: 4, nLayers: 1 }, 3)],
     ] as const) {
-      const applied = qlora.apply(model, qlora.defaults, ctx);
+      const applied = applyTechnique(qlora, model, qlora.defaults, ctx);
       const quantized = model.find('{layers.*.{attn,ffn}.*,lm_head,lm_head.*}').reduce((n, l) => n + l.weight.size, model.params.get('embed.tok.weight')!.size);
       const fp = applied.footprint();
       const packed = fp.baseBytes - 4 * (model.numParams() - quantized);

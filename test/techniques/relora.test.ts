@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { relora, RestartingAdamW } from '../../techniques/training-method/relora.js';
 import { maxAbsDiff, outputs, tinyModel, useBackend, tinyBatch, tinyObjective } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
 it('merges into W, resets the pair and prunes optimizer state every N steps', () => {
   const model = tinyModel('decoder');
   const cfg = relora.defaults;
-  const applied = relora.apply(model, cfg, { seed: 1, totalSteps: 8, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(relora, model, cfg, { seed: 1, totalSteps: 8, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const groups = applied.paramGroups();
   const opt = applied.optimizer!({ lr: 1e-2, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, groups) as RestartingAdamW;
   const vars = groups.flatMap((g) => g.vars);

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { rslora } from '../../techniques/training-method/rslora.js';
 import { tinyModel, useBackend, tinyBatch, tinyObjective } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 before(useBackend);
 
 it('adds (α/√r)·x A B to the linear output', () => {
   const model = tinyModel('encoder');
   const cfg = rslora.validate({ r: 4, alpha: 8 }); // α/√r = 4, where LoRA's α/r would be 2
-  const applied = rslora.apply(model, cfg, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
+  const applied = applyTechnique(rslora, model, cfg, { seed: 1, totalSteps: 1, sampleBatches: (n) => [tinyBatch(n)], loss: (b) => tinyObjective.loss(model, b) });
   const name = 'layers.0.attn.q';
   const state = applied.adapterState();
   const B = tf.randomNormal(state[`${name}.lora_B`].shape, 0, 1, 'float32', 3);

@@ -6,6 +6,7 @@ import { sLora, perturbedCopies } from '../../techniques/application/s-lora.js';
 import { forwardMergedPerRequest, forwardUnmerged } from '../../techniques/application/serving/multi-lora.js';
 import { LoraAdapter } from '../../techniques/shared/lora-layer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 describe('s-lora', () => {
   before(useBackend);
@@ -14,7 +15,7 @@ describe('s-lora', () => {
     it(`${family}: the batched multi-adapter forward equals per-request merging (1e-4)`, () => {
       const model = tinyModel(family);
       const ctx = { seed: 3, totalSteps: 1, sampleBatches: (n: number) => Array.from({ length: n }, (_, i) => tinyBatch(8, 60 + i)), loss: () => tf.scalar(0) };
-      const applied = sLora.apply(model, sLora.defaults, ctx);
+      const applied = applyTechnique(sLora, model, sLora.defaults, ctx);
       const adapter = new LoraAdapter(model, model.find(sLora.defaults.targets), { r: 8, scale: 1, dropout: 0, seed: 9 });
       for (const p of adapter.pairs) tf.tidy(() => p.B.assign(tf.randomNormal(p.B.shape, 0, 0.3, 'float32', 5)));
       const adapters = perturbedCopies(adapter, 4, 0.5, 11);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { vera, veraProjections } from '../../techniques/adapter/vera.js';
 import { maxAbsDiff, tinyModel, tinyObjective, useBackend } from '../helpers/tiny.js';
 import type { Model } from '../../harness/model/model.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 const ctx = (m: Model) => ({ seed: 3, totalSteps: 10, sampleBatches: () => [], loss: (b: never) => tinyObjective.loss(m, b) });
 // d_in × d_out of 16×16, 16×32 and 32×16: the shared pair is sized 32 × r × 32 and sliced per layer.
@@ -16,7 +17,7 @@ describe('vera', () => {
   it('trains only d (init dInit) and b (init 0) per layer, and saves no random matrix', () => {
     const model = tinyModel('encoder');
     const cfg = vera.validate({ r: 6, targets: TARGETS });
-    const applied = vera.apply(model, cfg, ctx(model));
+    const applied = applyTechnique(vera, model, cfg, ctx(model));
     const head = new Set(model.named('head.**').map(([, v]) => v));
     const vars = applied.paramGroups().flatMap((g) => g.vars).filter((v) => !head.has(v));
     assert.equal(vars.length, 2 * 6, 'a d and a b for each of the 6 layers');
@@ -39,7 +40,7 @@ describe('vera', () => {
   it('gives every layer ΔW = A[:d_in] Λ_d B[:, :d_out] Λ_b from the same A, B', () => {
     const model = tinyModel('decoder');
     const cfg = vera.validate({ r: 6, targets: TARGETS });
-    const applied = vera.apply(model, cfg, ctx(model));
+    const applied = applyTechnique(vera, model, cfg, ctx(model));
     const state = applied.adapterState();
     const moved = Object.fromEntries(Object.entries(state).map(([k, v], i) => [k, k.includes('vera_lambda') ? tf.randomNormal(v.shape, 0, 1, 'float32', i) : v]));
     applied.loadAdapterState(moved);

@@ -6,6 +6,9 @@ import { initA } from '../../shared/lora-layer.js';
 import { Router, type Routed } from './router.js';
 import type { MoeRecorder } from './recorder.js';
 import { seededDropout } from '../../shared/dropout.js';
+import type { ParamGroup } from '../../../harness/plugin.js';
+import type { AdapterModule } from '../../shared/applied.js';
+import { cloneNamed, loadNamed } from '../../shared/state.js';
 
 export interface LoraExpertOptions {
   r: number;
@@ -35,7 +38,7 @@ export function layerOf(name: string): number {
   return Number(m[1]);
 }
 
-export class LoraExperts {
+export class LoraExperts implements AdapterModule {
   readonly sites: ExpertSite[];
   private readonly removers: (() => void)[] = [];
 
@@ -79,6 +82,14 @@ export class LoraExperts {
     return this.sites.flatMap((s) => [s.router.W, s.A, s.B]);
   }
 
+  groups(): ParamGroup[] {
+    return [{ vars: this.vars() }];
+  }
+
+  params(): tf.Variable[] {
+    return this.vars();
+  }
+
   private named(): [string, tf.Variable][] {
     return this.sites.flatMap((s) => [
       [`${s.linear.name}.moe_router`, s.router.W],
@@ -88,16 +99,11 @@ export class LoraExperts {
   }
 
   state(): Record<string, tf.Tensor> {
-    return Object.fromEntries(this.named().map(([n, v]) => [n, tf.clone(v)]));
+    return cloneNamed(this.named());
   }
 
   load(s: Record<string, tf.Tensor>): void {
-    for (const [n, v] of this.named()) {
-      const t = s[n];
-      if (!t) throw new Error(`The adapter state has no tensor "${n}".`);
-      if (t.shape.join() !== v.shape.join()) throw new Error(`Adapter tensor "${n}" has shape [${t.shape}], expected [${v.shape}].`);
-      v.assign(t);
-    }
+    loadNamed(this.named(), s);
   }
 
   dispose(): void {

@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
 import type { Embedded } from '../../../harness/model/model.js';
 import { Utilisation } from './utilisation.js';
+import type { AdapterModule } from '../../shared/applied.js';
 
-export class MoeRecorder {
+export class MoeRecorder implements AdapterModule {
   /** Utilisation over training forward passes (what the balancing loss shapes) and over the others (evaluation). */
   readonly train = new Utilisation();
   readonly eval = new Utilisation();

@@ -1,43 +1,14 @@
-// The fp32 LoRA the quantization plugins put on top of a quantized base, with dropout drawn from a seeded stream.
+// The fp32 LoRA the quantization plugins put on top of a quantized base: s · (x A B), scaled after the product.
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
 import type { Linear } from '../../../harness/model/module.js';
-import { SeedStream } from '../../../harness/model/module.js';
-import type { Applied } from '../../../harness/plugin.js';
 import { LoraAdapter, type LoraOptions } from '../../shared/lora-layer.js';
-import { footprint, headGroup } from '../../shared/footprint.js';
-import type { QuantizedBase } from './quantized-base.js';
 
 /**
- * A LoraAdapter whose dropout masks come from a stream seeded by `opts.seed`, so a run is reproducible (unseeded
- * tf.dropout is not). Construct it after the QuantizedBase: its wrapper then sits outside, adding s·A B to x·Ŵ.
+ * LoRA pairs over a quantized base. Construct it after the QuantizedBase: its wrapper then sits outside, adding
+ * s · x A B to x Ŵ. Dropout is the shared seeded one; the scale multiplies the product (QLoRA's order), where plain
+ * LoRA scales the rank-r intermediate.
  */
-export function seededLora(model: Model, targets: Linear[], opts: LoraOptions): LoraAdapter {
-  const seeds = new SeedStream(opts.seed + 104729);
-  return new LoraAdapter(model, targets, { ...opts, dropout: 0 }, (x, p) => {
-    const xd = model.training && opts.dropout > 0 ? tf.dropout(x, opts.dropout, undefined, seeds.next()) : x;
-    return tf.matMul(tf.matMul(xd, p.A), p.B);
-  });
-}
-
-/**
- * The Applied of "LoRA on a quantized base": trains the pairs and the head, saves them, reports the packed base's
- * bytes. No merge: folding ΔW into the base would re-quantize W + ΔW and change the outputs (QA-LoRA's point).
- */
-export function quantLoraApplied(model: Model, base: QuantizedBase, adapter: LoraAdapter, extraMetrics: () => Record<string, number> = () => ({})): Applied {
-  const groups = () => [...adapter.groups(), headGroup(model)];
-  return {
-    paramGroups: groups,
-    adapterState: () => ({ ...adapter.state(), ...model.state('head.**') }),
-    loadAdapterState: (s) => {
-      adapter.load(s);
-      model.load(s, { source: 'adapter state' });
-    },
-    footprint: () => footprint(model, groups(), adapter.vars(), { baseBytes: base.baseBytes() }),
-    metrics: () => ({ ...base.metrics(), ...extraMetrics() }),
-    dispose: () => {
-      adapter.dispose();
-      base.dispose();
-    },
-  };
+export function quantLora(model: Model, targets: Linear[], opts: LoraOptions): LoraAdapter {
+  return new LoraAdapter(model, targets, opts, (x, p) => tf.matMul(tf.matMul(x, p.A), p.B));
 }

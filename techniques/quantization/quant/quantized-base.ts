@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
 import { type Linear, dense } from '../../../harness/model/module.js';
 import type { PackedWeight } from './packed-weight.js';
+import type { AdapterModule } from '../../shared/applied.js';
 
 /** The layers quantized by default: every linear of the transformer blocks (QLoRA quantizes all of them). */
 export const BLOCK_LINEARS = 'layers.*.{attn,ffn}.*';
@@ -19,7 +20,9 @@ export interface QuantLayer {
   weight: PackedWeight;
 }
 
-export class QuantizedBase {
+export class QuantizedBase implements AdapterModule {
+  /** Folding ΔW into a packed weight would re-quantize W + ΔW and change the outputs (QA-LoRA's point). */
+  readonly merge = false;
   readonly layers: QuantLayer[];
   /** The token embedding table, when stored packed too ([vocab, d] as a weight of d_in = vocab rows). */
   embeddings: PackedWeight | null = null;
