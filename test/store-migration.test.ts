@@ -86,7 +86,7 @@ async function rewindExport(dir: string): Promise<void> {
       const t = tableFromIPC(fs.readFileSync(file));
       const vec = (n: string) => t.getChild(n)!;
       const cols: Record<string, Vector> = {};
-      if (table !== 'metrics') for (const f of t.schema.fields) { if (!['head_params', 'status', 'stop_reason'].includes(f.name)) cols[f.name] = vec(f.name); }
+      if (table !== 'metrics') for (const f of t.schema.fields) { if (!(table === 'trials' ? ['head_params'] : ['status', 'stop_reason']).includes(f.name)) cols[f.name] = vec(f.name); }
       else {
         for (const n of ['trial_id', 'split', 'step']) cols[n] = vec(n);
         const old = Array.from({ length: t.numRows }, (_, i) => {
