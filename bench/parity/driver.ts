@@ -27,6 +27,7 @@ import { train, type BatchStream, type Budget } from '../../harness/train/traine
 import type { OptimizerSpec } from '../../harness/plugin.js';
 import { techniques } from '../../techniques/index.js';
 import { packWeight } from '../../techniques/quantization/quant/packed-weight.js';
+import { applyTechnique } from '../../harness/apply.js';
 
 /** The bars of issue 20: per-step loss within 1e-4 relative, every final parameter within 1e-3. */
 export const LOSS_RTOL = 1e-4;
@@ -172,7 +173,7 @@ export async function runCase(dir: string, family: Family, technique: string, co
   if (family === 'encoder') model.addHead(CLASSES);
   const init: Record<string, tf.Tensor> = model.state();
   const deq = technique === 'qlora' ? dequantizedBase(model, cfg) : {};
-  const applied = plugin.apply(model, cfg as never, { seed: 5, totalSteps: STEPS, sampleBatches: () => [], loss: () => tf.scalar(0) });
+  const applied = applyTechnique(plugin, model, cfg as never, { seed: 5, totalSteps: STEPS, sampleBatches: () => [], loss: () => tf.scalar(0) });
   const adapterInit = applied.adapterState();
   const hiddenInit = hiddenTrainables(technique, applied.paramGroups().map((g) => g.vars));
   const batches: Record<string, tf.Tensor> = {};

@@ -100,10 +100,14 @@ export const diffPruning = technique<Config>({
       onStep: () => {
         if (++steps === projectAt) project();
       },
+      // Folds δ as the model uses it at evaluation (the gates' expected value, or the projected mask), so outputs stay
+      // the same; projection stays a training-time event at projectAt.
       merge: () => {
         if (merged) return;
-        project();
+        const was = model.training;
+        model.training = false;
         for (const g of gates) g.linear.weight.assign(tf.tidy(() => tf.add(g.linear.weight, delta(g))));
+        model.training = was;
         removers.forEach((r) => r());
         merged = true;
       },
