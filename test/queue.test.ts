@@ -225,7 +225,7 @@ describe('shards and merge', () => {
     fs.copyFileSync(shards[0], other);
     const s = await Store.open(other);
     const [victim] = await s.query("SELECT trial_id, config_hash FROM trials LIMIT 1");
-    await s.query("UPDATE metrics SET value = value + 0.5 WHERE trial_id = $1 AND name LIKE 'primary:%'", [victim.trial_id]);
+    await s.query("UPDATE metrics SET value = value + 0.5 WHERE trial_id = $1 AND role = 'primary'", [victim.trial_id]);
     await s.close();
     const m3 = merge(other, '--db', all);
     assert.equal(m3.status, 2, m3.stderr);
