@@ -16,6 +16,17 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-model-'));
 describe('model', () => {
   before(useBackend);
 
+  it('refuses to wrap a hook point the model does not have, naming points like it', () => {
+    for (const family of ['encoder', 'decoder', 'gpt2'] as const) {
+      const m = tinyModel(family);
+      // A misspelt point used to be wrapped and then never fire; now it is one sentence at wrap time.
+      assert.throws(() => m.hooks.wrap('layers.0.atn.q', (x, next) => next(x)), /^Error: Unknown hook point "layers\.0\.atn\.q": this model has no such point \(points like it: .*layers\.N\.attn\.q/);
+      assert.throws(() => m.hooks.wrap('layers.9.ffn', (x, next) => next(x)), /Unknown hook point "layers\.9\.ffn"/); // past the last layer
+      for (const point of ['embed', 'embed.tok', 'layers.1.attn', 'layers.1.attn.qkv', 'layers.1.ffn', 'layers.1.ffn.act', 'layers.1.attn.q']) m.hooks.wrap(point, (x, next) => next(x))();
+      m.dispose();
+    }
+  });
+
   it('names every parameter with a dotted path and finds modules by pattern', () => {
     const m = tinyModel('encoder');
     assert.ok(m.params.has('layers.1.attn.q.weight'));
