@@ -2,6 +2,7 @@
 import type { Metric } from './metric.js';
 import { CHOICE_METRICS } from './choice-answer.js';
 import { NLG_METRICS } from './nlg/index.js';
+import { lcsLength } from './nlg/tokenize.js';
 
 export type { Metric } from './metric.js';
 
@@ -130,23 +131,13 @@ export function corpusBleu(pred: string[], ref: string[], maxN = 4): number {
   return bp * Math.exp(logP);
 }
 
-function lcs(a: string[], b: string[]): number {
-  let prev = new Array<number>(b.length + 1).fill(0);
-  for (const x of a) {
-    const cur = [0];
-    for (let j = 0; j < b.length; j++) cur.push(x === b[j] ? prev[j] + 1 : Math.max(prev[j + 1], cur[j]));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /** ROUGE-L (Lin 2004): per item the LCS-based F-measure (β = 1: F1 of LCS/|output| and LCS/|reference|), averaged. */
 export function rougeL(pred: string[], ref: string[]): number {
   if (pred.length === 0) return 0;
   let sum = 0;
   pred.forEach((p, i) => {
     const hyp = textTokens(p), gold = textTokens(ref[i]);
-    const l = lcs(hyp, gold);
+    const l = lcsLength(hyp, gold);
     if (l > 0) sum += (2 * (l / hyp.length) * (l / gold.length)) / (l / hyp.length + l / gold.length);
   });
   return sum / pred.length;
