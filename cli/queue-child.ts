@@ -12,7 +12,7 @@ const send = (m: unknown) => new Promise<void>((resolve) => (process.connected ?
 process.on('message', async (msg: { job: TrialJob; backend: BackendChoice }) => {
   try {
     const out = await runTrialJob(msg.job, { techniques, backend: msg.backend, onStep: (p) => void send({ kind: 'step', p }) });
-    await send(out.kind === 'record' ? { kind: 'record', record: encodeRecord(out.record) } : out);
+    await send(out.kind === 'record' ? { kind: 'record', record: encodeRecord(out.record), backendFault: out.backendFault } : out);
   } catch (e) {
     // Not a trial's failure (runTrial records those) but the harness's: let BullMQ retry it in a fresh process.
     console.error(`ftbench worker: trial ${msg.job.label} (${msg.job.configHash}): ${(e as Error).message}`);

@@ -13,6 +13,9 @@ import { configHash, plan } from '../harness/sweep/plan.js';
 import { Store } from '../harness/store/index.js';
 import { initBackend } from '../harness/backend/index.js';
 import { resetBackendFault } from '../harness/backend/health.js';
+import { identify } from '../harness/sweep/queue/identity.js';
+import { runTrialJob } from '../harness/sweep/queue/trial-job.js';
+import { FTBENCH_VERSION, type TrialJob } from '../harness/sweep/queue/protocol.js';
 
 const fullFt = techniques.get('full-ft');
 // A technique that diverges on purpose: full fine-tuning whose aux loss turns NaN at step 3.
@@ -59,9 +62,9 @@ describe('sweep', () => {
     if (!techniques.has(aborting.id)) techniques.register(aborting);
   });
 
-  it('stores only the culprit of a backend trap as failed, stops, and a fresh process stores every valid trial ok', async (t) => {
-    const backend = await initBackend();
-    if (backend.name !== 'wasm') return t.skip('needs the wasm backend');
+  // The wasm backend is the one a trial can break (the native one's memory is the process's own); chosen explicitly.
+  it('stores only the culprit of a backend trap as failed, stops, and a fresh process stores every valid trial ok', async () => {
+    const backend = await initBackend('wasm');
     const { db, suite } = tinySweep('abort', ['test-aborting', 'full-ft', 'lora'], { steps: 3, train_examples: 24, eval_examples: 16 });
     const first = await runSweep(suite, { db, backend, techniques });
     assert.deepEqual([first.ran, first.failed, first.stopped, first.backendDead], [1, 1, true, true]);
@@ -76,6 +79,23 @@ describe('sweep', () => {
     assert.deepEqual(rows, [{ technique: 'full-ft', status: 'ok' }, { technique: 'lora', status: 'ok' }, { technique: 'test-aborting', status: 'failed' }]);
     assert.deepEqual(runs.map((r) => r.status), ['stopped', 'finished']);
     resetBackendFault();
+  });
+
+  it('a queue job whose trial broke the backend says so by state, so its worker replaces the process', async () => {
+    const backend = await initBackend('wasm');
+    const { suite } = tinySweep('abort-queued', ['full-ft', 'test-aborting'], { steps: 3, train_examples: 24, eval_examples: 16 });
+    const id = await identify(suite, techniques, backend.name);
+    const job = (index: number): TrialJob => ({
+      ftbench: FTBENCH_VERSION, suiteName: suite.name, suiteHash: id.suiteHash, suite, index, configHash: id.hashes[index],
+      backend: backend.name, label: id.trials[index].label,
+    });
+    const fine = await runTrialJob(job(0), { techniques, backend: 'wasm' });
+    assert.ok(fine.kind === 'record' && fine.record.status === 'ok' && fine.backendFault === null);
+    const broke = await runTrialJob(job(1), { techniques, backend: 'wasm' });
+    assert.ok(broke.kind === 'record' && broke.record.status === 'failed');
+    assert.match(broke.backendFault ?? '', /trap inside the wasm backend/);
+    resetBackendFault();
+    await initBackend();
   });
 
   it('refuses at plan time, before anything is stored, sizes whose training memory cannot fit', async () => {

@@ -2,6 +2,7 @@
 import type { Registry } from '../../../core/registry.js';
 import type { AnyTechnique } from '../../plugin.js';
 import { initBackend, type BackendChoice } from '../../backend/index.js';
+import { backendFault } from '../../backend/health.js';
 import type { TrialRecord } from '../../store/index.js';
 import { modelIdOf } from '../suite.js';
 import type { Base } from '../../zoo/bases.js';
@@ -14,7 +15,11 @@ const plans = new Map<string, Promise<PlanIdentity>>();
 const heldOut = new Map<string, number>();
 const bases = new Map<string, Promise<Base>>();
 
-export type JobOutcome = { kind: 'mismatch'; reason: string } | { kind: 'record'; record: TrialRecord };
+/**
+ * A record comes with the backend's state after it: a failed trial that broke the backend (judged by state, in the
+ * process that ran it) means the process must be replaced and the job retried elsewhere.
+ */
+export type JobOutcome = { kind: 'mismatch'; reason: string } | { kind: 'record'; record: TrialRecord; backendFault: string | null };
 
 /** Why this process must not run the job (one sentence), or null when it agrees with the writer. */
 export function versionMismatch(job: TrialJob): string | null {
@@ -52,5 +57,5 @@ export async function runTrialJob(
     configHash: job.configHash,
     onStep: opts.onStep,
   });
-  return { kind: 'record', record };
+  return { kind: 'record', record, backendFault: record.status === 'failed' ? backendFault() : null };
 }

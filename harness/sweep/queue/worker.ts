@@ -5,7 +5,6 @@ import { Worker, WaitingError, UnrecoverableError, type Job } from 'bullmq';
 import type { BackendChoice } from '../../backend/index.js';
 import { connectionOf, decodeRecord, encodeRecord, QUEUE_NAME, type TrialJob, type TrialProgress } from './protocol.js';
 import { versionMismatch, type JobOutcome } from './trial-job.js';
-import { backendIsDead } from '../../backend/errors.js';
 
 export interface WorkerOptions {
   url: string;
@@ -28,7 +27,7 @@ export interface RunningWorker {
 }
 
 /** Messages from the child: progress while training, then one outcome (the record JSON-encoded, so NaN survives IPC). */
-type ChildMessage = { kind: 'step'; p: TrialProgress } | { kind: 'mismatch'; reason: string } | { kind: 'record'; record: string };
+type ChildMessage = { kind: 'step'; p: TrialProgress } | { kind: 'mismatch'; reason: string } | { kind: 'record'; record: string; backendFault: string | null };
 
 export function startWorker(o: WorkerOptions): RunningWorker {
   const log = o.log ?? ((l: string) => console.log(l));
@@ -39,7 +38,7 @@ export function startWorker(o: WorkerOptions): RunningWorker {
 
   // A long CPU-bound trial runs in a child process, so this event loop stays free to renew the job's lock. A child
   // serves one trial at a time and is kept for the next (loading the code, the backend and the data costs seconds);
-  // one that dies, or whose wasm backend aborted, is replaced by a fresh one.
+  // one that dies, or whose backend a trial broke (judged by state in the child), is replaced by a fresh one.
   const idle: ChildProcess[] = [];
   const spawnChild = () => {
     const child = fork(o.childEntry, [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -67,8 +66,8 @@ export function startWorker(o: WorkerOptions): RunningWorker {
           return;
         }
         finish();
-        const outcome: JobOutcome = m.kind === 'mismatch' ? m : { kind: 'record', record: decodeRecord(m.record) };
-        if (outcome.kind === 'record' && outcome.record.status === 'failed' && backendIsDead(outcome.record.error)) child.kill();
+        const outcome: JobOutcome = m.kind === 'mismatch' ? m : { kind: 'record', record: decodeRecord(m.record), backendFault: m.backendFault };
+        if (outcome.kind === 'record' && outcome.backendFault) child.kill();
         else idle.push(child);
         resolve(outcome);
       };
@@ -104,9 +103,9 @@ export function startWorker(o: WorkerOptions): RunningWorker {
     }
     const r = outcome.record;
     log(`${job.data.suiteName} ${job.data.label} on ${r.model}/${r.dataset} seed ${r.seed} (config ${r.configHash}): ${r.status}${r.error ? ` (${r.error})` : ''}`);
-    if (r.status === 'failed' && backendIsDead(r.error)) {
-      // A dead wasm heap is the process's fault, not the trial's: let BullMQ retry it in a fresh process.
-      const e = new Error(r.error ?? 'the backend aborted');
+    if (outcome.backendFault) {
+      // A broken backend is the process's fault, not the trial's: let BullMQ retry it in a fresh process.
+      const e = new Error(`${r.error ?? 'the trial failed'} (and it broke the backend: ${outcome.backendFault})`);
       throw job.attemptsMade + 1 >= o.attempts ? new UnrecoverableError(e.message) : e;
     }
     return encodeRecord(r);
