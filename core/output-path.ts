@@ -69,13 +69,15 @@ export function unwritableFile(file: string): string | null {
   }
 }
 
-/**
- * Makes the output folder `dir` (with its parents) unless it exists, after checking it can be written; otherwise throws
- * one sentence: "Cannot write <what> to <dir>: <path> <cause>; <fix>."
- */
-export function prepareOutputFolder(dir: string, what: string, fix: string): void {
+/** Throws one sentence, "Cannot write <what> to <dir>: <path> <cause>; <fix>.", when `dir` cannot be written or made. */
+export function checkOutputFolder(dir: string, what: string, fix: string): void {
   const why = unwritableFolder(dir);
   if (why) throw new Error(`Cannot write ${what} to ${dir}: ${why}; ${fix}.`);
+}
+
+/** checkOutputFolder, then makes the folder (with its parents) unless it exists. */
+export function prepareOutputFolder(dir: string, what: string, fix: string): void {
+  checkOutputFolder(dir, what, fix);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
@@ -83,10 +85,14 @@ export function prepareOutputFolder(dir: string, what: string, fix: string): voi
   }
 }
 
-/** Writes `file` whole (a temporary file, then a rename, so a reader never sees half of it); a failure is one sentence. */
+/**
+ * Writes `file` whole (its folder made if missing; a temporary file, then a rename, so a reader never sees half of it);
+ * a failure is one sentence.
+ */
 export function writeOutputFile(file: string, data: string | Uint8Array, what: string, fix: string): void {
   const tmp = `${file}.tmp`;
   try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(tmp, data);
     fs.renameSync(tmp, file);
   } catch (e) {

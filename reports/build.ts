@@ -1,7 +1,7 @@
 // buildReport: reads the results store and writes the report (HTML page, or Markdown/CSV tables).
 import path from 'node:path';
 import { Store } from '../harness/store/index.js';
-import { prepareOutputFolder, writeOutputFile } from '../core/output-path.js';
+import { checkOutputFolder, writeOutputFile } from '../core/output-path.js';
 import { buildCharts } from './charts.js';
 import { renderCsv } from './csv.js';
 import { renderPage } from './html.js';
@@ -31,7 +31,7 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
   const format = opts.format ?? 'html';
   if (!(format in FILE)) throw new Error(`Unknown report format "${String(format)}"; use html, md or csv.`);
   const fix = 'choose another --out folder';
-  prepareOutputFolder(opts.out, 'the report', fix); // before the work, not after it
+  checkOutputFolder(opts.out, 'the report', fix); // before the work, not after it; made only when written
   const store = await Store.open(opts.db, { readOnly: true });
   let data;
   try {
