@@ -1,7 +1,7 @@
 // buildReport: reads the results store and writes the report (HTML page, or Markdown/CSV tables).
-import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../harness/store/index.js';
+import { checkOutputFolder, writeOutputFile } from '../core/output-path.js';
 import { buildCharts } from './charts.js';
 import { renderCsv } from './csv.js';
 import { renderPage } from './html.js';
@@ -30,6 +30,8 @@ const FILE: Record<ReportFormat, string> = { html: 'index.html', md: 'report.md'
 export async function buildReport(opts: ReportOptions): Promise<string> {
   const format = opts.format ?? 'html';
   if (!(format in FILE)) throw new Error(`Unknown report format "${String(format)}"; use html, md or csv.`);
+  const fix = 'choose another --out folder';
+  checkOutputFolder(opts.out, 'the report', fix); // before the work, not after it; made only when written
   const store = await Store.open(opts.db, { readOnly: true });
   let data;
   try {
@@ -55,11 +57,8 @@ export async function buildReport(opts: ReportOptions): Promise<string> {
       reported: reportedTables(data.reported, ourScores(tables)),
     });
   }
-  fs.mkdirSync(opts.out, { recursive: true });
   const file = path.join(opts.out, FILE[format]);
-  // Write then rename, so a reader never sees half a page.
-  fs.writeFileSync(`${file}.tmp`, text);
-  fs.renameSync(`${file}.tmp`, file);
+  writeOutputFile(file, text, 'the report', fix);
   return file;
 }
 

@@ -1,7 +1,7 @@
 // buildTableReport: reads a table run's trials from the results store and writes its paper-layout grid page.
-import fs from 'node:fs';
 import path from 'node:path';
 import { Store } from '../harness/store/index.js';
+import { checkOutputFolder, writeOutputFile } from '../core/output-path.js';
 import { tableRunName, type Table } from '../harness/sweep/table.js';
 import { buildGrid, type Grid, type GridTrial } from './grid.js';
 import { renderGridPage } from './grid-html.js';
@@ -11,6 +11,8 @@ export interface TableReportOptions { db: string; out: string; table: Table; sca
 
 /** Writes <out>/index.html; returns its path and the grid. */
 export async function buildTableReport(o: TableReportOptions): Promise<{ file: string; grid: Grid }> {
+  const fix = 'choose another --out folder';
+  checkOutputFolder(o.out, 'the table page', fix); // before the work, not after it; made only when written
   const store = await Store.open(o.db, { readOnly: true });
   let trials: GridTrial[];
   let runs: { runId: string; backend: string; startedAt: Date }[];
@@ -44,9 +46,7 @@ export async function buildTableReport(o: TableReportOptions): Promise<{ file: s
     await store.close();
   }
   const grid = buildGrid(o.table, o.scale, trials, reported);
-  fs.mkdirSync(o.out, { recursive: true });
   const file = path.join(o.out, 'index.html');
-  fs.writeFileSync(`${file}.tmp`, renderGridPage(o.table, grid, { generatedAt: o.now ?? new Date(), runs }));
-  fs.renameSync(`${file}.tmp`, file);
+  writeOutputFile(file, renderGridPage(o.table, grid, { generatedAt: o.now ?? new Date(), runs }), 'the table page', fix);
   return { file, grid };
 }

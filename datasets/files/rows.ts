@@ -73,7 +73,7 @@ export function classNames(train: RawSplit, fields: FieldMap): string[] {
   const col = fields.label!;
   const values = train.rows.map((r) => r.values[col]).filter((v) => !isMissing(v));
   if (values.every((v) => typeof v === 'boolean')) return ['false', 'true'];
-  const ints = values.map((v) => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN));
+  const ints = values.map(integerLabel);
   if (ints.every((n) => Number.isInteger(n))) {
     const bad = train.rows.find((r) => {
       const v = r.values[col];
@@ -93,7 +93,25 @@ export function classNames(train: RawSplit, fields: FieldMap): string[] {
     const odd = train.rows.find((r) => !isMissing(r.values[col]) && !Number.isInteger(Number(r.values[col])));
     if (odd) throw new DataFileError(train.file, odd.line, `the label ${JSON.stringify(typeof odd.values[col] === 'object' ? odd.values[col] : String(odd.values[col]))} (column "${col}") is not an integer class index like the other labels; fix it or give labels: [...]`, train.unit);
   }
+  // A fraction, a list or an object is never a class name: learning classes from them would invent one per value.
+  const odd = train.rows.find((r) => !isMissing(r.values[col]) && (typeof r.values[col] === 'object' || FRACTION.test(String(r.values[col]).trim())));
+  if (odd) {
+    const v = odd.values[col];
+    const what = typeof v === 'object' ? `${JSON.stringify(v)} is ${Array.isArray(v) ? 'a list' : 'an object'}` : `${JSON.stringify(String(v))} is a fraction`;
+    throw new DataFileError(train.file, odd.line, `the label ${what} (column "${col}"); classification labels are class indices 0, 1, 2, ... or names (a numeric target is task: regression)`, train.unit);
+  }
   return [...new Set(values.map((v) => String(v).trim()))].sort();
+}
+
+/** A number with digits after the point that are not all zeros ("0.5", 2.25, "1e-3" is left to the string check). */
+const FRACTION = /^-?\d*\.\d*[1-9]\d*$/;
+
+/** An integer class index as files write it: 1, 1n, "1", and "1.0" (pandas writes integer columns as floats when one is empty). */
+function integerLabel(v: unknown): number {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^-?\d+(\.0*)?$/.test(v.trim())) return Number(v);
+  return NaN;
 }
 
 type Fail = (line: number | null, problem: string) => DataFileError;
@@ -104,7 +122,8 @@ function classIndex(v: unknown, names: string[], fail: Fail, line: number, col: 
   const s = String(v).trim();
   const byName = names.indexOf(s);
   if (byName >= 0) return byName;
-  if (/^\d+$/.test(s) && Number(s) < names.length) return Number(s);
+  const index = integerLabel(s);
+  if (index >= 0 && index < names.length) return index;
   throw fail(line, `the label ${JSON.stringify(s)} is not one of the classes ${names.map((n, i) => `${i}=${n}`).join(', ')}`);
 }
 
@@ -132,7 +151,8 @@ export function toExamples(s: RawSplit, task: FileTask, fields: FieldMap, names:
     else if (task === 'regression') {
       const raw = values[fields.label!];
       const y = typeof raw === 'bigint' ? Number(raw) : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-      if (typeof y !== 'number' || !Number.isFinite(y)) throw fail(line, `the label ${JSON.stringify(raw === undefined ? null : String(raw))} (column "${fields.label}") is not a number`);
+      const shown = raw !== null && typeof raw === 'object' ? JSON.stringify(raw) : JSON.stringify(raw === undefined ? null : String(raw));
+      if (typeof y !== 'number' || !Number.isFinite(y)) throw fail(line, `the label ${shown} (column "${fields.label}") is not a number`);
       ex.label = y;
     } else if (task === 'generation') ex.target = textOf(values[fields.target!], fail, line, fields.target!);
     else {

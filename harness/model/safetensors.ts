@@ -1,12 +1,14 @@
 // Safetensors read/write (the Hugging Face format): 8-byte header length, JSON header, raw little-endian data.
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
+import { parseSafetensorsHeader, type Dtype } from './safetensors-header.js';
 
-const DTYPES: Record<string, { bytes: number; read: (buf: Buffer) => Float32Array | Int32Array }> = {
-  F32: { bytes: 4, read: (b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) },
-  F16: { bytes: 2, read: (b) => f16ToF32(b) },
-  BF16: { bytes: 2, read: (b) => bf16ToF32(b) },
-  I32: { bytes: 4, read: (b) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) },
+// Header checks (offsets, sizes, overlaps) live in safetensors-header.ts; here only the bytes become tensors.
+const DTYPES: Record<Dtype, { read: (buf: Buffer) => Float32Array | Int32Array }> = {
+  F32: { read: (b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) },
+  F16: { read: (b) => f16ToF32(b) },
+  BF16: { read: (b) => bf16ToF32(b) },
+  I32: { read: (b) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) },
 };
 
 export async function saveSafetensors(file: string, tensors: Record<string, tf.Tensor>, metadata: Record<string, string> = {}): Promise<number> {
@@ -32,37 +34,19 @@ export async function saveSafetensors(file: string, tensors: Record<string, tf.T
 }
 
 export function loadSafetensors(file: string): { tensors: Record<string, tf.Tensor>; metadata: Record<string, string> } {
-  const bad = (why: string) => new Error(`Checkpoint ${file} is not a valid safetensors file: ${why}.`);
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
     throw new Error(`Checkpoint ${file} cannot be read: ${(e as Error).message}.`);
   }
-  if (buf.length < 8) throw bad('it is shorter than its 8-byte header length');
-  const n = Number(buf.readBigUInt64LE(0));
-  if (n <= 0 || 8 + n > buf.length) throw bad(`its header length ${n} does not fit in ${buf.length} bytes`);
-  let header: Record<string, any>;
-  try {
-    header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
-  } catch {
-    throw bad('its header is not JSON');
-  }
-  const base = 8 + n;
+  const header = parseSafetensorsHeader(file, buf, buf.length);
   const tensors: Record<string, tf.Tensor> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const dt = DTYPES[info?.dtype];
-    if (!dt) throw bad(`tensor "${name}" has unsupported dtype ${info?.dtype}`);
-    const [a, b] = info.data_offsets ?? [];
-    const size = (info.shape as number[]).reduce((x, y) => x * y, 1);
-    if (!(Number.isInteger(a) && Number.isInteger(b)) || b - a !== size * dt.bytes || base + b > buf.length) {
-      throw bad(`tensor "${name}" has data offsets that do not match its shape or run past the end of the file`);
-    }
-    const values = dt.read(buf.subarray(base + a, base + b));
-    tensors[name] = tf.tensor(values, info.shape, values instanceof Int32Array ? 'int32' : 'float32');
+  for (const { name, dtype, shape, start, end } of header.tensors) {
+    const values = DTYPES[dtype].read(buf.subarray(header.dataStart + start, header.dataStart + end));
+    tensors[name] = tf.tensor(values, shape, values instanceof Int32Array ? 'int32' : 'float32');
   }
-  return { tensors, metadata: header.__metadata__ ?? {} };
+  return { tensors, metadata: header.metadata };
 }
 
 function f16ToF32(b: Buffer): Float32Array {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StoreError } from './errors.js';
+import { existingAncestor, unwritableFile, unwritableFolder } from '../../core/output-path.js';
 
 // DuckDB's main header carries this magic at byte 8; checking it ourselves means a foreign file is never opened.
 const MAGIC = 'DUCK';
@@ -14,15 +15,19 @@ export interface PathCheck {
 
 export function checkDbPath(file: string, opts: { createDir: boolean; readOnly: boolean }): PathCheck {
   const dir = path.dirname(path.resolve(file));
-  const dirStat = statOrNull(dir);
-  if (!dirStat) {
+  const at = existingAncestor(dir);
+  if (isFile(at)) throw new StoreError(`Cannot open results database ${file}: ${at} is a file, not a folder; pass a --db inside a folder.`);
+  // Writing needs the folder too (DuckDB keeps its write-ahead log beside the file): say why it cannot be written
+  // before DuckDB fails with its own words, or with a missing-folder message for a folder that only cannot be made.
+  const unwritable = opts.readOnly ? null : unwritableFolder(dir) ?? unwritableFile(file);
+  const cannotWrite = (why: string) => new StoreError(`Cannot write results database ${file}: ${why}; pass a --db in a folder you can write.`);
+  if (at !== dir) {
     if (!opts.createDir || opts.readOnly) {
       throw new StoreError(`Cannot open results database ${file}: its directory ${dir} does not exist.`);
     }
+    if (unwritable) throw cannotWrite(unwritable);
     fs.mkdirSync(dir, { recursive: true });
-  } else if (!dirStat.isDirectory()) {
-    throw new StoreError(`Cannot open results database ${file}: ${dir} is not a directory.`);
-  }
+  } else if (unwritable) throw cannotWrite(unwritable);
 
   const st = statOrNull(file);
   if (!st) {
@@ -46,6 +51,15 @@ function hasMagic(file: string): boolean {
     return n === buf.length && buf.toString('latin1', MAGIC_OFFSET) === MAGIC;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** A file (not a folder) is at `p`; false when it cannot even be looked at (unwritableFolder then says why). */
+function isFile(p: string): boolean {
+  try {
+    return !fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 

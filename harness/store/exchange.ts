@@ -6,7 +6,11 @@ import {
   type DataType, type Vector,
 } from 'apache-arrow';
 import type { Store } from './store.js';
+import { z } from 'zod';
 import { StoreError } from './errors.js';
+import { readJsonWith } from '../../core/json-file.js';
+import { prepareOutputFolder, writeOutputFile } from '../../core/output-path.js';
+import { describeWriteError, osCause } from './write-error.js';
 import { columnsAddedAfter, SCHEMA_VERSION } from './schema.js';
 
 export const EXPORT_FORMATS = ['parquet', 'arrow', 'csv'] as const;
@@ -129,29 +133,52 @@ async function insertArrow(store: Store, into: string, cols: Column[], rows: unk
 /** Writes one file per table plus a manifest into `dir` (created if missing). */
 export async function exportStore(store: Store, dir: string, format: ExportFormat): Promise<ExportManifest> {
   if (!EXPORT_FORMATS.includes(format)) throw new StoreError(`Unknown export format "${format}": choose ${EXPORT_FORMATS.join(', ')}.`);
-  fs.mkdirSync(dir, { recursive: true });
+  const fix = 'choose another --out folder';
+  prepareOutputFolder(dir, 'the export', fix);
   const manifest: ExportManifest = { ftbenchExport: 1, schemaVersion: SCHEMA_VERSION, format, exportedAt: new Date().toISOString(), tables: [] };
   for (const table of TABLES) {
     const file = `${table}.${EXT[format]}`;
     const full = path.join(dir, file);
     if (format === 'arrow') {
-      fs.writeFileSync(full, tableToIPC(await arrowTable(store, table), 'file'));
+      writeOutputFile(full, tableToIPC(await arrowTable(store, table), 'file'), 'the export', fix);
     } else {
       const opts = format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER true';
-      await store.query(`COPY (SELECT * FROM ${table}) TO ${quote(full)} (${opts})`);
+      try {
+        await store.query(`COPY (SELECT * FROM ${table}) TO ${quote(full)} (${opts})`);
+      } catch (e) {
+        const msg = (e as Error).message;
+        throw new StoreError(`Cannot write the export to ${full}: ${osCause(msg)?.cause ?? msg.split('\n')[0]}; ${fix}.`, { cause: e });
+      }
     }
     const [{ n }] = await store.query(`SELECT count(*)::INTEGER AS n FROM ${table}`);
     manifest.tables.push({ name: table, file, rows: n as number });
   }
-  fs.writeFileSync(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  writeOutputFile(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n', 'the export', fix);
   return manifest;
 }
+
+/** What an export's manifest must hold; table files are plain names inside the export's folder. */
+const manifestSchema = z.looseObject({
+  ftbenchExport: z.literal(1),
+  schemaVersion: z.int().min(1),
+  format: z.enum(EXPORT_FORMATS),
+  exportedAt: z.string().optional(),
+  tables: z.array(z.looseObject({
+    name: z.string(),
+    file: z.string().refine((f) => path.basename(f) === f && f !== '..' && f !== '.', { message: 'is not a file name in the export folder' }),
+    rows: z.int().min(0),
+  })),
+});
 
 export function readManifest(dir: string): ExportManifest {
   const file = path.join(dir, MANIFEST);
   if (!fs.existsSync(file)) throw new StoreError(`${dir} is not an ftbench export: it has no ${MANIFEST} (make one with ftbench export).`);
-  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportManifest;
-  if (m.ftbenchExport !== 1 || !EXPORT_FORMATS.includes(m.format)) throw new StoreError(`${file} is not a manifest this ftbench reads.`);
+  let m: ExportManifest;
+  try {
+    m = readJsonWith(file, manifestSchema, { what: 'Export manifest', fix: 'export the database again (ftbench export), or restore the file from the original export' }) as ExportManifest;
+  } catch (e) {
+    throw new StoreError((e as Error).message, { cause: e });
+  }
   if (m.schemaVersion > SCHEMA_VERSION) {
     throw new StoreError(`The export in ${dir} was written by a newer ftbench (store schema ${m.schemaVersion}, this one reads ${SCHEMA_VERSION}).`);
   }
@@ -220,8 +247,10 @@ export async function importInto(store: Store, dir: string): Promise<ImportRepor
     if (m.schemaVersion < 3) await store.backfillMetricRoles();
     await store.query('COMMIT');
   } catch (e) {
-    await store.query('ROLLBACK');
-    throw e;
+    // A ROLLBACK after a failed write can fail too; its error would hide the cause (a full disk), so it is dropped.
+    await store.query('ROLLBACK').catch(() => undefined);
+    if (e instanceof StoreError) throw e;
+    throw new StoreError(describeWriteError(store.path, `the export from ${dir}`, e), { cause: e });
   }
   return report;
 }

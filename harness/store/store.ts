@@ -6,7 +6,7 @@ import { StoreError } from './errors.js';
 import { insertRows } from './insert.js';
 import { loadReportedIfEmpty } from './reported.js';
 import { columnsAddedAfter, REBUILT_AFTER, SCHEMA_SQL, SCHEMA_VERSION, trialsTable, type RunStatus } from './schema.js';
-import { describeWriteError } from './write-error.js';
+import { describeWriteError, osCause } from './write-error.js';
 import { backfillMetricRoles } from './metric-roles.js';
 import { metricDirections } from '../eval/rows.js';
 import { TRIAL_STATUSES, type RunMeta, type TrialRecord } from './types.js';
@@ -290,5 +290,7 @@ function describeOpenError(path: string, e: unknown): string {
   if (/lock/i.test(msg)) return `Results database ${path} is in use by another process; wait for it to finish or pass another --db.`;
   if (/not a valid DuckDB database/i.test(msg)) return `${path} is not a DuckDB database; it was left untouched (choose another --db path).`;
   if (/version/i.test(msg)) return `Results database ${path} was written by an incompatible DuckDB version (${msg.split('\n')[0]}).`;
+  const known = osCause(msg);
+  if (known) return `Cannot open results database ${path}: ${known.cause}; ${known.fix}.`;
   return `Cannot open results database ${path}: ${msg.split('\n')[0]}`;
 }

@@ -13,6 +13,8 @@ import { builtinTokenizer } from './tokenizer.js';
 import { pretrain, type PretrainProgress, type PretrainResult } from './pretrain.js';
 import { cachedJson } from '../../datasets/cache.js';
 import { importHfInfo, type HfModelEntry } from '../model/import/index.js';
+import { readSafetensorsHeader } from '../model/safetensors-header.js';
+import { readBaseInfo } from './base-info.js';
 
 export const models = new Registry<ModelPreset>('model');
 for (const p of MODEL_PRESETS) models.register(p);
@@ -62,7 +64,7 @@ export async function isCached(id: string): Promise<{ cached: boolean; path: str
   const tok = await builtinTokenizer(p.tokenizerVocab);
   const f = paths(p, await keyOf(p, tok));
   const cached = fs.existsSync(f.weights) && fs.existsSync(f.info);
-  return { cached, path: f.weights, info: cached ? (JSON.parse(fs.readFileSync(f.info, 'utf8')) as BaseInfo) : undefined };
+  return { cached, path: f.weights, info: cached ? (readBaseInfo(f.info) as BaseInfo) : undefined };
 }
 
 /** Imported Hugging Face checkpoints converted into the cache (hf-<id>-<key>.json beside each), newest first. */
@@ -73,7 +75,7 @@ export function cachedImports(): { file: string; id: string; from: string; arch:
     .readdirSync(dir)
     .filter((f) => /^hf-.*\.json$/.test(f) && fs.existsSync(path.join(dir, f.replace(/\.json$/, '.safetensors'))))
     .map((f) => {
-      const info = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as BaseInfo & { imported?: { from: string; arch: string; notes: string[] } };
+      const info = readBaseInfo(path.join(dir, f));
       const c = info.config;
       const params = c.vocabSize * c.dModel + c.nLayers * (4 * c.dModel * c.dModel + (c.family === 'decoder' ? 3 : 2) * c.dModel * c.dFF);
       return { file: path.join(dir, f.replace(/\.json$/, '.safetensors')), id: info.id, from: info.imported?.from ?? '?', arch: info.imported?.arch ?? '?', params, notes: info.imported?.notes ?? [] };
@@ -98,7 +100,8 @@ export async function ensureBase(id: string, onProgress?: (p: PretrainProgress) 
     fs.renameSync(tmp, f.weights); // weights first: the info file marks a complete checkpoint
     fs.renameSync(`${f.info}.${process.pid}.tmp`, f.info);
   }
-  const info = JSON.parse(fs.readFileSync(f.info, 'utf8')) as BaseInfo;
+  const info = readBaseInfo(f.info) as BaseInfo;
+  readSafetensorsHeader(f.weights); // a damaged cache fails here, once, not in every trial
   return { ...info, checkpoint: f.weights, tokenizer: tok, heldOut: streams.heldOut };
 }
 
@@ -109,6 +112,7 @@ export async function ensureBase(id: string, onProgress?: (p: PretrainProgress) 
 export async function baseFor(entry: string | HfModelEntry, onProgress?: (p: PretrainProgress) => void): Promise<Base> {
   if (typeof entry === 'string') return ensureBase(entry, onProgress);
   const { info, tokenizer } = await importHfInfo(entry);
+  readSafetensorsHeader(info.checkpoint);
   // Only the held-out streams: an imported base is not pretrained here, and tokenising the whole corpus would be wasted.
   const corpus = await loadCorpus();
   const heldOut = await cachedJson('corpus-heldout-tokens', hashOf({ corpus: corpus.contentHash, tok: tokenizer.hash }), () =>

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from '../../core/paths.js';
+import { JsonFileError, readJsonFile } from '../../core/json-file.js';
 import { hashOf } from '../../core/hash.js';
 import { loadCorpus } from '../../datasets/corpus.js';
 import { ALGORITHM_VERSION, tokenizerFromJSON, trainTokenizer, type Tokenizer } from '../../text/bpe.js';
@@ -24,7 +25,15 @@ export function builtinTokenizer(vocabSize: number, opts: { lowercase?: boolean 
 
 async function load(vocabSize: number, lowercase: boolean): Promise<Tokenizer> {
   const file = await builtinTokenizerPath(vocabSize, lowercase);
-  if (fs.existsSync(file)) return tokenizerFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
+  if (fs.existsSync(file)) {
+    const role = { what: 'Cached tokenizer', fix: 'delete it and it is trained again' };
+    const json = readJsonFile(file, role);
+    try {
+      return tokenizerFromJSON(json);
+    } catch (e) {
+      throw new JsonFileError(file, `${role.what} ${file} is not usable (${(e as Error).message.replace(/\.$/, '')}); ${role.fix}.`);
+    }
+  }
   const corpus = await loadCorpus();
   const tok = trainTokenizer(corpus.train.map((d) => d.text), { vocabSize, lowercase });
   // Write then rename, so a parallel process never reads a half-written file.

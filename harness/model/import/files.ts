@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs';
 import { loadSafetensors } from '../safetensors.js';
+import { readHfConfig, readShardIndex } from './validate.js';
 
 export type HfConfig = Record<string, any>;
 
@@ -11,11 +12,7 @@ export function readConfig(dir: string): HfConfig {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(dir)) throw new Error(`Checkpoint folder ${dir} does not exist.`);
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist: a Hugging Face checkpoint folder needs its config.json.`);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as HfConfig;
-  } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}).`);
-  }
+  return readHfConfig(file);
 }
 
 /** The weight files: model.safetensors, or the shards listed in model.safetensors.index.json. */
@@ -23,10 +20,7 @@ export function weightFiles(dir: string): string[] {
   const single = path.join(dir, 'model.safetensors');
   if (fs.existsSync(single)) return [single];
   const index = path.join(dir, 'model.safetensors.index.json');
-  if (fs.existsSync(index)) {
-    const map = (JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
-    return [...new Set(Object.values(map))].sort().map((f) => path.join(dir, f));
-  }
+  if (fs.existsSync(index)) return readShardIndex(index);
   const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin'));
   throw new Error(`${dir} has no model.safetensors (nor a model.safetensors.index.json)${bin ? '; it has pytorch_model.bin, which ftbench does not read: convert it to safetensors first' : ''}.`);
 }

@@ -14,6 +14,7 @@ import { filesHash, readConfig, readWeights, weightFiles, type HfConfig } from '
 import { gpt2Config, gpt2Weights } from './gpt2.js';
 import { bertConfig, bertWeights } from './bert.js';
 import { llamaConfig, llamaWeights } from './llama.js';
+import { readBaseInfo } from '../../zoo/base-info.js';
 
 /** Bump when a mapping changes, so cached imports are redone. */
 const IMPORT_VERSION = 1;
@@ -102,7 +103,7 @@ export function importedPaths(e: HfModelEntry): { weights: string; info: string;
 export async function importHfInfo(e: HfModelEntry): Promise<{ info: ImportedBaseInfo; tokenizer: HfTokenizer }> {
   const f = importedPaths(e);
   if (fs.existsSync(f.weights) && fs.existsSync(f.info)) {
-    const info = JSON.parse(fs.readFileSync(f.info, 'utf8')) as ImportedBaseInfo;
+    const info = readBaseInfo(f.info) as ImportedBaseInfo;
     return { info: { ...info, checkpoint: f.weights }, tokenizer: loadHfTokenizer(e.path, readConfig(e.path).vocab_size) };
   }
   const started = Date.now();
