@@ -7,10 +7,8 @@ import * as tf from '@tensorflow/tfjs';
  */
 export { layerNorm, gelu } from '../backend/ops/index.js';
 
-export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
-  const ms = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), gain);
-}
+/** RMSNorm over the last axis, x/√(mean(x²) + ε) · g, and SwiGLU's silu(g)·u: fused kernels where the backend has them. */
+export { rmsNorm, swiglu } from '../backend/ops/index.js';
 
 
 /** Exact GELU, x Φ(x) with the erf (BERT's and RoBERTa's "gelu"). */
