@@ -247,7 +247,7 @@ async function main(): Promise<void> {
   const forced = args.includes('--precision') ? args[args.indexOf('--precision') + 1] as Precision : null;
   if (forced != null && forced !== 'fp32' && forced !== 'mixed') throw new Error(`--precision "${forced}" must be fp32 or mixed.`);
   if (forced) for (const j of jobs) if (j.backend === 'webgpu' && j.kind !== 'matmul') j.precision = forced;
-  const label = (j: Job) => `${j.backend} ${j.shape} ${j.kind} ${j.precision ?? 'fp32'}`;
+  const label = (j: Job) => `${j.backend} ${j.shape} ${j.kind}${j.kind === 'matmul' ? '' : ` ${j.precision ?? 'fp32'}`}`;
   // Slow adapters (lavapipe: seconds per step, and tens of seconds compiling shaders on the first) need other counts:
   // --warmup N --iters N --cap S override every subject's (the kill margin grows with the cap).
   for (const j of jobs) {
