@@ -169,7 +169,10 @@ async function child(job: Job): Promise<void> {
   let s = performance.now();
   out.firstLoss = step();
   out.firstStepMs = performance.now() - s;
-  for (let i = 1; i < job.warmup; i++) step();
+  // Between steps the event loop runs, as the trainer lets it: Dawn's objects are freed by finalizers that run only
+  // then (a loop that never yields grows host memory a megabyte or two a step; docs/gpu.md).
+  const yieldNow = () => new Promise((r) => setImmediate(r));
+  for (let i = 1; i < job.warmup; i++) { step(); await yieldNow(); }
   const times: number[] = [];
   const deadline = t0 + job.capS * 1000;
   const c0 = gpuCounts();
@@ -177,6 +180,7 @@ async function child(job: Job): Promise<void> {
     s = performance.now();
     step();
     times.push(performance.now() - s);
+    await yieldNow();
   }
   const c1 = gpuCounts();
   const per = (k: keyof typeof c0) => (job.backend === 'webgpu' && times.length ? (c1[k] - c0[k]) / times.length : null);
