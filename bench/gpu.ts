@@ -1,10 +1,13 @@
-// `npm run bench:gpu`: training-step speed on the WebGPU backend against the CPU default (wasm + kernel pack), for the
-// reference step (issue 3: encoder d 128, 2 layers, batch 16 × 64, full FT and LoRA r=8 on q,v) and a BERT-base-sized
-// encoder (d 768, 12 layers, 12 heads, FFN 3072, batch 8 × 512). Each subject runs in its own process under a time
-// cap, so the whole bench ends within --budget seconds (default 270) even when the CPU cannot do the large model.
-// Prints ms/step, tokens/s and the GPU/CPU ratio; `--json` prints one object instead; `--only reference` (words, comma
-// separated) keeps the subjects whose "backend shape kind" has them all; --warmup/--iters/--cap change the step counts
-// and time caps (a software adapter needs fewer steps and longer caps). See docs/gpu.md.
+// `npm run bench:gpu`: training-step speed on the WebGPU backend against the CPU default (native + kernel pack), for
+// the reference step (issue 3: encoder d 128, 2 layers, batch 16 × 64, full FT and LoRA r=8 on q,v), a BERT-base-sized
+// encoder (d 768, 12 layers, 8 × 512; fp32 and mixed precision) and a 1.1B LLaMA-shaped decoder (LoRA); and the
+// model's matmuls alone, ftbench's tiled kernel against tfjs's in one process (kind `matmul`). Each subject runs in
+// its own process under a time cap, so the whole bench ends within --budget seconds (default 270). Prints ms/step,
+// tokens/s, the GPU/CPU ratio, per-step dispatches/reads/allocations and, where the adapter has timestamp queries,
+// GPU time per kernel; `--json` prints one object instead; `--only reference` (words, comma separated) keeps the
+// subjects whose "backend shape kind precision" has them all; `--precision mixed` runs every webgpu step mixed;
+// --warmup/--iters/--cap change the step counts and time caps (a software adapter needs fewer steps and longer
+// caps). See docs/gpu.md.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +21,9 @@ import { fullFt } from '../techniques/training-method/full-ft.js';
 import { lora } from '../techniques/adapter/lora.js';
 import type { ApplyContext } from '../harness/plugin.js';
 import { gpuCounts } from '../harness/backend/webgpu/counters.js';
+import { useMatmul } from '../harness/backend/webgpu/matmul.js';
+import { linear } from '../harness/backend/ops/index.js';
+import { setPrecision, type Precision } from '../harness/backend/precision.js';
 
 interface Shape { family: 'encoder' | 'decoder'; vocab: number; dModel: number; nLayers: number; nHeads: number; dFF: number; seq: number; batch: number }
 const SHAPES: Record<'reference' | 'large' | 'llama1b', Shape> = {
@@ -37,16 +43,22 @@ function stepFlops(s: Shape, kind: Kind): number {
   const perTokenFwd = s.nLayers * (2 * (4 * s.dModel * s.dModel + ffnMats * s.dModel * s.dFF) + 2 * 2 * s.seq * s.dModel);
   return s.batch * s.seq * perTokenFwd * (kind === 'full_ft' ? 3 : 2);
 }
-type Kind = 'full_ft' | 'lora';
-type Backend = 'webgpu' | 'wasm';
+type Kind = 'full_ft' | 'lora' | 'matmul';
+type Backend = 'webgpu' | 'native'; // the CPU side is the CPU default: native + kernel pack
 
-interface Job { backend: Backend; shape: keyof typeof SHAPES; kind: Kind; warmup: number; iters: number; capS: number }
+interface Job { backend: Backend; shape: keyof typeof SHAPES; kind: Kind; warmup: number; iters: number; capS: number; precision?: Precision }
+/** One matmul shape timed on tfjs's kernel and on ftbench's (fp32 and mixed), in one process (kind 'matmul'). */
+interface MatmulRow { what: string; gflop: number; tfjs_ms: number; ftb_ms: number; ftb_mixed_ms: number | null; tfjs_over_ftb: number; tfjs_over_ftb_mixed: number | null }
 interface Result {
   backend: Backend; shape: string; kind: Kind;
   status: 'ok' | 'skipped' | 'failed'; note?: string;
   msPerStep?: number; tokensPerS?: number; steps?: number; firstStepMs?: number; firstLoss?: number; info?: BackendInfo;
   /** Per timed step, on webgpu (see harness/backend/webgpu/counters.ts); null on the CPU backends. */
   dispatchesPerStep?: number | null; readsPerStep?: number | null; allocsPerStep?: number | null; tflops?: number;
+  precision?: Precision;
+  /** GPU time per kernel of one step (ms, the 15 largest), from timestamp queries; null when the adapter has none. */
+  kernelMs?: Record<string, number> | null;
+  matmul?: MatmulRow[];
 }
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -80,17 +92,87 @@ function makeStep(shape: Shape, kind: Kind) {
   };
 }
 
+/**
+ * The model's matrix products at `shape` (projections with their bias, FFN up and down, the input and weight
+ * gradients, attention's two batched products), each timed on tfjs's kernel and on ftbench's tiled one (fp32, and
+ * mixed where the device has shader-f16) in this process: the same inputs, a read after each batch of runs.
+ */
+function matmulBench(shape: Shape, deadline: number, features: string[]): MatmulRow[] {
+  const n = shape.batch * shape.seq, d = shape.dModel, f = shape.dFF, hd = d / shape.nHeads, bh = shape.batch * shape.nHeads;
+  const r = (s: number[]) => tf.randomNormal(s, 0, 1, 'float32', 7);
+  const cases: [string, number[][], (x: tf.Tensor[]) => tf.Tensor][] = [
+    [`x·Wq+b [${n}×${d}]·[${d}×${d}]`, [[n, d], [d, d], [d]], ([x, w, b]) => linear(x, w as tf.Tensor2D, b)],
+    [`ffn up [${n}×${d}]·[${d}×${f}]`, [[n, d], [d, f], [f]], ([x, w, b]) => linear(x, w as tf.Tensor2D, b)],
+    [`ffn down [${n}×${f}]·[${f}×${d}]`, [[n, f], [f, d], [d]], ([x, w, b]) => linear(x, w as tf.Tensor2D, b)],
+    [`dx = dy·Wᵀ [${n}×${f}]·[${d}×${f}]ᵀ`, [[n, f], [d, f]], ([a, b]) => tf.matMul(a, b, false, true)],
+    [`dW = xᵀ·dy [${n}×${d}]ᵀ·[${n}×${f}]`, [[n, d], [n, f]], ([a, b]) => tf.matMul(a, b, true, false)],
+    [`scores q·kᵀ [${bh}×${shape.seq}×${hd}]`, [[bh, shape.seq, hd], [bh, shape.seq, hd]], ([a, b]) => tf.matMul(a, b, false, true)],
+    [`p·v [${bh}×${shape.seq}×${shape.seq}]`, [[bh, shape.seq, shape.seq], [bh, shape.seq, hd]], ([a, b]) => tf.matMul(a, b)],
+  ];
+  const time = (impl: 'tfjs' | 'ftb', p: Precision, ins: tf.Tensor[], fn: (x: tf.Tensor[]) => tf.Tensor): number => {
+    const wasM = useMatmul(impl), wasP = setPrecision(p);
+    try {
+      for (let i = 0; i < 2; i++) tf.tidy(() => fn(ins).dataSync()); // compile, fill the pool
+      const reps: number[] = [];
+      for (let k = 0; k < 5 && performance.now() < deadline; k++) {
+        const s = performance.now();
+        tf.tidy(() => {
+          let y: tf.Tensor | null = null;
+          for (let i = 0; i < 4; i++) y = fn(ins);
+          y!.dataSync();
+        });
+        reps.push((performance.now() - s) / 4);
+      }
+      return median(reps.length ? reps : [NaN]);
+    } finally {
+      setPrecision(wasP);
+      useMatmul(wasM);
+    }
+  };
+  const rows: MatmulRow[] = [];
+  for (const [what, shapes, fn] of cases) {
+    if (performance.now() > deadline) break;
+    const ins = shapes.map(r);
+    const out = tf.tidy(() => fn(ins).shape);
+    const inner = what.startsWith('dW') ? n : shapes[0][shapes[0].length - 1];
+    const gflop = (2 * tf.util.sizeFromShape(out) * inner) / 1e9;
+    const tfjsMs = time('tfjs', 'fp32', ins, fn), ftbMs = time('ftb', 'fp32', ins, fn);
+    const mixedMs = features.includes('shader-f16') ? time('ftb', 'mixed', ins, fn) : null;
+    rows.push({ what, gflop, tfjs_ms: tfjsMs, ftb_ms: ftbMs, ftb_mixed_ms: mixedMs, tfjs_over_ftb: tfjsMs / ftbMs, tfjs_over_ftb_mixed: mixedMs == null ? null : tfjsMs / mixedMs });
+    tf.dispose(ins);
+  }
+  return rows;
+}
+
+/** GPU milliseconds per kernel name over one step, from timestamp queries (tf.profile); null without them. */
+async function kernelTimes(step: () => number): Promise<Record<string, number> | null> {
+  if (!(tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery) return null;
+  const prof = await tf.profile(() => { step(); });
+  const by = new Map<string, number>();
+  for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => [k, Number(v.toFixed(3))]));
+}
+
 /** Child process: one subject; prints one JSON line. Stops timing at the cap (the parent kills it a little later). */
 async function child(job: Job): Promise<void> {
   const t0 = performance.now();
   const info = await initBackend(job.backend);
   const shape = SHAPES[job.shape];
+  if (job.kind === 'matmul') {
+    const matmul = matmulBench(shape, t0 + job.capS * 1000, info.features ?? []);
+    process.stdout.write(`\n@@RESULT ${JSON.stringify({ backend: job.backend, shape: job.shape, kind: job.kind, status: 'ok', info, matmul })}\n`);
+    process.exit(0);
+  }
+  if (job.precision) setPrecision(job.precision);
   const step = makeStep(shape, job.kind);
-  const out: Result = { backend: job.backend, shape: job.shape, kind: job.kind, status: 'ok', info };
+  const out: Result = { backend: job.backend, shape: job.shape, kind: job.kind, status: 'ok', info, precision: job.precision ?? 'fp32' };
   let s = performance.now();
   out.firstLoss = step();
   out.firstStepMs = performance.now() - s;
-  for (let i = 1; i < job.warmup; i++) step();
+  // Between steps the event loop runs, as the trainer lets it: Dawn's objects are freed by finalizers that run only
+  // then (a loop that never yields grows host memory a megabyte or two a step; docs/gpu.md).
+  const yieldNow = () => new Promise((r) => setImmediate(r));
+  for (let i = 1; i < job.warmup; i++) { step(); await yieldNow(); }
   const times: number[] = [];
   const deadline = t0 + job.capS * 1000;
   const c0 = gpuCounts();
@@ -98,6 +180,7 @@ async function child(job: Job): Promise<void> {
     s = performance.now();
     step();
     times.push(performance.now() - s);
+    await yieldNow();
   }
   const c1 = gpuCounts();
   const per = (k: keyof typeof c0) => (job.backend === 'webgpu' && times.length ? (c1[k] - c0[k]) / times.length : null);
@@ -110,6 +193,7 @@ async function child(job: Job): Promise<void> {
   out.tokensPerS = (shape.batch * shape.seq) / (out.msPerStep / 1000);
   out.tflops = stepFlops(shape, job.kind) / (out.msPerStep / 1000) / 1e12;
   if (times.length < job.iters) out.note = `timed ${times.length} of ${job.iters} steps within the ${job.capS} s cap`;
+  out.kernelMs = job.backend === 'webgpu' && performance.now() < deadline ? await kernelTimes(step) : null;
   process.stdout.write(`\n@@RESULT ${JSON.stringify(out)}\n`);
   process.exit(0);
 }
@@ -150,14 +234,24 @@ async function main(): Promise<void> {
     { backend: 'webgpu', shape: 'reference', kind: 'full_ft', warmup: 3, iters: 30, capS: 25, killAfterS: 60 },
     { backend: 'webgpu', shape: 'reference', kind: 'lora', warmup: 3, iters: 30, capS: 25, killAfterS: 60 },
     { backend: 'webgpu', shape: 'large', kind: 'full_ft', warmup: 2, iters: 8, capS: 45, killAfterS: 90 },
-    { backend: 'wasm', shape: 'reference', kind: 'full_ft', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
-    { backend: 'wasm', shape: 'reference', kind: 'lora', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
+    { backend: 'native', shape: 'reference', kind: 'full_ft', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
+    { backend: 'native', shape: 'reference', kind: 'lora', warmup: 2, iters: 10, capS: 20, killAfterS: 40 },
     // 1.1B parameters drawn on the CPU (tf.randomNormal) and uploaded before the first step: a long start.
     { backend: 'webgpu', shape: 'llama1b', kind: 'lora', warmup: 1, iters: 5, capS: 90, killAfterS: 150 },
-    { backend: 'wasm', shape: 'large', kind: 'full_ft', warmup: 1, iters: 2, capS: 60, killAfterS: 90 },
+    // What the time left buys: mixed precision at BERT-base size, the matmuls alone (ours against tfjs's), the CPU at
+    // BERT-base size.
+    { backend: 'webgpu', shape: 'large', kind: 'full_ft', warmup: 2, iters: 8, capS: 45, killAfterS: 90, precision: 'mixed' },
+    { backend: 'webgpu', shape: 'reference', kind: 'matmul', warmup: 0, iters: 0, capS: 20, killAfterS: 40 },
+    { backend: 'webgpu', shape: 'large', kind: 'matmul', warmup: 0, iters: 0, capS: 30, killAfterS: 60 },
+    { backend: 'native', shape: 'large', kind: 'full_ft', warmup: 1, iters: 2, capS: 60, killAfterS: 90 },
   ];
-  // --only webgpu,reference: subjects whose "backend shape kind" contains every listed word.
+  // --only webgpu,reference: subjects whose "backend shape kind precision" contains every listed word.
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : [];
+  // --precision mixed: every webgpu training subject in mixed precision (the list already has BERT-base in both).
+  const forced = args.includes('--precision') ? args[args.indexOf('--precision') + 1] as Precision : null;
+  if (forced != null && forced !== 'fp32' && forced !== 'mixed') throw new Error(`--precision "${forced}" must be fp32 or mixed.`);
+  if (forced) for (const j of jobs) if (j.backend === 'webgpu' && j.kind !== 'matmul') j.precision = forced;
+  const label = (j: Job) => `${j.backend} ${j.shape} ${j.kind}${j.kind === 'matmul' ? '' : ` ${j.precision ?? 'fp32'}`}`;
   // Slow adapters (lavapipe: seconds per step, and tens of seconds compiling shaders on the first) need other counts:
   // --warmup N --iters N --cap S override every subject's (the kill margin grows with the cap).
   for (const j of jobs) {
@@ -166,7 +260,10 @@ async function main(): Promise<void> {
     if (args.includes('--cap')) { j.capS = num('cap', j.capS); j.killAfterS = Math.max(j.killAfterS, j.capS * 2); }
   }
   const results: Result[] = [];
-  for (const j of jobs.filter((j) => only.every((w) => `${j.backend} ${j.shape} ${j.kind}`.includes(w)))) {
+  const seen = new Set<string>();
+  for (const j of jobs.filter((j) => only.every((w) => label(j).includes(w)))) {
+    if (seen.has(label(j))) continue; // --precision can make two subjects one
+    seen.add(label(j));
     const room = left();
     if (room < 15) {
       results.push({ backend: j.backend, shape: j.shape, kind: j.kind, status: 'skipped', note: `bench budget of ${budgetS} s spent` });
@@ -174,22 +271,25 @@ async function main(): Promise<void> {
     }
     const kill = Math.min(j.killAfterS, room);
     const { killAfterS, ...job } = j;
-    log(`${j.backend} ${j.shape} ${j.kind}: up to ${Math.round(kill)} s ...`);
+    log(`${label(j)}: up to ${Math.round(kill)} s ...`);
     const r = await runChild({ ...job, capS: Math.min(j.capS, kill * 0.6) }, kill);
-    log(r.status === 'ok'
+    r.precision = j.kind === 'matmul' ? undefined : j.precision ?? 'fp32';
+    if (r.matmul) {
+      for (const m of r.matmul) log(`  ${m.what}: tfjs ${m.tfjs_ms.toFixed(2)} ms, ftbench ${m.ftb_ms.toFixed(2)} ms (tfjs/ftbench ${m.tfjs_over_ftb.toFixed(2)}×)${m.ftb_mixed_ms == null ? '' : `, mixed ${m.ftb_mixed_ms.toFixed(2)} ms (${m.tfjs_over_ftb_mixed!.toFixed(2)}×)`}`);
+    } else log(r.status === 'ok'
       ? `  ${r.msPerStep!.toFixed(1)} ms/step, ${Math.round(r.tokensPerS!)} tokens/s (first step ${r.firstStepMs!.toFixed(0)} ms, loss ${r.firstLoss!.toFixed(5)})${r.note ? `; ${r.note}` : ''}`
       : `  ${r.status}: ${r.note}`);
     results.push(r);
     if (r.status !== 'ok' && j.backend === 'webgpu' && j.shape === 'reference' && j.kind === 'full_ft') log('  (webgpu did not start: see docs/gpu.md, "If the adapter is not found")');
   }
 
-  const find = (b: Backend, shape: string, kind: Kind) => results.find((r) => r.backend === b && r.shape === shape && r.kind === kind);
-  const rows = (['reference', 'large', 'llama1b'] as const).flatMap((shape) => (['full_ft', 'lora'] as const).map((kind) => {
-    const gpu = find('webgpu', shape, kind), cpu = find('wasm', shape, kind);
-    if (!gpu && !cpu) return null;
+  const find = (b: Backend, shape: string, kind: Kind, p: Precision = 'fp32') => results.find((r) => r.backend === b && r.shape === shape && r.kind === kind && (b !== 'webgpu' || r.precision === p));
+  const rows = (['reference', 'large', 'llama1b'] as const).flatMap((shape) => (['full_ft', 'lora'] as const).flatMap((kind) => (['fp32', 'mixed'] as const).map((precision) => {
+    const gpu = find('webgpu', shape, kind, precision), cpu = find('native', shape, kind);
+    if (!gpu && (!cpu || precision === 'mixed')) return null;
     const ok = (r?: Result) => (r?.status === 'ok' ? r : undefined);
     return {
-      shape, kind,
+      shape, kind, precision,
       webgpu_ms: ok(gpu)?.msPerStep ?? null, webgpu_tokens_s: ok(gpu)?.tokensPerS ?? null,
       // The issue-18 names: the webgpu subject's figures (where the step goes, and how fast).
       dispatches_per_step: ok(gpu)?.dispatchesPerStep ?? null, reads_per_step: ok(gpu)?.readsPerStep ?? null,
@@ -199,17 +299,21 @@ async function main(): Promise<void> {
       speedup: ok(gpu) && ok(cpu) ? ok(cpu)!.msPerStep! / ok(gpu)!.msPerStep! : null,
       // Same model, same seed, same batch: the first step's loss agrees across backends up to float32 rounding.
       first_loss_diff: ok(gpu) && ok(cpu) ? Math.abs(ok(gpu)!.firstLoss! - ok(cpu)!.firstLoss!) : null,
+      kernel_ms: ok(gpu)?.kernelMs ?? null,
       notes: [gpu, cpu].filter((r) => r && r.status !== 'ok').map((r) => `${r!.backend}: ${r!.note}`).concat(
         [gpu, cpu].filter((r) => r?.status === 'ok' && r.note).map((r) => `${r!.backend}: ${r!.note}`)),
     };
-  }).filter((r) => r != null));
+  })).filter((r) => r != null));
+  const matmul = Object.fromEntries(results.filter((r) => r.kind === 'matmul').map((r) => [r.shape, r.matmul ?? r.note ?? r.status]));
   const gpuInfo = results.find((r) => r.backend === 'webgpu' && r.info)?.info;
-  const cpuInfo = results.find((r) => r.backend === 'wasm' && r.info)?.info;
+  const cpuInfo = results.find((r) => r.backend === 'native' && r.info)?.info;
   const summary = {
     adapter: gpuInfo?.adapter ?? null,
     cpu: { model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), backend: cpuInfo ? `${cpuInfo.name} (${cpuInfo.kernelPack}${cpuInfo.blas ? `, ${cpuInfo.blas}` : ''}), ${cpuInfo.threads} threads` : null },
+    features: gpuInfo?.features ?? null,
     shapes: SHAPES,
     rows,
+    matmul,
     seconds: Math.round((performance.now() - started) / 1000),
     results: results.map(({ info: _info, ...r }) => r),
   };
@@ -220,15 +324,17 @@ async function main(): Promise<void> {
   const f = (x: number | null, d = 1) => (x == null ? '—' : x.toFixed(d));
   log('');
   log(`GPU: ${gpuInfo?.blas ?? 'none'}   CPU: ${summary.cpu.model} × ${summary.cpu.cores}, ${summary.cpu.backend ?? '—'}`);
-  log('shape      kind     webgpu ms/step  tokens/s   cpu ms/step  tokens/s   speed-up  Δ first loss');
+  log(`WebGPU features: ${summary.features?.join(', ') ?? '—'}`);
+  log('shape      kind    precision  webgpu ms/step  tokens/s   cpu ms/step  tokens/s   speed-up  Δ first loss');
   for (const r of rows) {
-    log(`${r.shape.padEnd(10)} ${r.kind.padEnd(8)} ${f(r.webgpu_ms).padStart(14)} ${f(r.webgpu_tokens_s, 0).padStart(9)} ${f(r.cpu_ms).padStart(13)} ${f(r.cpu_tokens_s, 0).padStart(9)} ${(r.speedup == null ? '—' : `${r.speedup.toFixed(1)}×`).padStart(10)}  ${r.first_loss_diff == null ? '—' : r.first_loss_diff.toExponential(1)}`);
+    log(`${r.shape.padEnd(10)} ${r.kind.padEnd(8)} ${r.precision.padEnd(7)} ${f(r.webgpu_ms).padStart(14)} ${f(r.webgpu_tokens_s, 0).padStart(9)} ${f(r.cpu_ms).padStart(13)} ${f(r.cpu_tokens_s, 0).padStart(9)} ${(r.speedup == null ? '—' : `${r.speedup.toFixed(1)}×`).padStart(10)}  ${r.first_loss_diff == null ? '—' : r.first_loss_diff.toExponential(1)}`);
     if (r.dispatches_per_step != null) log(`    webgpu per step: ${f(r.dispatches_per_step, 0)} dispatches, ${f(r.reads_per_step, 2)} reads, ${f(r.allocs_per_step, 2)} buffer allocations, ${f(r.tflops, 3)} TFLOPS`);
+    if (r.kernel_ms) log(`    GPU ms by kernel: ${Object.entries(r.kernel_ms).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const n of r.notes) log(`    ${n}`);
   }
   log(`(${summary.seconds} s)`);
   // The machine-readable line, also without --json, so a log alone is enough.
-  process.stdout.write(`GPU_BENCH_JSON ${JSON.stringify({ adapter: summary.adapter, cpu: summary.cpu, rows })}\n`);
+  process.stdout.write(`GPU_BENCH_JSON ${JSON.stringify({ adapter: summary.adapter, features: summary.features, cpu: summary.cpu, rows, matmul })}\n`);
 }
 
 await main();

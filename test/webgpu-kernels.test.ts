@@ -1,17 +1,27 @@
-// ftbench's WGSL kernels (harness/backend/webgpu) against the default CPU backend (wasm + kernel pack), on whatever
-// adapter Dawn offers (lavapipe in CI): forward values and gradients within 1e-4 relative, and the training step's
-// GPU→CPU reads and buffer allocations counted.
+// ftbench's WGSL kernels (harness/backend/webgpu) against the default CPU backend (native + kernel pack; wasm where
+// the addon is not built), on whatever adapter Dawn offers (lavapipe in CI): forward values and gradients within 1e-4
+// relative (mixed precision: within MIXED_TOL), and on-device clipping with no read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../harness/backend/index.js';
 import { probeAdapter } from '../harness/backend/webgpu.js';
 import { gpuCounts } from '../harness/backend/webgpu/counters.js';
-import { adamwUpdate, attention, gelu, layerNorm, softmax, useFusedAttention } from '../harness/backend/ops/index.js';
+import { adamwUpdate, attention, gelu, layerNorm, linear, loraDelta, rmsNorm, softmax, softmaxNll, swiglu, useFusedAttention } from '../harness/backend/ops/index.js';
+import { useMatmul } from '../harness/backend/webgpu/matmul.js';
+import { setPrecision, type Precision } from '../harness/backend/precision.js';
+import { loadNative } from '../harness/backend/native/index.js';
 import { globalNormClip } from '../harness/train/trainer.js';
+import { crossEntropy } from '../harness/train/objectives/index.js';
+import { tinyBatch, tinyModel, tinyObjective } from './helpers/tiny.js';
+import { disposeBatch } from '../harness/train/batch.js';
 
-const REFERENCE = 'wasm' as const;
+const REFERENCE = loadNative().addon ? 'native' as const : 'wasm' as const; // the CPU default
 const TOL = 1e-4;
+// Mixed precision rounds the matmuls' operands to f16 (11 significant bits, each row/column scaled to its own
+// range) and adds 16 products at a time in f16: measured at most 1.4e-3 (one matmul) and 2.9e-3 (a training
+// step's loss and gradients) of the largest entry on lavapipe; the bound leaves room for other drivers.
+const MIXED_TOL = 1e-2;
 
 const probe = await probeAdapter();
 const SKIP = 'adapter' in probe ? false : `no WebGPU adapter (${probe.reason}); scripts/setup.sh --dev installs lavapipe`;
@@ -106,5 +116,108 @@ test('global-norm clipping on webgpu gives the CPU result and reads nothing back
       return vals;
     });
     close(res.ref, res.gpu, `clip at ${maxNorm}`);
+  }
+});
+
+/** Runs `f` on webgpu with our tiled matmul (fp32 or mixed) and tfjs's left alone on the reference. */
+function withMatmul(p: Precision, f: Case): Case {
+  return (ins) => {
+    if (tf.getBackend() !== 'webgpu') return f(ins);
+    const was = useMatmul('ftb');
+    const pw = setPrecision(p);
+    try {
+      return f(ins);
+    } finally {
+      setPrecision(pw);
+      useMatmul(was);
+    }
+  };
+}
+
+/** −log softmax(x)[label] per row in plain ops, the form the CPU default takes. */
+const plainNll = (x: tf.Tensor2D, labels: tf.Tensor1D) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(x), tf.oneHot(labels, x.shape[1])), 1));
+
+test('RMSNorm, SwiGLU, softmax cross-entropy, LoRA\'s update and the tiled matmul (fp32 and mixed) match the CPU default', { skip: SKIP }, async () => {
+  const worst: Record<string, number> = {};
+  for (const [rows, d] of [[6, 5], [3, 300]] as const) {
+    const rn = await both([[rows, d], [d]], withGrads(([x, g]) => rmsNorm(x, g, 1e-6)));
+    worst[`rmsNorm ${rows}×${d}`] = close(rn.ref, rn.gpu, `rmsNorm ${rows}×${d}`);
+  }
+  const sw = await both([[700], [700]], withGrads(([g, u]) => swiglu(g, u)), 12); // σ saturates both ways
+  worst.swiglu = close(sw.ref, sw.gpu, 'swiglu');
+  // Rows shorter and longer than a workgroup; label -1 (out of range) gives 0 and no gradient on both.
+  for (const [n, c] of [[5, 7], [3, 300]] as const) {
+    const labels = () => tf.tensor1d(Int32Array.from({ length: n }, (_, i) => (i === 1 ? -1 : (i * 37) % c)), 'int32');
+    const ce = await both([[n, c]], withGrads(([x]) => {
+      const l = labels();
+      const y = softmaxNll(x as tf.Tensor2D, l) ?? plainNll(x as tf.Tensor2D, l);
+      l.dispose();
+      return y;
+    }), 8);
+    worst[`softmaxNll ${n}×${c}`] = close(ce.ref, ce.gpu, `softmaxNll ${n}×${c}`);
+    const mean = await both([[n, c]], withGrads(([x]) => {
+      const l = labels();
+      const y = crossEntropy(x as tf.Tensor2D, l);
+      l.dispose();
+      return y;
+    }), 8);
+    worst[`crossEntropy ${n}×${c}`] = close(mean.ref, mean.gpu, `crossEntropy ${n}×${c}`);
+  }
+  // LoRA's update: rows longer and shorter than the workgroup, the largest rank the kernel takes; s = 2.
+  for (const [n, din, r, dout] of [[37, 20, 8, 70], [5, 130, 32, 9]] as const) {
+    const lo = await both([[n, din], [din, r], [r, dout]], withGrads(([x, A, B]) => loraDelta(x, A, B, 2)));
+    worst[`lora ${n}×${din}·r${r}·${dout}`] = close(lo.ref, lo.gpu, `lora ${n}×${din} r ${r} → ${dout}`);
+  }
+  // Matmul: tiles cut at the edges (33, 17, 70), K over several 16-deep steps, both transposes, one operand's batch
+  // broadcast, and linear()'s bias; forward and both operands' gradients.
+  const mm: [string, number[][], Case][] = [
+    ['a·b', [[2, 33, 17], [2, 17, 70]], withGrads(([a, b]) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D))],
+    ['aᵀ·bᵀ', [[2, 40, 65], [2, 9, 40]], withGrads(([a, b]) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, true))],
+    // tfjs's own BatchMatMul gradient refuses a broadcast operand, so forward only.
+    ['a·b broadcast', [[3, 20, 31], [31, 66]], ([a, b]) => [tf.matMul(a, b)]],
+    ['linear', [[2, 5, 130], [130, 24], [24]], withGrads(([x, w, bias]) => linear(x, w as tf.Tensor2D, bias))],
+  ];
+  for (const p of ['fp32', 'mixed'] as const) {
+    for (const [name, shapes, f] of mm) {
+      const r = await both(shapes, withMatmul(p, f));
+      worst[`matmul ${p} ${name}`] = close(r.ref, r.gpu, `matmul ${p} ${name}`, p === 'mixed' ? MIXED_TOL : TOL);
+    }
+  }
+  // Mixed precision keeps small values: a gradient-sized operand (1e-7) comes out at its own relative accuracy.
+  const tiny = await both([[8, 32], [32, 8]], withMatmul('mixed', ([a, b]) => [tf.matMul(tf.mul(a, 1e-7), b)]));
+  worst['matmul mixed 1e-7'] = close(tiny.ref, tiny.gpu, 'matmul mixed on 1e-7-sized values', MIXED_TOL);
+  console.log(`# worst relative differences: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+});
+
+test('a full fine-tuning step in mixed precision: loss and gradients of both families near the fp32 CPU default', { skip: SKIP }, async () => {
+  for (const family of ['encoder', 'decoder'] as const) {
+    const out: Record<string, Float32Array[]> = {};
+    for (const b of [REFERENCE, 'webgpu'] as const) {
+      await initBackend(b);
+      const was = setPrecision(b === 'webgpu' ? 'mixed' : 'fp32');
+      const model = tinyModel(family);
+      const batch = tinyBatch(8, 7);
+      try {
+        const vars = model.named('**').map(([, v]) => v);
+        const { value, grads } = tf.variableGrads(() => tinyObjective.loss(model, batch) as tf.Scalar, vars);
+        // Parameters off the classification path (the LM head) have no gradient.
+        out[b] = [value, ...vars.flatMap((v) => (grads[v.name] ? [grads[v.name]] : []))].map((t) => (t.dataSync() as Float32Array).slice());
+        tf.dispose([value, ...Object.values(grads)]);
+      } finally {
+        setPrecision(was);
+        disposeBatch(batch);
+        model.dispose();
+      }
+    }
+    // Each gradient against the largest entry of all of them (some are zero up to rounding, as k's bias).
+    const big = Math.max(...out[REFERENCE].slice(1).map((g) => Math.max(...g.map(Math.abs))));
+    let worst = Math.abs(out.webgpu[0][0] - out[REFERENCE][0][0]) / Math.abs(out[REFERENCE][0][0]);
+    assert.ok(worst <= MIXED_TOL, `${family}: loss ${out.webgpu[0][0]} in mixed precision, ${out[REFERENCE][0][0]} in fp32`);
+    out[REFERENCE].slice(1).forEach((g, k) => g.forEach((x, i) => {
+      const d = Math.abs(out.webgpu[k + 1][i] - x) / big;
+      worst = Math.max(worst, d);
+      assert.ok(d <= MIXED_TOL, `${family}: gradient ${k}[${i}] is ${out.webgpu[k + 1][i]} in mixed precision, ${x} in fp32`);
+    }));
+    console.log(`# ${family} in mixed precision: worst relative difference ${worst.toExponential(1)}`);
   }
 });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../harness/backend/index.js';
 import { fallbackCalls, probeAdapter } from '../harness/backend/webgpu.js';
+import { loadNative } from '../harness/backend/native/index.js';
 import { BatchStream, train } from '../harness/train/trainer.js';
 import { disposeBatch } from '../harness/train/batch.js';
 import type { AnyTechnique, Applied, ApplyContext, TrialServices } from '../harness/plugin.js';
@@ -18,7 +19,8 @@ import { tinyBatch, tinyModel, tinyObjective, tinyRows } from './helpers/tiny.js
 import { Store } from '../harness/store/index.js';
 import { applyTechnique } from '../harness/apply.js';
 
-const REFERENCE = 'wasm' as const; // the default CPU backend (wasm + kernel pack), whatever `auto` picks on this machine
+// The default CPU backend (native + kernel pack; wasm where the addon is not built), whatever `auto` picks here.
+const REFERENCE = loadNative().addon ? 'native' as const : 'wasm' as const;
 const STEPS = 2;
 // float32 on two backends: reductions in another order. A gradient compares relative to its largest entry, or to a
 // thousandth of the run's largest gradient when it is smaller (k's bias: zero up to rounding, by softmax's shift invariance).

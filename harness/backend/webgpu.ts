@@ -235,7 +235,7 @@ function describe(adapter: any): GpuAdapter {
   return { ...a, software };
 }
 
-let state: { adapter: GpuAdapter; kernels: string[] } | null = null;
+let state: { adapter: GpuAdapter; kernels: string[]; features: string[] } | null = null;
 let gpu: Gpu | null = null;
 
 async function dawn(): Promise<Gpu> {
@@ -266,15 +266,21 @@ export async function probeAdapter(): Promise<{ adapter: GpuAdapter } | { reason
  * Creates the device and makes 'webgpu' the active tfjs backend. Refuses a software adapter unless `allowSoftware`
  * (`--backend webgpu` forces it; automatic choice never does). Throws with the reason when it cannot.
  */
-export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ adapter: GpuAdapter; kernels: string[] }> {
+export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ adapter: GpuAdapter; kernels: string[]; features: string[] }> {
   if (!state) {
     const g = await dawn();
     const raw = await g.requestAdapter({ powerPreference: 'high-performance' });
     if (!raw) throw new Error('Dawn found no WebGPU adapter (no Vulkan driver: install mesa-vulkan-drivers, or a GPU driver).');
     const adapter = describe(raw);
     if (adapter.software && !opts.allowSoftware) throw new Error(`only a software adapter is available (${adapter.description})`);
-    // tfjs asks navigator.gpu for its adapter: hand it the one we inspected.
-    const nav = { gpu: { requestAdapter: async () => raw, getPreferredCanvasFormat: () => 'rgba8unorm', wgslLanguageFeatures: new Set() } };
+    // tfjs asks navigator.gpu for its adapter: hand it the one we inspected, asking its device for shader-f16 too
+    // (mixed precision) when offered; tfjs itself asks for timestamp-query when offered.
+    const extra = fusedEnabled() ? ['shader-f16'].filter((f) => raw.features.has(f)) : [];
+    const forTfjs = {
+      features: raw.features, limits: raw.limits, info: raw.info,
+      requestDevice: (d: any = {}) => raw.requestDevice({ ...d, requiredFeatures: [...(d.requiredFeatures ?? []), ...extra] }),
+    };
+    const nav = { gpu: { requestAdapter: async () => forTfjs, getPreferredCanvasFormat: () => 'rgba8unorm', wgslLanguageFeatures: new Set() } };
     if ((globalThis as any).navigator) Object.defineProperty((globalThis as any).navigator, 'gpu', { value: nav.gpu, configurable: true });
     else Object.defineProperty(globalThis, 'navigator', { value: nav, configurable: true, writable: true });
     const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as any;
@@ -286,13 +292,14 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
     // ftbench's fused kernels in WGSL (their gradients are registered by kernel name, shared with wasm).
     const fused = registerWebgpuKernels();
     registerGradients();
-    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()] };
+    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [] };
   } else if (state.adapter.software && !opts.allowSoftware) {
     throw new Error(`only a software adapter is available (${state.adapter.description})`);
   }
   // setBackend's value is the truth: getBackend() can name 'webgpu' after a failed initialisation.
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed (see the warning above)');
   instrument(tf.backend());
+  state.features = [...(tf.backend() as any).device.features].map(String).sort();
   const probe = tf.tidy(() => tf.sum(tf.mul(tf.tensor1d([1, 2, 3]), 2)));
   const value = probe.dataSync()[0];
   probe.dispose();

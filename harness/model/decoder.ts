@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Backbone, Embedded, ModelParts } from './backbone.js';
 import { lastTokenHead } from './last-token-head.js';
 import { selfAttention } from './attention.js';
-import { causalBias, paddingBias, rmsNorm, ropeTables, silu } from './layers.js';
+import { causalBias, paddingBias, rmsNorm, ropeTables, swiglu } from './layers.js';
 
 export function decoderBackbone(m: ModelParts): Backbone {
   const { vocabSize: V, dModel: d, nHeads, dFF, normEps: eps } = m.config;
@@ -33,7 +33,7 @@ export function decoderBackbone(m: ModelParts): Backbone {
       });
     const ffn = (x: tf.Tensor) =>
       m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) =>
-        L.down.forward(m.hooks.call(`${p}.ffn.act`, tf.mul(silu(L.gate.forward(x)), L.up.forward(x)), (z: tf.Tensor) => z)), // SwiGLU
+        L.down.forward(m.hooks.call(`${p}.ffn.act`, swiglu(L.gate.forward(x), L.up.forward(x)), (z: tf.Tensor) => z)), // SwiGLU: silu(gate)·up
       );
     x = tf.add(x, attn(rmsNorm(x, L.attnNorm, eps))); // x + attn(norm(x))  [B,S,d]
     return tf.add(x, ffn(rmsNorm(x, L.ffnNorm, eps))); // x + ffn(norm(x))

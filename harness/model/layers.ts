@@ -7,19 +7,12 @@ import * as tf from '@tensorflow/tfjs';
  */
 export { layerNorm, gelu } from '../backend/ops/index.js';
 
-export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
-  const ms = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), gain);
-}
-
+/** RMSNorm over the last axis, x/√(mean(x²) + ε) · g, and SwiGLU's silu(g)·u: fused kernels where the backend has them. */
+export { rmsNorm, swiglu } from '../backend/ops/index.js';
 
 /** Exact GELU, x Φ(x) with the erf (BERT's and RoBERTa's "gelu"). */
 export function geluErf(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-}
-
-export function silu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.sigmoid(x));
 }
 
 /** [B, T, d] → [B, H, T, d/H] */

@@ -16,7 +16,7 @@ import { datasetIdOf, isFileDataset, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
 import { baseHeldOut, runTrial } from './trial.js';
 import { backendFault } from '../backend/health.js';
-import { checkTrialMemory } from './preflight.js';
+import { checkPrecision, checkTrialMemory } from './preflight.js';
 
 export interface SweepEvents {
   planned?(trials: PlannedTrial[], alreadyDone: number): void;
@@ -79,6 +79,7 @@ export function packageVersions(): Record<string, string> {
 export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
   let trials = plan(suite, opts.techniques); // validates ids and configs before anything is opened
   if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
+  checkPrecision(trials, opts.backend); // before any data, base or database is touched
   // Data first: a malformed user file stops the sweep with its one sentence before the database is opened.
   const datasets = new Map<string, Dataset>();
   for (const d of suite.datasets) datasets.set(datasetIdOf(d), isFileDataset(d) ? await loadFileDataset(d) : await loadDataset(datasetIdOf(d)));

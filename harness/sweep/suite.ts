@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ROOT } from '../../core/paths.js';
 import { fileDatasetSchema, type FileDatasetEntry } from '../../datasets/files/index.js';
 import { hfModelSchema, type HfModelEntry } from '../model/import/index.js';
+import { PRECISIONS } from '../backend/precision.js';
 
 const techniqueEntry = z.union([
   z.string(),
@@ -36,6 +37,9 @@ const budget = z
     train_examples: z.number().int().positive().optional(),
     /** Evaluate on at most N dev/test examples. */
     eval_examples: z.number().int().positive().optional(),
+    /** 'mixed': f16 matrix products on WebGPU with shader-f16, f32 master weights and optimizer state
+        (harness/backend/precision.ts); absent means fp32, and other backends refuse 'mixed' at plan time. */
+    precision: z.enum(PRECISIONS).optional(),
   })
   .strict();
 
@@ -71,9 +75,16 @@ export function isFileDataset(d: DatasetEntry): d is FileDatasetEntry {
 
 /** The suite's budget with a dataset entry's overrides applied. */
 export function budgetFor(suite: Pick<Suite, 'budget'>, d: DatasetEntry): SuiteBudget {
-  if (typeof d === 'string' || isFileDataset(d)) return suite.budget;
+  if (typeof d === 'string' || isFileDataset(d)) return fp32Implied(suite.budget);
   const set = Object.entries(d.budget).filter(([, v]) => v !== undefined);
-  return { ...suite.budget, ...Object.fromEntries(set) };
+  return fp32Implied({ ...suite.budget, ...Object.fromEntries(set) });
+}
+
+/** precision fp32 written out is the default left out: the same trial, the same config hash as before the field existed. */
+function fp32Implied(b: SuiteBudget): SuiteBudget {
+  if (b.precision !== 'fp32') return b;
+  const { precision: _fp32, ...rest } = b;
+  return rest;
 }
 
 export type ModelEntry = string | HfModelEntry;

@@ -11,6 +11,7 @@ import { isCausal } from '../model/config.js';
 import { saveSafetensors } from '../model/safetensors.js';
 import { explainBackendError } from '../backend/errors.js';
 import { noteTrialError } from '../backend/health.js';
+import { setPrecision } from '../backend/precision.js';
 import type { ApplyContext, Applied } from '../plugin.js';
 import { evaluateTrial, scoreSplit } from '../eval/evaluate-trial.js';
 import { metricRow } from '../eval/rows.js';
@@ -48,6 +49,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
 
   let model: Model | null = null;
   let applied: Applied | null = null;
+  const precisionWas = setPrecision(t.budget.precision ?? 'fp32'); // checked against the backend at plan time
   try {
     const m = (model = instantiate(base, t.seed));
     if (objective.nOutputs > 0) m.addHead(objective.nOutputs);
@@ -98,6 +100,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     noteTrialError(e);
     return { ...record, status: 'failed', error: explainBackendError((e as Error).message), finishedAt: new Date() };
   } finally {
+    setPrecision(precisionWas);
     applied?.dispose();
     model?.dispose();
   }

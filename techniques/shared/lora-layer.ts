@@ -6,6 +6,7 @@ import type { ParamGroup } from '../../harness/plugin.js';
 import type { AdapterModule } from './applied.js';
 import { SeedStream } from '../../harness/model/module.js';
 import { seededDropout } from './dropout.js';
+import { loraDelta } from '../../harness/backend/ops/index.js';
 import { cloneNamed, loadNamed, type Named } from './state.js';
 
 export interface LoraOptions {
@@ -69,7 +70,7 @@ export class LoraAdapter implements AdapterModule {
       ? (x: tf.Tensor, p: LoraPair) => scaled(tf.sub(pairUpdate(x, p), tf.matMul(tf.matMul(x, p.A0!), p.B0!)))
       : update
         ? (x: tf.Tensor, p: LoraPair) => scaled(update(x, p))
-        : (x: tf.Tensor, p: LoraPair) => tf.matMul(scaled(tf.matMul(x, p.A)), p.B);
+        : (x: tf.Tensor, p: LoraPair) => loraDelta(x, p.A, p.B, opts.scale); // one kernel on webgpu
     const drop = seededDropout(opts.seed);
     for (const p of this.pairs) {
       this.removers.push(

@@ -1,5 +1,5 @@
-// attention(q, k, v, bias): softmax(q·kᵀ/√hd + bias)·v as one fused kernel where the backend has one (webgpu: a
-// workgroup per query row, the score row never leaves the chip), else the plain ops of harness/model/layers.ts.
+// attention(q, k, v, bias): softmax(q·kᵀ/√hd + bias)·v as one fused kernel where the backend has one (webgpu: tiled
+// as FlashAttention is, the scores never leave the chip), else the plain ops of harness/model/layers.ts.
 import * as tf from '@tensorflow/tfjs';
 import { hasKernel, runKernel } from './fused.js';
 import { softmax } from './softmax.js';
@@ -8,8 +8,8 @@ export const ATTENTION = 'FtbAttention'; // q, k, v, bias → out [B,H,T,hd], ls
 export const ATTENTION_D = 'FtbAttentionD'; // dy, out → D [B,H,T] = Σ dy·out per row (softmax's backward term)
 export const ATTENTION_GRAD = 'FtbAttentionGrad'; // q, k, v, bias, lse, dy, D; attr part: 0 → dq, 1 → dk, 2 → dv
 
-/** Longest key or query length the fused kernel holds in workgroup memory (and head size up to 256); larger take the plain ops. */
-export const ATTENTION_MAX_LEN = 3072;
+/** Largest head size the fused kernel keeps in registers; larger take the plain ops (any sequence length streams). */
+export const ATTENTION_MAX_HD = 256;
 
 export function plainAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
   const hd = q.shape[3]!;
@@ -18,9 +18,9 @@ export function plainAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: t
   return tf.matMul(softmax(scores), v as tf.Tensor4D) as tf.Tensor4D; // [B,H,T,hd]
 }
 
-// Opt-in (FTBENCH_WEBGPU_ATTENTION=1): on lavapipe the kernel passes its tests but runs 3-4× slower than tfjs's tiled
-// matmuls (a workgroup per row, not yet tiled over query blocks); its speed on a real GPU is unmeasured (docs/gpu.md).
-let fusedOn = process.env.FTBENCH_WEBGPU_ATTENTION === '1';
+// On by default where the backend has the kernel (FTBENCH_WEBGPU_ATTENTION=0 turns it off): the tiled kernel measured
+// faster than tfjs's matmul form on lavapipe (docs/gpu.md).
+let fusedOn = process.env.FTBENCH_WEBGPU_ATTENTION !== '0';
 
 /** Turns the fused kernel on or off where the backend has it (tests compare both); returns the previous setting. */
 export function useFusedAttention(on: boolean): boolean {
@@ -31,7 +31,7 @@ export function useFusedAttention(on: boolean): boolean {
 
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, bias: tf.Tensor): tf.Tensor4D {
   const fused = fusedOn && hasKernel(ATTENTION) && q.rank === 4 && k.rank === 4 && v.rank === 4 && bias.rank <= 4 && q.dtype === 'float32'
-    && q.shape[3]! <= 256 && q.shape[2]! <= ATTENTION_MAX_LEN && k.shape[2]! <= ATTENTION_MAX_LEN && q.size > 0 && k.size > 0;
+    && q.shape[3]! <= ATTENTION_MAX_HD && q.size > 0 && k.size > 0;
   if (!fused) return plainAttention(q, k, v, bias);
   const b4 = bias.rank === 4 ? bias : tf.reshape(bias, [...Array(4 - bias.rank).fill(1), ...bias.shape]);
   return (runKernel(ATTENTION, { q, k, v, bias: b4 }) as tf.Tensor[])[0] as tf.Tensor4D;

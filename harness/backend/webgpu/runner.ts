@@ -86,15 +86,24 @@ export function launch(backend: any, l: Launch): void {
   const p = pipeline(backend, l.code, l.outputs.length, l.inputs.length);
   const bindGroup = backend.device.createBindGroup({ layout: p.group, entries });
   backend.ensureCommandEncoderReady();
-  if (!backend.computePassEncoder) backend.computePassEncoder = backend.commandEncoder.beginComputePass({});
+  // Inside tf.profile / tf.time, each dispatch gets a pass of its own with timestamps, exactly as tfjs's programs do.
+  const timed = backend.activeTimers != null;
+  if (timed && backend.supportTimestampQuery) {
+    backend.endComputePassEncoder();
+    backend.querySet ??= backend.device.createQuerySet({ type: 'timestamp', count: backend.querySetCount });
+    backend.computePassEncoder = backend.commandEncoder.beginComputePass({
+      timestampWrites: { querySet: backend.querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+    });
+  } else if (!backend.computePassEncoder) backend.computePassEncoder = backend.commandEncoder.beginComputePass({});
   backend.computePassEncoder.setPipeline(p.pipeline);
   backend.computePassEncoder.setBindGroup(0, bindGroup);
   backend.computePassEncoder.dispatchWorkgroups(...l.groups);
   countDispatch();
   backend.dispatchCountInPass++;
-  if (backend.dispatchCountInPass >= Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) {
+  if (timed || backend.dispatchCountInPass >= Number(tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'))) {
     backend.endComputePassEncoder();
-    backend.submitQueue();
+    if (timed) backend.activeTimers.push({ name: 'ftbench', query: backend.getQueryTime() });
+    else backend.submitQueue();
   }
 }
 

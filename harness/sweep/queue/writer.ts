@@ -11,6 +11,7 @@ import type { PlannedTrial } from '../plan.js';
 import { gitCommit, packageVersions, type SweepEvents, type SweepSummary } from '../run.js';
 import type { Suite } from '../suite.js';
 import { identify } from './identity.js';
+import { checkPrecision } from '../preflight.js';
 import { connectionOf, decodeRecord, FTBENCH_VERSION, QUEUE_NAME, type TrialJob, type TrialProgress } from './protocol.js';
 
 export interface QueueSweepOptions {
@@ -31,6 +32,7 @@ export interface QueueSweepOptions {
 export async function runQueueSweep(suite: Suite, o: QueueSweepOptions): Promise<SweepSummary> {
   const connection = connectionOf(o.url);
   const id = await identify(suite, o.techniques, o.backend.name);
+  checkPrecision(id.trials, o.backend);
   const store = await Store.open(o.db, { createDir: o.createDir });
   const ev = o.events ?? {};
   const summary: SweepSummary = { runId: '', planned: id.trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };

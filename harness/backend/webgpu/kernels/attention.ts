@@ -1,53 +1,95 @@
-// Fused attention on WebGPU: forward in one dispatch (a workgroup per query row: scores, mask, softmax and ·V with
-// the score row in workgroup memory, only the row's log-sum-exp saved), backward in four (D = Σ dy·out per row, then
-// dq per query row and dk, dv per key row, each recomputing its probabilities from the saved log-sum-exp, as
-// FlashAttention does). tfjs's plain-op form takes 5 dispatches forward and about 8 backward and writes the
-// [B,H,T,S] score and probability tensors to memory.
+// Fused attention on WebGPU, tiled as FlashAttention is: a workgroup of BR threads takes BR query rows of one
+// (batch, head), a thread per row, and walks the keys BC at a time through workgroup memory (each K/V tile read once
+// for BR rows), keeping its row's running max, sum and output in registers (online softmax): the [B,H,T,S] scores
+// never exist. Forward saves each row's log-sum-exp; the backward is D = Σ dy·out per row, then dq (a thread per query
+// row, walking key tiles) and dk, dv (a thread per key row, walking query tiles), each recomputing its probabilities
+// from the log-sum-exp. The head size is a compile-time constant (one pipeline per head size), so a row's vectors live
+// in registers. tfjs's plain-op form takes 5 dispatches forward and about 8 backward and writes the scores.
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION, ATTENTION_D, ATTENTION_GRAD, ATTENTION_MAX_LEN } from '../../ops/attention.js';
+import { ATTENTION, ATTENTION_D, ATTENTION_GRAD } from '../../ops/attention.js';
 import { GROUP_INDEX, WG, bindings, grid, launch, output } from '../runner.js';
-import { RW, WORKGROUP_REDUCE } from './reduce.js';
+
+const BR = 64; // rows (threads) per workgroup
+// Keys (or queries) per tile: two [BC, hd] tiles and two BC-vectors within WebGPU's default 16 KiB of workgroup memory.
+const tileOf = (hd: number) => Math.max(1, Math.min(64, Math.floor((16384 / 4 - 128) / (2 * hd))));
 
 const U = 'B: u32, H: u32, T: u32, S: u32, hd: u32, sb: u32, sh: u32, st: u32, ss: u32, scale: f32';
-const SHARED = /* wgsl */ `
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-var<workgroup> c: array<f32, ${ATTENTION_MAX_LEN}>; // one coefficient per key (or query) of the row
-var<workgroup> va: array<f32, 256>; // the row's own vectors (head size ≤ 256)
-var<workgroup> vb: array<f32, 256>;
-fn biasAt(bh: u32, i: u32, j: u32) -> f32 { return bias[(bh / u.H) * u.sb + (bh % u.H) * u.sh + i * u.st + j * u.ss]; }`;
 const ARGS = '@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
-const FORWARD = /* wgsl */ `
+const shared = (hd: number, bc: number) => /* wgsl */ `
+${GROUP_INDEX}
+const HD: u32 = ${hd}u;
+const BC: u32 = ${bc}u;
+var<workgroup> ta: array<f32, ${bc * hd}>; // tile rows [BC][HD]: K (or Q)
+var<workgroup> tb: array<f32, ${bc * hd}>; // V (or dY)
+var<workgroup> tc: array<f32, ${bc}>; // per tile row: lse (key-row kernels)
+var<workgroup> td: array<f32, ${bc}>; // D
+fn biasAt(bh: u32, i: u32, j: u32) -> f32 { return bias[(bh / u.H) * u.sb + (bh % u.H) * u.sh + i * u.st + j * u.ss]; }
+// Which (batch·head, row) this thread owns: workgroups run over row blocks of every batch·head.
+fn place(w: vec3<u32>, n: vec3<u32>, lid: u32, rows: u32) -> vec2<u32> {
+  let g = groupIndex(w, n);
+  let blocks = (rows + ${BR}u - 1u) / ${BR}u;
+  return vec2<u32>(g / blocks, (g % blocks) * ${BR}u + lid);
+}`;
+
+// Copies rows [r0, r0 + BC) of two [rows][HD] tensors (from offset base) into ta and tb, zeros past the end.
+const LOAD = /* wgsl */ `
+  for (var e = lid; e < BC * HD; e += ${BR}u) {
+    let r = r0 + e / HD;
+    var xa = 0.0;
+    var xb = 0.0;
+    if (r < rows) { xa = LA[base + r * HD + e % HD]; xb = LB[base + r * HD + e % HD]; }
+    ta[e] = xa;
+    tb[e] = xb;
+  }`;
+const load = (a: string, b: string, rows: string) => LOAD.replaceAll('LA', a).replaceAll('LB', b).replace('let r = r0', `let rows = ${rows};\n    let r = r0`);
+
+const forward = (hd: number, bc: number) => /* wgsl */ `
 ${bindings(['o', 'lse'], ['q', 'k', 'v', 'bias'], U)}
-${SHARED}
-@compute @workgroup_size(${RW})
+${shared(hd, bc)}
+@compute @workgroup_size(${BR})
 fn main(${ARGS}) {
-  let row = min(groupIndex(w, n), u.B * u.H * u.T - 1u);
-  let i = row % u.T;
-  let bh = row / u.T;
-  let qo = row * u.hd;
-  let ko = bh * u.S * u.hd;
-  for (var d = lid; d < u.hd; d += RW) { va[d] = q[qo + d] * u.scale; }
-  workgroupBarrier();
+  let pl = place(w, n, lid, u.T);
+  let bh = pl.x;
+  let i = pl.y;
+  let live = bh < u.B * u.H && i < u.T;
+  let qo = (bh * u.T + i) * HD;
+  let ko = bh * u.S * HD;
+  var qr: array<f32, ${hd}>;
+  var acc: array<f32, ${hd}>;
+  if (live) { for (var d = 0u; d < HD; d++) { qr[d] = q[qo + d] * u.scale; } }
   var m = -3.4e38;
-  for (var j = lid; j < u.S; j += RW) {
-    var s = 0.0;
-    for (var d = 0u; d < u.hd; d++) { s += va[d] * k[ko + j * u.hd + d]; }
-    s += biasAt(bh, i, j);
-    c[j] = s;
-    m = max(m, s);
+  var l = 0.0;
+  var sc: array<f32, ${bc}>;
+  for (var r0 = 0u; r0 < u.S; r0 += BC) {
+    workgroupBarrier();
+    { let base = ko; ${load('k', 'v', 'u.S')} }
+    workgroupBarrier();
+    if (live) {
+      let nj = min(BC, u.S - r0);
+      var mt = m;
+      for (var jj = 0u; jj < nj; jj++) {
+        var s = 0.0;
+        for (var d = 0u; d < HD; d++) { s += qr[d] * ta[jj * HD + d]; }
+        s += biasAt(bh, i, r0 + jj);
+        sc[jj] = s;
+        mt = max(mt, s);
+      }
+      let c = exp(m - mt);
+      l *= c;
+      for (var d = 0u; d < HD; d++) { acc[d] *= c; }
+      for (var jj = 0u; jj < nj; jj++) {
+        let p = exp(sc[jj] - mt);
+        l += p;
+        for (var d = 0u; d < HD; d++) { acc[d] += p * tb[jj * HD + d]; }
+      }
+      m = mt;
+    }
   }
-  m = wgMax(m, lid);
-  var z = 0.0;
-  for (var j = lid; j < u.S; j += RW) { let e = exp(c[j] - m); c[j] = e; z += e; }
-  z = wgSum(z, lid); // its barriers also publish c
-  for (var d = lid; d < u.hd; d += RW) {
-    var acc = 0.0;
-    for (var j = 0u; j < u.S; j++) { acc += c[j] * v[ko + j * u.hd + d]; }
-    o[qo + d] = acc / z;
+  if (live) {
+    for (var d = 0u; d < HD; d++) { o[qo + d] = acc[d] / l; }
+    lse[bh * u.T + i] = m + log(l);
   }
-  if (lid == 0u) { lse[row] = m + log(z); }
 }`;
 
 // D[row] = Σ_d dy·out: one thread per query row.
@@ -63,63 +105,88 @@ fn main(${ARGS}) {
   D[row] = s;
 }`;
 
-// dq_i = scale · Σ_j p_ij (dy_i·v_j − D_i) k_j: a workgroup per query row.
-const GRAD_Q = /* wgsl */ `
+// dq_i = scale · Σ_j p_ij (dy_i·v_j − D_i) k_j: a thread per query row, walking key tiles.
+const gradQ = (hd: number, bc: number) => /* wgsl */ `
 ${bindings(['dq'], ['q', 'k', 'v', 'bias', 'lse', 'dy', 'D'], U)}
-${SHARED}
-@compute @workgroup_size(${RW})
+${shared(hd, bc)}
+@compute @workgroup_size(${BR})
 fn main(${ARGS}) {
-  let row = min(groupIndex(w, n), u.B * u.H * u.T - 1u);
-  let i = row % u.T;
-  let bh = row / u.T;
-  let qo = row * u.hd;
-  let ko = bh * u.S * u.hd;
-  for (var d = lid; d < u.hd; d += RW) { va[d] = q[qo + d] * u.scale; vb[d] = dy[qo + d]; }
-  workgroupBarrier();
-  let l = lse[row];
-  let Di = D[row];
-  for (var j = lid; j < u.S; j += RW) {
-    var s = 0.0;
-    var dp = 0.0;
-    for (var d = 0u; d < u.hd; d++) { s += va[d] * k[ko + j * u.hd + d]; dp += vb[d] * v[ko + j * u.hd + d]; }
-    c[j] = exp(s + biasAt(bh, i, j) - l) * (dp - Di);
+  let pl = place(w, n, lid, u.T);
+  let bh = pl.x;
+  let i = pl.y;
+  let live = bh < u.B * u.H && i < u.T;
+  let qo = (bh * u.T + i) * HD;
+  let ko = bh * u.S * HD;
+  var qr: array<f32, ${hd}>;
+  var gr: array<f32, ${hd}>;
+  var acc: array<f32, ${hd}>;
+  var li = 0.0;
+  var Di = 0.0;
+  if (live) {
+    for (var d = 0u; d < HD; d++) { qr[d] = q[qo + d] * u.scale; gr[d] = dy[qo + d]; }
+    li = lse[bh * u.T + i];
+    Di = D[bh * u.T + i];
   }
-  workgroupBarrier();
-  for (var d = lid; d < u.hd; d += RW) {
-    var acc = 0.0;
-    for (var j = 0u; j < u.S; j++) { acc += c[j] * k[ko + j * u.hd + d]; }
-    dq[qo + d] = acc * u.scale;
+  for (var r0 = 0u; r0 < u.S; r0 += BC) {
+    workgroupBarrier();
+    { let base = ko; ${load('k', 'v', 'u.S')} }
+    workgroupBarrier();
+    if (live) {
+      for (var jj = 0u; jj < min(BC, u.S - r0); jj++) {
+        var s = 0.0;
+        var dp = 0.0;
+        for (var d = 0u; d < HD; d++) { s += qr[d] * ta[jj * HD + d]; dp += gr[d] * tb[jj * HD + d]; }
+        let ds = exp(s + biasAt(bh, i, r0 + jj) - li) * (dp - Di);
+        for (var d = 0u; d < HD; d++) { acc[d] += ds * ta[jj * HD + d]; }
+      }
+    }
   }
+  if (live) { for (var d = 0u; d < HD; d++) { dq[qo + d] = acc[d] * u.scale; } }
 }`;
 
-// dk_j = scale · Σ_i p_ij (dy_i·v_j − D_i) q_i, dv_j = Σ_i p_ij dy_i: a workgroup per key row.
-const gradKV = (part: 1 | 2) => /* wgsl */ `
+// dk_j = scale · Σ_i p_ij (dy_i·v_j − D_i) q_i (part 1), dv_j = Σ_i p_ij dy_i (part 2): a thread per key row,
+// walking tiles of queries (with their dy, lse and D).
+const gradKV = (hd: number, bc: number, part: 1 | 2) => /* wgsl */ `
 ${bindings([part === 1 ? 'dk' : 'dv'], ['q', 'k', 'v', 'bias', 'lse', 'dy', 'D'], U)}
-${SHARED}
-@compute @workgroup_size(${RW})
+${shared(hd, bc)}
+@compute @workgroup_size(${BR})
 fn main(${ARGS}) {
-  let row = min(groupIndex(w, n), u.B * u.H * u.S - 1u);
-  let j = row % u.S;
-  let bh = row / u.S;
-  let ko = row * u.hd;
-  let qo = bh * u.T * u.hd;
-  for (var d = lid; d < u.hd; d += RW) { va[d] = k[ko + d]; vb[d] = v[ko + d]; }
-  workgroupBarrier();
-  for (var i = lid; i < u.T; i += RW) {
-    var s = 0.0;
-    var dp = 0.0;
-    for (var d = 0u; d < u.hd; d++) { s += q[qo + i * u.hd + d] * u.scale * va[d]; dp += dy[qo + i * u.hd + d] * vb[d]; }
-    let p = exp(s + biasAt(bh, i, j) - lse[bh * u.T + i]);
-    c[i] = ${part === 1 ? 'p * (dp - D[bh * u.T + i])' : 'p'};
+  let pl = place(w, n, lid, u.S);
+  let bh = pl.x;
+  let j = pl.y;
+  let live = bh < u.B * u.H && j < u.S;
+  let ko = (bh * u.S + j) * HD;
+  let qo = bh * u.T * HD;
+  var kr: array<f32, ${hd}>;
+  var vr: array<f32, ${hd}>;
+  var acc: array<f32, ${hd}>;
+  if (live) { for (var d = 0u; d < HD; d++) { kr[d] = k[ko + d] * u.scale; vr[d] = v[ko + d]; } }
+  for (var r0 = 0u; r0 < u.T; r0 += BC) {
+    workgroupBarrier();
+    { let base = qo; ${load('q', 'dy', 'u.T')} }
+    if (lid < BC) {
+      let r = r0 + lid;
+      var a = 0.0;
+      var b = 0.0;
+      if (r < u.T) { a = lse[bh * u.T + r]; b = D[bh * u.T + r]; }
+      tc[lid] = a;
+      td[lid] = b;
+    }
+    workgroupBarrier();
+    if (live) {
+      for (var ii = 0u; ii < min(BC, u.T - r0); ii++) {
+        var s = 0.0;
+        ${part === 1 ? 'var dp = 0.0;' : ''}
+        for (var d = 0u; d < HD; d++) { s += ta[ii * HD + d] * kr[d]; ${part === 1 ? 'dp += tb[ii * HD + d] * vr[d];' : ''} }
+        let p = exp(s + biasAt(bh, r0 + ii, j) - tc[ii]);
+        ${part === 1
+          ? 'let ds = p * (dp - td[ii]);\n        for (var d = 0u; d < HD; d++) { acc[d] += ds * ta[ii * HD + d]; }'
+          : 'for (var d = 0u; d < HD; d++) { acc[d] += p * tb[ii * HD + d]; }'}
+      }
+    }
   }
-  workgroupBarrier();
-  for (var d = lid; d < u.hd; d += RW) {
-    var acc = 0.0;
-    for (var i = 0u; i < u.T; i++) { acc += c[i] * ${part === 1 ? 'q' : 'dy'}[qo + i * u.hd + d]; }
-    ${part === 1 ? 'dk[ko + d] = acc * u.scale;' : 'dv[ko + d] = acc;'}
-  }
+  if (live) { for (var d = 0u; d < HD; d++) { ${part === 1 ? 'dk[ko + d] = acc[d] * u.scale;' : 'dv[ko + d] = acc[d];'} } }
 }`;
-const GRADS = [GRAD_Q, gradKV(1), gradKV(2)];
 
 type Info = tf.TensorInfo;
 
@@ -134,15 +201,18 @@ function uniforms(q: Info, k: Info, bias: Info): { u32: number[]; f32: number[] 
   return { u32: [B, H, T, S, hd, ...st], f32: [1 / Math.sqrt(hd)] };
 }
 
+/** Workgroups for `rows` rows of each of the B·H heads, BR rows per workgroup. */
+const groupsFor = (BH: number, rows: number) => grid(BH * Math.ceil(rows / BR));
+
 export const attentionWebgpu: tf.KernelConfig[] = [
   {
     kernelName: ATTENTION,
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend }) => {
       const { q, k, v, bias } = inputs as Record<string, Info>;
-      const [B, H, T] = q.shape;
+      const [B, H, T, hd] = q.shape;
       const o = output(backend, q.shape), lse = output(backend, [B, H, T]);
-      launch(backend, { code: FORWARD, outputs: [o, lse], inputs: [q, k, v, bias], uniforms: uniforms(q, k, bias), groups: grid(B * H * T) });
+      launch(backend, { code: forward(hd, tileOf(hd)), outputs: [o, lse], inputs: [q, k, v, bias], uniforms: uniforms(q, k, bias), groups: groupsFor(B * H, T) });
       return [o, lse];
     },
   },
@@ -163,9 +233,10 @@ export const attentionWebgpu: tf.KernelConfig[] = [
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { q, k, v, bias, lse, dy, D } = inputs as Record<string, Info>;
       const part = (attrs as unknown as { part: 0 | 1 | 2 }).part;
-      const [B, H, T] = q.shape, S = k.shape[2];
+      const [B, H, T, hd] = q.shape, S = k.shape[2];
       const out = output(backend, part === 0 ? q.shape : part === 1 ? k.shape : v.shape);
-      launch(backend, { code: GRADS[part], outputs: [out], inputs: [q, k, v, bias, lse, dy, D], uniforms: uniforms(q, k, bias), groups: grid(B * H * (part === 0 ? T : S)) });
+      const code = part === 0 ? gradQ(hd, tileOf(hd)) : gradKV(hd, tileOf(hd), part);
+      launch(backend, { code, outputs: [out], inputs: [q, k, v, bias, lse, dy, D], uniforms: uniforms(q, k, bias), groups: groupsFor(B * H, part === 0 ? T : S) });
       return out;
     },
   },
