@@ -71,6 +71,30 @@ test('expansion: steps from epochs × examples / batch, scaled; per-column lr; r
   assert.throws(() => tableSuites(t, sizes, 0), /--scale 0 must be in \(0, 1\]/);
 });
 
+test('expansion: a row\'s budget per column, warmup stated in steps kept as its share of the paper\'s run at any scale', () => {
+  const large = withPaths(loadTable('lora-roberta-large-glue'), { model: '/m', data: '/d' });
+  const sizes = Object.fromEntries(large.columns.map((c) => [c.dataset.id, { train: 3200, eval: 400 }]));
+  const sst = tableSuites(large, sizes, 1).filter((s) => s.datasets.some((d) => typeof d !== 'string' && d.id === 'sst2'));
+  const of = (label: string) => sst.find((s) => s.techniques.some((e) => typeof e !== 'string' && e.label === label))!;
+  // LoRA Table 9: Adpt^H (6M)† trains SST-2 for 5 epochs at batch 32, LoRA† for 10 at batch 4.
+  assert.equal(of('Adpt^H (6M)†').budget.steps, (5 * 3200) / 32);
+  assert.equal(of('Adpt^H (6M)†').budget.batch_size, 32);
+  assert.equal(of('LoRA†').budget.steps, (10 * 3200) / 4);
+  assert.equal(of('LoRA†').budget.max_len, 128);
+  // LoRA Table 11: 500 warmup steps of 5 epochs at batch 8 over E2E's 42,061 training pairs.
+  const e2e = withPaths(loadTable('lora-gpt2-m-e2e'), { model: '/m', data: '/d' });
+  const full = Math.ceil((5 * 42061) / 8);
+  for (const scale of [1, 0.01]) {
+    const lora = tableSuites(e2e, { e2e: { train: 42061, eval: 630 } }, scale).find((s) => s.techniques.some((e) => typeof e !== 'string' && e.label === 'LoRA'))!;
+    assert.equal(lora.budget.warmup_ratio, 500 / full);
+  }
+  // A per-column budget for a column the table lacks is one sentence naming the row and the columns.
+  const file = fs.mkdtempSync('/tmp/ftbench-table-') + '/t.yaml';
+  fs.writeFileSync(file, fs.readFileSync('suites/tables/lora-roberta-large-glue.yaml', 'utf8').replace('budget_per_column: { MNLI: { epochs: 10 }, SST-2: { epochs: 5 }', 'budget_per_column: { MNLII: { epochs: 10 }, SST-2: { epochs: 5 }'));
+  assert.throws(() => loadTable(file), /row "Adpt\^H \(6M\)†" gives a budget for "MNLII", which is not a column \(MNLI, SST-2/);
+  fs.rmSync(file);
+});
+
 test('Kendall τ-b by hand, and a bootstrap interval that is a point with one seed and spreads with noisy seeds', () => {
   // x = 1,2,3,4 vs y = 1,3,2,4: pairs (1,2)C (1,3)C (1,4)C (2,3)D (2,4)C (3,4)C → (5 - 1)/6.
   assert.equal(kendallTauB([1, 2, 3, 4], [1, 3, 2, 4]), 4 / 6);
