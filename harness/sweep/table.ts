@@ -172,6 +172,9 @@ export function tableRunName(id: string, scale: number): string {
 export interface SplitSizes { train: number; eval: number }
 
 const EVAL_FLOOR = 32;
+/** Held-out windows of the forgetting measure at full scale (harness/zoo/lm.ts's default) and at the least. */
+const HELDOUT_WINDOWS = 64;
+const HELDOUT_FLOOR = 8;
 
 /**
  * The suites a table runs: per column, one suite per distinct row budget, each row a labelled technique entry.
@@ -225,7 +228,8 @@ export function tableSuites(t: Table, sizes: Record<string, SplitSizes>, scale =
           ...(b.weight_decay !== undefined ? { weight_decay: b.weight_decay } : {}),
           ...(b.clip_norm !== undefined ? { clip_norm: b.clip_norm } : {}),
           ...(b.schedule !== undefined ? { schedule: b.schedule } : {}),
-          ...(scale < 1 ? { train_examples: trainN, eval_examples: evalN } : {}),
+          // A smoke run also measures forgetting on fewer held-out windows (8 at 0.01; 64 at full scale).
+          ...(scale < 1 ? { train_examples: trainN, eval_examples: evalN, heldout_windows: Math.max(HELDOUT_FLOOR, Math.ceil(HELDOUT_WINDOWS * scale)) } : {}),
         },
       };
       out.push(suiteSchema.parse(suite));
