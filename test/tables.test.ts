@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { builtinTables, loadTable, tableSuites, withPaths, reportedOf } from '../harness/sweep/table.js';
+import { builtinTables, loadTable, tableSuites, withPaths, reportedOf, TABLES_DIR } from '../harness/sweep/table.js';
 import { plan } from '../harness/sweep/plan.js';
 import { REPORTED_CSV } from '../harness/store/reported.js';
 import { techniques } from '../techniques/index.js';
@@ -68,6 +68,8 @@ test('expansion: steps from epochs × examples / batch, scaled; per-column lr; r
   assert.equal(smoke.budget.train_examples, 32);
   assert.equal(smoke.budget.eval_examples, 32);
   assert.equal(smoke.budget.steps, 1);
+  assert.equal(smoke.budget.heldout_windows, 8); // forgetting on 8 held-out windows, not 64
+  assert.equal(lora.budget.heldout_windows, undefined);
   assert.throws(() => tableSuites(t, sizes, 0), /--scale 0 must be in \(0, 1\]/);
 });
 
@@ -90,7 +92,7 @@ test('expansion: a row\'s budget per column, warmup stated in steps kept as its 
   }
   // A per-column budget for a column the table lacks is one sentence naming the row and the columns.
   const file = fs.mkdtempSync('/tmp/ftbench-table-') + '/t.yaml';
-  fs.writeFileSync(file, fs.readFileSync('suites/tables/lora-roberta-large-glue.yaml', 'utf8').replace('budget_per_column: { MNLI: { epochs: 10 }, SST-2: { epochs: 5 }', 'budget_per_column: { MNLII: { epochs: 10 }, SST-2: { epochs: 5 }'));
+  fs.writeFileSync(file, fs.readFileSync(`${TABLES_DIR}/lora-roberta-large-glue.yaml`, 'utf8').replace('budget_per_column: { MNLI: { epochs: 10 }, SST-2: { epochs: 5 }', 'budget_per_column: { MNLII: { epochs: 10 }, SST-2: { epochs: 5 }'));
   assert.throws(() => loadTable(file), /row "Adpt\^H \(6M\)†" gives a budget for "MNLII", which is not a column \(MNLI, SST-2/);
   fs.rmSync(file);
 });
