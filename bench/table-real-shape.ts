@@ -3,7 +3,8 @@
 // log line stamped with the seconds since start, then the total wall time and the load average beside it; the grid
 // page is then opened in headless Chromium (as test/table-reproduce.test.ts does) and its cells printed.
 //   npx tsx bench/table-real-shape.ts --model /tmp/rb-real [--table lora-roberta-base-glue] [--seeds 0] [--scale 0.01]
-//                                     [--train 48] [--dev 40] [--out DIR]
+//                                     [--train 48] [--dev 40] [--out DIR] [--report-only]
+// --report-only rebuilds and checks the grid of what DIR's database holds (a run stopped part-way, or resumed later).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,8 @@ if (!model || !fs.existsSync(path.join(model, 'config.json'))) {
 }
 const out = path.resolve(arg('out', fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-real-')))!);
 const table = arg('table', 'lora-roberta-base-glue')!;
-const data = writeGlueFolders(path.join(out, 'glue'), Number(arg('train', '48')), Number(arg('dev', '40')));
+const reportOnly = process.argv.includes('--report-only');
+const data = reportOnly ? path.join(out, 'glue') : writeGlueFolders(path.join(out, 'glue'), Number(arg('train', '48')), Number(arg('dev', '40')));
 const t0 = Date.now();
 const stamp = () => `${((Date.now() - t0) / 1000).toFixed(0).padStart(6)} s`;
 console.log(`${stamp()}  ${table} on ${model}, GLUE folders under ${data}, results in ${out}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
@@ -35,6 +37,7 @@ const file = await reproduce(table, {
   seeds: arg('seeds'),
   db: path.join(out, 'results.duckdb'),
   out: path.join(out, 'grid'),
+  reportOnly,
   log: (l) => console.log(`${stamp()}  ${l}`),
 });
 console.log(`${stamp()}  done: ${file}; wall ${((Date.now() - t0) / 60000).toFixed(1)} min; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
