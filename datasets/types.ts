@@ -43,6 +43,11 @@ export interface Dataset {
   /** Hash of the exact examples, so a trial's config hash changes when the data does. */
   contentHash: string;
   splits: Splits;
+  /**
+   * A generation task answered by one of these strings (MMLU's letters): the answer is the one the model finds most
+   * likely after the prompt, not free decoding. Only the test and dev examples that carry `choices` are asked so.
+   */
+  answerChoices?: string[];
 }
 
 export interface DatasetSpec {

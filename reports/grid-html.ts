@@ -24,7 +24,7 @@ export function renderGridPage(t: Table, g: Grid, meta: { generatedAt: Date; run
     .map((r) => `<tr class="${r.run ? 'ran' : 'paper-only'}"><th scope="row">${esc(r.row)}${r.run ? '' : ' <small>(paper only)</small>'}</th>${g.columns.map((c) => cell(r.cells[c.column], c.column)).join('')}</tr>`)
     .join('\n');
   const tauRow = `<tr class="tau"><th scope="row">Kendall τ <small>(rows with both; 95% CI over seeds)</small></th>${g.columns
-    .map((c) => (c.tau ? `<td class="tau-cell" data-col="${esc(c.column)}">τ = ${c.tau.tau.toFixed(2)} <small>[${c.tau.lo.toFixed(2)}, ${c.tau.hi.toFixed(2)}] · ${c.tau.rows} rows</small></td>` : `<td class="tau-cell none" data-col="${esc(c.column)}">— <small>(fewer than 2 rows with both)</small></td>`))
+    .map((c) => (c.tau ? `<td class="tau-cell" data-col="${esc(c.column)}">τ = ${c.tau.tau.toFixed(2)} <small>[${c.tau.lo.toFixed(2)}, ${c.tau.hi.toFixed(2)}] · ${c.tau.rows} rows</small></td>` : `<td class="tau-cell none" data-col="${esc(c.column)}">— <small>(fewer than 2 rows with both, or our values all tie: τ undefined)</small></td>`))
     .join('')}</tr>`;
   const scaleNote = g.scale < 1
     ? `<p class="scale"><strong>Smoke run at scale ${g.scale}</strong>: ${g.scale} of the training and evaluation examples and of the epochs; the numbers test the pipeline, not the paper.</p>`

@@ -30,9 +30,12 @@ export function tableReference(t: Table, reported: readonly ReportedRow[]): Repo
   return reported.filter((r) => r.sourceTable.startsWith(t.reference.source_table) && r.baseModel === t.reference.base_model);
 }
 
-/** The paper's number for a row (by printed technique name and note fragment) and a column (task, metric). */
-export function paperValue(ref: readonly ReportedRow[], technique: string, note: string | undefined, task: { task: string; metric?: string }): number | null {
-  const hit = ref.find((r) => r.technique === technique && (!note || (r.notes ?? '').includes(note)) && r.task === task.task && (!task.metric || r.metric === task.metric) && r.value != null);
+/**
+ * The paper's number for a row (by printed technique name, and a note fragment or the printed trainable-parameter count
+ * where one table prints the same technique twice, e.g. Adapter^H at 6.0M and 0.8M) and a column (task, metric).
+ */
+export function paperValue(ref: readonly ReportedRow[], technique: string, note: string | undefined, task: { task: string; metric?: string; note?: string }): number | null {
+  const hit = ref.find((r) => r.technique === technique && (!note || (r.notes ?? '').includes(note) || r.trainableParams === note) && r.task === task.task && (!task.metric || r.metric === task.metric) && (!task.note || (r.notes ?? '').includes(task.note)) && r.value != null);
   return hit?.value ?? null;
 }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { e2eBleu, e2eCider, e2eMeteor, e2eNist, e2eRougeL } from '../harness/eval/nlg/index.js';
 import { cocoTokens, mtevalTokens } from '../harness/eval/nlg/tokenize.js';
 import { meteorScore, meteorStats } from '../harness/eval/nlg/meteor.js';
+import { stem } from '../harness/eval/nlg/stem.js';
 import { choiceExactMatch, extractAnswer } from '../harness/eval/choice-answer.js';
 import { metric, scoreText } from '../harness/eval/metrics.js';
 
@@ -76,7 +77,7 @@ test('CIDEr by hand: TF-IDF cosine with clipping, Gaussian length penalty on big
   close(e2eCider(outputs, refs), (o1 + 10) / 2, 'CIDEr');
 });
 
-test('METEOR by hand: exact alignment, content/function weighting, fragmentation penalty, corpus sums', () => {
+test('METEOR by hand, exact stage: alignment, content/function weighting, fragmentation penalty, corpus sums (no stem matches in this fixture)', () => {
   const P = { alpha: 0.85, beta: 0.2, gamma: 0.6, delta: 0.75 };
   // o1 = the eagle is a pub: content eagle, pub; function the, is, a.
   // vs r1a (the eagle is a cheap pub; content eagle, cheap, pub; function the, is, a): all 5 words match in 2 chunks
@@ -94,6 +95,29 @@ test('METEOR by hand: exact alignment, content/function weighting, fragmentation
   //   chunks 2 + 1 of 9 matches. P = (.75·6 + .25·3)/(.75·6 + .25·3) = 1, R = 5.25/(.75·7 + .25·3) = .875.
   const f = 0.875 / (P.alpha + (1 - P.alpha) * 0.875);
   close(e2eMeteor(outputs, refs), (1 - P.gamma * (3 / 9) ** P.beta) * f, 'METEOR corpus');
+});
+
+test('METEOR by hand, stem stage: Snowball stems match words left over by the exact stage, weighted 0.6', () => {
+  const P = { alpha: 0.85, beta: 0.2, gamma: 0.6, delta: 0.75 };
+  // Snowball English (METEOR's stemmer): serves, served → serv; foods, food → food.
+  assert.equal(stem('serves'), stem('served'));
+  assert.equal(stem('foods'), stem('food'));
+  assert.notEqual(stem('serves'), stem('food'));
+  // o = the eagle serves cheap foods; r = the eagle served cheap food (5 words each; function word: the).
+  // Exact stage: the, eagle, cheap (content 2, function 1). Stem stage on the rest: serves~served, foods~food (content 2).
+  // m = 1.0·(.75·2 + .25·1) + 0.6·(.75·2) = 2.65; both sides weigh .75·4 + .25·1 = 3.25, so P = R = Fmean = 2.65/3.25.
+  // All five matches lie in order: 1 chunk. Score = (1 - .6·(1/5)^.2)·2.65/3.25.
+  const [o, r] = [cocoTokens('The Eagle serves cheap foods.'), cocoTokens('The Eagle served cheap food.')];
+  const s = meteorStats(o, r);
+  assert.deepEqual([s.matchContent, s.matchFunction, s.stemContent, s.stemFunction, s.chunks, s.matches], [2, 1, 2, 0, 1, 5]);
+  close(meteorScore(s), (1 - P.gamma * (1 / 5) ** P.beta) * (2.65 / 3.25), 'METEOR with stems');
+  // Exact matches alone (the earlier lower bound): m = 1.75 of 3.25 in 2 chunks of 3 matches — lower.
+  const exactOnly = (1 - P.gamma * (2 / 3) ** P.beta) * (1.75 / 3.25);
+  close(meteorScore(s, P, { exact: 1, stem: 0 }), (1 - P.gamma * (1 / 5) ** P.beta) * (1.75 / 3.25), 'stem weight 0 keeps the chunking of all matches');
+  assert.ok(meteorScore(s) > exactOnly);
+  // A word matched exactly is not matched again by its stem: "food food" vs "food foods" gives 1 exact + 1 stem.
+  const t = meteorStats(['food', 'food'], ['food', 'foods']);
+  assert.deepEqual([t.matchContent, t.stemContent], [1, 1]);
 });
 
 test('the metrics registry scores with every reference when given them, with one otherwise', () => {

@@ -112,3 +112,34 @@ test('only decoders run multiple choice and generation; the reason is one senten
   assert.match(kindUnsupported('multiple-choice', 'encoder') ?? '', /^A multiple-choice task needs a decoder/);
   assert.match(kindUnsupported('generation', 'encoder') ?? '', /needs a decoder/);
 });
+
+test('generation with answer choices (MMLU): the answer is the likeliest choice after the prompt, and long prompts keep their end', async () => {
+  await useBackend();
+  const m = decoder();
+  // Independent reference: the summed log-probability of a choice's tokens after BOS prompt SEP, read off token by token.
+  const logpOf = (prompt: string, c: string) => {
+    const ids = [2, ...chars.encode(prompt), 3, ...chars.encode(c)];
+    const logp = tf.tidy(() => {
+      const h = m.hidden(tf.tensor2d([ids], [1, ids.length], 'int32'), tf.ones([1, ids.length]) as tf.Tensor2D);
+      return tf.logSoftmax(m.lmLogits(tf.reshape(h, [ids.length, -1]) as tf.Tensor2D)).arraySync() as number[][];
+    });
+    let s = 0;
+    for (let t = ids.length - c.length; t < ids.length; t++) s += logp[t - 1][ids[t]];
+    return s;
+  };
+  const prompts = ['abc', 'de', 'fghij', 'k', 'lmnop', 'qr'];
+  for (const choices of [['a', 'b', 'c', 'd'], ['xy', 'z', 'uvw']]) { // one pass at SEP; teacher forcing over each choice
+    const exs: Example[] = prompts.map((text) => ({ text, target: choices[0], label: 0, choices }));
+    const obj = objectiveFor({ ...dataset('generation', exs), metrics: ['exact-match'], answerChoices: choices }, chars, 32);
+    const expected = prompts.map((p) => {
+      const s = choices.map((c) => logpOf(p, c));
+      return choices[s.indexOf(Math.max(...s))];
+    });
+    assert.deepEqual(await predictTextAll(m, obj, exs.map(obj.encode), 32), expected, `choices ${choices.join('/')}`);
+  }
+  // A prompt longer than the row keeps its end (the question after the shots) and room for the longest choice.
+  const obj = objectiveFor({ ...dataset('generation', []), metrics: ['exact-match'], answerChoices: ['xy', 'z'] }, chars, 10);
+  // Room for the prompt: 10 - BOS - SEP - 2 (the longest choice) = 6 tokens, the last six letters g…l (ids 11–16).
+  assert.deepEqual(obj.encode({ text: 'abcdefghijkl', target: 'z', label: 1, choices: ['xy', 'z'] }).ids, [2, 11, 12, 13, 14, 15, 16, 3, 30]);
+  m.dispose();
+});

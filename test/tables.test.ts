@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { builtinTables, loadTable, tableSuites, withPaths, reportedOf } from '../harness/sweep/table.js';
+import { builtinTables, loadTable, tableSuites, withPaths, reportedOf, TABLES_DIR } from '../harness/sweep/table.js';
 import { plan } from '../harness/sweep/plan.js';
 import { REPORTED_CSV } from '../harness/store/reported.js';
 import { techniques } from '../techniques/index.js';
@@ -68,7 +68,33 @@ test('expansion: steps from epochs × examples / batch, scaled; per-column lr; r
   assert.equal(smoke.budget.train_examples, 32);
   assert.equal(smoke.budget.eval_examples, 32);
   assert.equal(smoke.budget.steps, 1);
+  assert.equal(smoke.budget.heldout_windows, 8); // forgetting on 8 held-out windows, not 64
+  assert.equal(lora.budget.heldout_windows, undefined);
   assert.throws(() => tableSuites(t, sizes, 0), /--scale 0 must be in \(0, 1\]/);
+});
+
+test('expansion: a row\'s budget per column, warmup stated in steps kept as its share of the paper\'s run at any scale', () => {
+  const large = withPaths(loadTable('lora-roberta-large-glue'), { model: '/m', data: '/d' });
+  const sizes = Object.fromEntries(large.columns.map((c) => [c.dataset.id, { train: 3200, eval: 400 }]));
+  const sst = tableSuites(large, sizes, 1).filter((s) => s.datasets.some((d) => typeof d !== 'string' && d.id === 'sst2'));
+  const of = (label: string) => sst.find((s) => s.techniques.some((e) => typeof e !== 'string' && e.label === label))!;
+  // LoRA Table 9: Adpt^H (6M)† trains SST-2 for 5 epochs at batch 32, LoRA† for 10 at batch 4.
+  assert.equal(of('Adpt^H (6M)†').budget.steps, (5 * 3200) / 32);
+  assert.equal(of('Adpt^H (6M)†').budget.batch_size, 32);
+  assert.equal(of('LoRA†').budget.steps, (10 * 3200) / 4);
+  assert.equal(of('LoRA†').budget.max_len, 128);
+  // LoRA Table 11: 500 warmup steps of 5 epochs at batch 8 over E2E's 42,061 training pairs.
+  const e2e = withPaths(loadTable('lora-gpt2-m-e2e'), { model: '/m', data: '/d' });
+  const full = Math.ceil((5 * 42061) / 8);
+  for (const scale of [1, 0.01]) {
+    const lora = tableSuites(e2e, { e2e: { train: 42061, eval: 630 } }, scale).find((s) => s.techniques.some((e) => typeof e !== 'string' && e.label === 'LoRA'))!;
+    assert.equal(lora.budget.warmup_ratio, 500 / full);
+  }
+  // A per-column budget for a column the table lacks is one sentence naming the row and the columns.
+  const file = fs.mkdtempSync('/tmp/ftbench-table-') + '/t.yaml';
+  fs.writeFileSync(file, fs.readFileSync(`${TABLES_DIR}/lora-roberta-large-glue.yaml`, 'utf8').replace('budget_per_column: { MNLI: { epochs: 10 }, SST-2: { epochs: 5 }', 'budget_per_column: { MNLII: { epochs: 10 }, SST-2: { epochs: 5 }'));
+  assert.throws(() => loadTable(file), /row "Adpt\^H \(6M\)†" gives a budget for "MNLII", which is not a column \(MNLI, SST-2/);
+  fs.rmSync(file);
 });
 
 test('Kendall τ-b by hand, and a bootstrap interval that is a point with one seed and spreads with noisy seeds', () => {

@@ -10,6 +10,7 @@ import { readJsonl } from './jsonl.js';
 import { readParquet } from './parquet.js';
 import { COMMONSENSE_TRAIN, commonsenseTestFile, readAdapterJson, testExamples, trainExamples } from './commonsense.js';
 import { E2E_METRICS, e2eGrouped, e2eSplitFiles, e2eTrain } from './e2e.js';
+import { MMLU_CHOICES, mmluExamples } from './mmlu.js';
 import { assembleSplits, classNames, DataFileError, pickColumn, toExamples, unlabelled, type FieldMap, type FileTask, type RawSplit } from './rows.js';
 
 const files = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -18,8 +19,8 @@ const files = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 export const fileDatasetSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and dashes'),
-    /** glue, e2e and commonsense are official layouts that know their task and metrics (glue.ts, e2e.ts, commonsense.ts). */
-    format: z.enum(['glue', 'parquet', 'jsonl', 'csv', 'e2e', 'commonsense']),
+    /** glue, e2e, commonsense and mmlu are official layouts that know their task and metrics (glue.ts, e2e.ts, commonsense.ts, mmlu.ts). */
+    format: z.enum(['glue', 'parquet', 'jsonl', 'csv', 'e2e', 'commonsense', 'mmlu']),
     /** A folder (split files found by name: train…, dev… or validation…, test…) or, for parquet/jsonl/csv, one file. */
     path: z.string().min(1),
     /** Task kind; a GLUE folder knows its own. */
@@ -42,6 +43,9 @@ export const fileDatasetSchema = z
     glue_task: z.string().optional(),
     /** Commonsense: which of the 8 LLM-Adapters test sets (boolq, piqa, siqa, hellaswag, winogrande, arc-e, arc-c, obqa). */
     commonsense_task: z.string().optional(),
+    /** MMLU: solved dev questions before each question (the papers' 5-shot), and optionally only these subjects. */
+    mmlu_shots: z.number().int().min(0).max(5).default(5),
+    mmlu_subjects: z.array(z.string().min(1)).min(1).optional(),
     /** MNLI: which dev file is the test split. */
     mnli_dev: z.enum(['matched', 'mismatched']).default('matched'),
     /** Share of the training file carved off for a missing dev (or test) split. */
@@ -52,14 +56,18 @@ export const fileDatasetSchema = z
   .refine((e) => e.format !== 'commonsense' || e.commonsense_task !== undefined || e.files?.test !== undefined, {
     message: 'a commonsense dataset needs "commonsense_task" (boolq, piqa, siqa, hellaswag, winogrande, arc-e, arc-c, obqa) or files.test',
     path: ['commonsense_task'],
+  })
+  .refine((e) => e.format !== 'mmlu' || e.files?.train !== undefined, {
+    message: 'an mmlu dataset needs "files.train": the instruction data the model is fine-tuned on before MMLU is asked (Alpaca or FLAN v2 as a JSON array of {instruction, input, output})',
+    path: ['files', 'train'],
   });
 
 /** Formats whose layout fixes the task kind and metrics. */
-const OWN_TASK = new Set(['glue', 'e2e', 'commonsense'])
+const OWN_TASK = new Set(['glue', 'e2e', 'commonsense', 'mmlu'])
 
 export type FileDatasetEntry = z.infer<typeof fileDatasetSchema>;
 
-const EXT: Record<Exclude<FileDatasetEntry['format'], 'glue' | 'e2e' | 'commonsense'>, string[]> = {
+const EXT: Record<Exclude<FileDatasetEntry['format'], 'glue' | 'e2e' | 'commonsense' | 'mmlu'>, string[]> = {
   parquet: ['.parquet'],
   jsonl: ['.jsonl', '.json'],
   csv: ['.csv', '.tsv'],
@@ -151,7 +159,7 @@ export async function loadFileDataset(e: FileDatasetEntry): Promise<Dataset> {
 }
 
 async function load(e: FileDatasetEntry): Promise<Dataset> {
-  if (e.format === 'e2e' || e.format === 'commonsense') return loadGenerationLayout(e);
+  if (e.format === 'e2e' || e.format === 'commonsense' || e.format === 'mmlu') return loadGenerationLayout(e);
   let raw: { train: RawSplit; dev: RawSplit | null; test: RawSplit | null };
   let task: FileTask;
   let fields: FieldMap;
@@ -215,13 +223,24 @@ async function load(e: FileDatasetEntry): Promise<Dataset> {
 }
 
 /**
- * E2E NLG and LLM-Adapters commonsense folders: generation tasks whose examples the layout defines (several
+ * E2E NLG, LLM-Adapters commonsense and MMLU folders: generation tasks whose examples the layout defines (several
  * references per meaning representation; prompt → output for training, prompt → answer for testing).
  */
 function loadGenerationLayout(e: FileDatasetEntry): Dataset {
   const rel = (f: string | string[] | undefined) => (f === undefined ? undefined : path.resolve(e.path, Array.isArray(f) ? f[0] : f));
   let train: Example[], dev: Example[] | null, test: Example[] | null, metrics: string[], what: string, sources: string[];
-  if (e.format === 'e2e') {
+  let answerChoices: string[] | undefined;
+  if (e.format === 'mmlu') {
+    // Trained on instruction data (the papers' Alpaca or FLAN v2), then asked MMLU: val as dev, test as test.
+    const trainFile = rel(e.files!.train)!;
+    train = trainExamples(readAdapterJson(trainFile, 'output'));
+    dev = mmluExamples(e.path, 'val', e.mmlu_shots, e.mmlu_subjects);
+    test = mmluExamples(e.path, 'test', e.mmlu_shots, e.mmlu_subjects);
+    metrics = ['exact-match'];
+    answerChoices = MMLU_CHOICES;
+    what = `MMLU in its official CSV layout (${e.mmlu_shots}-shot prompts from dev, the answer letter chosen by likelihood), after fine-tuning on ${path.basename(trainFile)}`;
+    sources = [trainFile, path.join(e.path, 'val'), path.join(e.path, 'test')];
+  } else if (e.format === 'e2e') {
     const f = e2eSplitFiles(e.path);
     const files = { train: rel(e.files?.train) ?? f.train, dev: rel(e.files?.dev) ?? f.dev, test: rel(e.files?.test) ?? f.test };
     train = e2eTrain(files.train);
@@ -258,8 +277,9 @@ function loadGenerationLayout(e: FileDatasetEntry): Dataset {
       size: `${splits.train.length} train / ${splits.dev.length} dev / ${splits.test.length} test examples`,
       splitBy: notes.length ? `the provided files, except: ${notes.join('; ')}` : 'the provided train, dev and test files',
     },
-    contentHash: hashOf({ kind: 'generation', splits }),
+    contentHash: hashOf({ kind: 'generation', splits, ...(answerChoices ? { answerChoices } : {}) }),
     splits,
+    ...(answerChoices ? { answerChoices } : {}),
   };
 }
 

@@ -53,4 +53,14 @@ export const CHOICE_METRICS: Metric[] = [
     },
     computeText: choiceExactMatch,
   },
+  {
+    id: 'exact-match',
+    name: 'Accuracy (output equals the answer)',
+    higherIsBetter: true,
+    compute: () => {
+      throw new Error('Metric "exact-match" scores generated text; call computeText(outputs, answers).');
+    },
+    // MMLU's answers are picked among the letters (harness/train/objectives/generation.ts), so equality is the score.
+    computeText: (outputs, gold) => (outputs.length === 0 ? 0 : outputs.filter((o, i) => o.trim() === gold[i].trim()).length / outputs.length),
+  },
 ];

@@ -21,6 +21,8 @@ export interface TrialEvalInputs {
   pretrainedLen: number;
   /** Held-out pretraining text, and the untouched base's loss on it (forgetting). */
   heldOut: number[][];
+  /** How many held-out windows (the base's loss was taken on the same ones); default 64. */
+  heldOutWindows?: number;
   baseHeldOutLoss: number;
 }
 
@@ -61,7 +63,7 @@ export async function evaluateTrial(inp: TrialEvalInputs): Promise<{ metrics: Me
     }
   }
   // Forgetting: held-out pretraining-text loss of the fine-tuned model minus the untouched base's.
-  const lm = await heldOutLoss(model, inp.heldOut, Math.min(64, model.config.maxLen));
+  const lm = await heldOutLoss(model, inp.heldOut, Math.min(64, model.config.maxLen), inp.heldOutWindows);
   metrics.push(metricRow('heldout', step, 'lm_loss', lm, 'heldout'), metricRow('heldout', step, 'forgetting', lm - inp.baseHeldOutLoss, 'heldout'));
   return { metrics, predictions };
 }

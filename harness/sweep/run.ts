@@ -91,7 +91,7 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
     for (const entry of suite.models) {
       const id = modelIdOf(entry);
       const base = await baseFor(entry, (p) => ev.pretraining?.(id, p));
-      bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base) });
+      bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base, suite.budget.heldout_windows) });
     }
     // Sizes that cannot fit are refused before any training (a crash would take the backend down with it).
     checkTrialMemory(trials, (id) => bases.get(id)!.config, opts.backend.name);

@@ -40,6 +40,11 @@ const budget = z
     /** 'mixed': f16 matrix products on WebGPU with shader-f16, f32 master weights and optimizer state
         (harness/backend/precision.ts); absent means fp32, and other backends refuse 'mixed' at plan time. */
     precision: z.enum(PRECISIONS).optional(),
+    /**
+     * Windows of held-out pretraining text behind the forgetting measure (default 64). On a 125M model with a 50k
+     * vocabulary they cost more than a smoke run's training step, so table runs at --scale < 1 take fewer.
+     */
+    heldout_windows: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -19,6 +19,8 @@ const tableBudget = z
     lr: z.number().positive(),
     max_len: z.number().int().min(8),
     warmup_ratio: z.number().min(0).max(1),
+    /** Warmup as a step count, as LLM-Adapters (100) and LoRA's GPT-2 runs (500) state it: becomes the ratio of the full run's steps. */
+    warmup_steps: z.number().int().min(0),
     weight_decay: z.number().min(0),
     clip_norm: z.number().min(0),
     schedule: z.enum(['linear', 'cosine', 'constant']),
@@ -29,7 +31,8 @@ export type TableBudget = z.infer<typeof tableBudget>;
 
 const reportedRef = z.union([
   z.string(),
-  z.object({ task: z.string(), metric: z.string().optional() }).strict(),
+  /** `note`: a fragment of the reference rows' notes, where one task has a column per condition (QLoRA: fine-tuned on Alpaca or FLAN v2). */
+  z.object({ task: z.string(), metric: z.string().optional(), note: z.string().optional() }).strict(),
 ]);
 
 const column = z
@@ -61,6 +64,8 @@ const row = z
     /** The learning rate the paper states for this row; per column where it differs. Otherwise the budget's lr × the technique's multiplier. */
     lr: z.union([z.number().positive(), z.record(z.string(), z.number().positive())]).optional(),
     budget: tableBudget.default({}),
+    /** This row's budget per column where the paper gives it per task (LoRA's batch and epochs per GLUE task), over `budget`. */
+    budget_per_column: z.record(z.string(), tableBudget).optional(),
     /** Where the hyper-parameters of this row come from, when not the table's source. */
     source: z.string().optional(),
   })
@@ -126,16 +131,19 @@ export function loadTable(idOrFile: string): Table {
   const dupRow = rows.find((c, i) => rows.indexOf(c) !== i);
   if (dupRow) throw new Error(`Table file ${file}: row "${dupRow}" appears twice.`);
   for (const x of r.data.rows) {
-    if (typeof x.lr === 'object') {
-      const bad = Object.keys(x.lr).find((k) => !cols.includes(k));
-      if (bad) throw new Error(`Table file ${file}: row "${x.row}" gives an lr for "${bad}", which is not a column (${cols.join(', ')}).`);
+    for (const [what, per] of [['an lr', typeof x.lr === 'object' ? x.lr : {}], ['a budget', x.budget_per_column ?? {}]] as const) {
+      const bad = Object.keys(per).find((k) => !cols.includes(k));
+      if (bad) throw new Error(`Table file ${file}: row "${x.row}" gives ${what} for "${bad}", which is not a column (${cols.join(', ')}).`);
+    }
+    if (x.budget.warmup_steps !== undefined && x.budget.warmup_ratio !== undefined) {
+      throw new Error(`Table file ${file}: row "${x.row}" gives both warmup_steps and warmup_ratio; keep the one the paper states.`);
     }
   }
   return r.data;
 }
 
 /** The paper's task and metric of a column (or the average). */
-export function reportedOf(ref: z.infer<typeof reportedRef> | undefined, fallback: string): { task: string; metric?: string } {
+export function reportedOf(ref: z.infer<typeof reportedRef> | undefined, fallback: string): { task: string; metric?: string; note?: string } {
   return ref === undefined ? { task: fallback } : typeof ref === 'string' ? { task: ref } : ref;
 }
 
@@ -164,6 +172,9 @@ export function tableRunName(id: string, scale: number): string {
 export interface SplitSizes { train: number; eval: number }
 
 const EVAL_FLOOR = 32;
+/** Held-out windows of the forgetting measure at full scale (harness/zoo/lm.ts's default) and at the least. */
+const HELDOUT_WINDOWS = 64;
+const HELDOUT_FLOOR = 8;
 
 /**
  * The suites a table runs: per column, one suite per distinct row budget, each row a labelled technique entry.
@@ -182,7 +193,12 @@ export function tableSuites(t: Table, sizes: Record<string, SplitSizes>, scale =
     if (!size) throw new Error(`Table "${t.id}": no split sizes for column "${c.column}" (dataset "${c.dataset.id}").`);
     const groups = new Map<string, { budget: Required<Pick<TableBudget, 'epochs' | 'batch_size' | 'lr' | 'max_len'>> & TableBudget; rows: TableRow[] }>();
     for (const r of t.rows) {
-      const b = { ...t.budget, ...c.budget, ...r.budget };
+      const levels: TableBudget[] = [t.budget, c.budget, r.budget, r.budget_per_column?.[c.column] ?? {}];
+      const b = Object.assign({}, ...levels) as typeof t.budget;
+      // Warmup as steps or as a ratio: the most specific level that states either decides.
+      const warm = [...levels].reverse().find((l) => l.warmup_steps !== undefined || l.warmup_ratio !== undefined);
+      if (warm?.warmup_steps !== undefined) delete b.warmup_ratio;
+      else delete b.warmup_steps;
       const key = JSON.stringify(b);
       if (!groups.has(key)) groups.set(key, { budget: b, rows: [] });
       groups.get(key)!.rows.push(r);
@@ -192,6 +208,9 @@ export function tableSuites(t: Table, sizes: Record<string, SplitSizes>, scale =
       // At least 32 evaluation examples: scoring is cheap, and correlations and MCC need more than a handful.
       const evalN = scale < 1 ? Math.min(size.eval, Math.max(EVAL_FLOOR, Math.ceil(scale * size.eval))) : undefined;
       const steps = Math.max(1, Math.ceil((scale * b.epochs * trainN) / b.batch_size));
+      // Warmup stated in steps keeps its share of the paper's run (100 of 32k steps stays 0.3%) at any scale.
+      const fullSteps = Math.max(1, Math.ceil((b.epochs * size.train) / b.batch_size));
+      const warmup = b.warmup_steps !== undefined ? Math.min(1, b.warmup_steps / fullSteps) : b.warmup_ratio;
       const suite = {
         name: tableRunName(t.id, scale),
         description: `${t.title}, column ${c.column}${scale < 1 ? ` at scale ${scale}` : ''}`,
@@ -205,11 +224,12 @@ export function tableSuites(t: Table, sizes: Record<string, SplitSizes>, scale =
         seeds: t.seeds,
         budget: {
           steps, batch_size: b.batch_size, lr: b.lr, max_len: b.max_len,
-          ...(b.warmup_ratio !== undefined ? { warmup_ratio: b.warmup_ratio } : {}),
+          ...(warmup !== undefined ? { warmup_ratio: warmup } : {}),
           ...(b.weight_decay !== undefined ? { weight_decay: b.weight_decay } : {}),
           ...(b.clip_norm !== undefined ? { clip_norm: b.clip_norm } : {}),
           ...(b.schedule !== undefined ? { schedule: b.schedule } : {}),
-          ...(scale < 1 ? { train_examples: trainN, eval_examples: evalN } : {}),
+          // A smoke run also measures forgetting on fewer held-out windows (8 at 0.01; 64 at full scale).
+          ...(scale < 1 ? { train_examples: trainN, eval_examples: evalN, heldout_windows: Math.max(HELDOUT_FLOOR, Math.ceil(HELDOUT_WINDOWS * scale)) } : {}),
         },
       };
       out.push(suiteSchema.parse(suite));

@@ -90,7 +90,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
     if (result.failure) return { ...record, metrics: devCurve, status: 'failed', error: result.failure, finishedAt: new Date() };
     const evaluated = await evaluateTrial({
       model: m, objective, dataset, rows, trainLabels: trainRows.map((r) => r.label), maxLen, step: result.steps,
-      pretrainedLen, heldOut: base.heldOut, baseHeldOutLoss: inp.baseHeldOutLoss,
+      pretrainedLen, heldOut: base.heldOut, baseHeldOutLoss: inp.baseHeldOutLoss, heldOutWindows: t.budget.heldout_windows,
     });
     record.adapterBytes = await adapterBytes(applied);
     const own = [...Object.entries(applied.metrics?.() ?? {}), ...Object.entries((await applied.evaluate?.()) ?? {})];
@@ -137,10 +137,21 @@ function probeModel(base: Base): Model {
   return m;
 }
 
-export async function baseHeldOut(base: Base): Promise<number> {
+const baseHeldOutCache = new Map<string, number>();
+
+/**
+ * The untouched base's held-out loss on `windows` windows, once per checkpoint and window count in a process: a table
+ * run calls runSweep once per column and budget, all on the same base.
+ */
+export async function baseHeldOut(base: Base, windows = 64): Promise<number> {
+  const key = `${base.checkpointHash}:${windows}`;
+  const hit = baseHeldOutCache.get(key);
+  if (hit !== undefined) return hit;
   const m = instantiate(base, 0);
   try {
-    return await heldOutLoss(m, base.heldOut, Math.min(64, base.config.maxLen));
+    const loss = await heldOutLoss(m, base.heldOut, Math.min(64, base.config.maxLen), windows);
+    baseHeldOutCache.set(key, loss);
+    return loss;
   } finally {
     m.dispose();
   }

@@ -197,3 +197,27 @@ export function writeCommonsenseFolder(dir: string, n = 40, m = 8, seed = 9): st
   }
   return dir;
 }
+
+/**
+ * MMLU's data folder (dev/, val/, test/ of headerless `<subject>_<split>.csv`: question, A, B, C, D, answer; fields
+ * with commas quoted, as the authors' files) for two subjects, and an Alpaca-format training file beside it.
+ */
+export function writeMmluFolder(root: string, o: { dev?: number; val?: number; test?: number; train?: number; seed?: number } = {}): { mmlu: string; train: string } {
+  const rand = mulberry32(o.seed ?? 17);
+  const q = (i: number) => {
+    const a = Math.floor(rand() * 9), b = Math.floor(rand() * 9);
+    const right = a + b;
+    const opts = [right, right + 1, right + 2, right + 3].sort(() => rand() - 0.5);
+    return [`"What is ${a} + ${b}, in digits?"`, ...opts.map((x) => (i % 3 === 0 ? `"${x}, exactly"` : String(x))), 'ABCD'[opts.indexOf(right)]!];
+  };
+  const mmlu = path.join(root, 'mmlu');
+  for (const [split, n] of [['dev', o.dev ?? 5], ['val', o.val ?? 3], ['test', o.test ?? 4]] as const) {
+    fs.mkdirSync(path.join(mmlu, split), { recursive: true });
+    for (const subject of ['abstract_algebra', 'elementary_mathematics']) {
+      fs.writeFileSync(path.join(mmlu, split, `${subject}_${split}.csv`), Array.from({ length: n }, (_, i) => q(i).join(',')).join('\n') + '\n');
+    }
+  }
+  const train = path.join(root, 'alpaca_data.json');
+  fs.writeFileSync(train, JSON.stringify(Array.from({ length: o.train ?? 40 }, (_, i) => ({ instruction: `Add ${i} and ${i + 1}.`, input: '', output: String(2 * i + 1) })), null, 2));
+  return { mmlu, train };
+}

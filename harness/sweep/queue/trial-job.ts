@@ -49,11 +49,13 @@ export async function runTrialJob(
   const { lockedBase } = await import('./base-lock.js');
   if (!bases.has(t.model)) bases.set(t.model, lockedBase(entry));
   const base = await bases.get(t.model)!;
-  if (!heldOut.has(base.checkpoint)) heldOut.set(base.checkpoint, await baseHeldOut(base));
+  // The trial's forgetting is measured on its budget's windows; the base's loss must be taken on the same ones.
+  const windowsKey = `${base.checkpoint}:${t.budget.heldout_windows ?? 64}`;
+  if (!heldOut.has(windowsKey)) heldOut.set(windowsKey, await baseHeldOut(base, t.budget.heldout_windows));
   const record = await runTrial(t, {
     base,
     dataset: id.datasets.get(t.dataset)!,
-    baseHeldOutLoss: heldOut.get(base.checkpoint)!,
+    baseHeldOutLoss: heldOut.get(windowsKey)!,
     configHash: job.configHash,
     onStep: opts.onStep,
   });

@@ -20,7 +20,7 @@ export const objectives: Record<TaskKind, Build> = {
   regression: regressionObjective,
   'language-modeling': languageModelingObjective,
   'multiple-choice': multipleChoiceObjective,
-  generation: (_d, tok, maxLen) => generationObjective(tok, maxLen),
+  generation: (d, tok, maxLen) => generationObjective(tok, maxLen, undefined, d.answerChoices),
 };
 
 export function objectiveFor(dataset: Dataset, tok: Encoder, maxLen: number): Objective {
