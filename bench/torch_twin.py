@@ -24,7 +24,7 @@ V, D, L, H, FF, T, B, C, R = SIZES[sys.argv[3] if len(sys.argv) > 3 else "small"
 
 
 class Linear(nn.Linear):
-    """nn.Linear plus an optional LoRA update x A B (A [d_in, r], B [r, d_out], B = 0 at init), as techniques/shared/lora-layer.ts."""
+    """nn.Linear plus an optional LoRA update x A B (A [d_in, r], B [r, d_out], B = 0 at init), as techniques/shared/delta-layer.ts (loraKind)."""
 
     def add_lora(self, r):
         self.lora_a = nn.Parameter(torch.empty(self.in_features, r).uniform_(-1 / math.sqrt(self.in_features), 1 / math.sqrt(self.in_features)))

@@ -1,6 +1,6 @@
 // AdaLoRA (Zhang et al., 2023): ΔW = Q Λ P in SVD form, P, Q kept near-orthogonal, singular values pruned by importance to a falling budget.
 import * as tf from '@tensorflow/tfjs';
-import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar, type DeltaKind } from '../shared/delta-layer.js';
 import { RankAllocator, budgetAt, type Triplets } from '../shared/adalora-allocator.js';
 import { applied } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
@@ -30,6 +30,23 @@ function orthogonality(m: tf.Tensor2D, rankAxis: 0 | 1): tf.Scalar {
   return tf.norm(tf.sub(c, tf.eye(c.shape[0]))) as tf.Scalar;
 }
 
+/** AdaLoRA's layer: ΔW = s · Q Λ P, s = α / initR; each layer's triplets also go to `triplets`, for the allocator. */
+export function svdLayer(cfg: AdaloraConfig, triplets: (Triplets & { name: string })[]): DeltaKind {
+  const s = cfg.alpha / cfg.initR;
+  return (linear, seed) => {
+    // The paper initialises P, Q Gaussian (std 0.02 in the official code) and Λ = 0, so ΔW = 0.
+    const Q = initVar(() => tf.randomNormal([linear.dIn, cfg.initR], 0, 0.02, 'float32', seed()));
+    const lambda = initVar(() => tf.zeros([cfg.initR]));
+    const P = initVar(() => tf.randomNormal([cfg.initR, linear.dOut], 0, 0.02, 'float32', seed()));
+    triplets.push({ name: linear.name, Q, lambda, P, mask: new Uint8Array(cfg.initR).fill(1) });
+    return {
+      vars: { lora_A: Q, lora_E: lambda, lora_B: P },
+      delta: () => tf.tidy(() => tf.mul(tf.matMul(tf.mul(Q, lambda), P), s) as tf.Tensor2D),
+      apply: (x) => tf.mul(tf.matMul(tf.mul(tf.matMul(x, Q), lambda), P), s) as tf.Tensor2D,
+    };
+  };
+}
+
 export const adalora = technique<AdaloraConfig>({
   id: 'adalora',
   name: 'AdaLoRA',
@@ -40,25 +57,8 @@ export const adalora = technique<AdaloraConfig>({
   // The paper's GLUE rates (5e-4 to 1.2e-3 on DeBERTaV3-base) are LoRA-like, ~10× and more over full fine-tuning's.
   lrMultiplier: 10,
   apply(model, cfg, ctx) {
-    const s = cfg.alpha / cfg.initR;
     const triplets: (Triplets & { name: string })[] = [];
-    const adapter = new DeltaAdapter(
-      model,
-      model.find(cfg.targets),
-      (linear, seed) => {
-        // The paper initialises P, Q Gaussian (std 0.02 in the official code) and Λ = 0, so ΔW = 0.
-        const Q = initVar(() => tf.randomNormal([linear.dIn, cfg.initR], 0, 0.02, 'float32', seed()));
-        const lambda = initVar(() => tf.zeros([cfg.initR]));
-        const P = initVar(() => tf.randomNormal([cfg.initR, linear.dOut], 0, 0.02, 'float32', seed()));
-        triplets.push({ name: linear.name, Q, lambda, P, mask: new Uint8Array(cfg.initR).fill(1) });
-        return {
-          vars: { lora_A: Q, lora_E: lambda, lora_B: P },
-          delta: () => tf.tidy(() => tf.mul(tf.matMul(tf.mul(Q, lambda), P), s) as tf.Tensor2D),
-          apply: (x) => tf.mul(tf.matMul(tf.mul(tf.matMul(x, Q), lambda), P), s) as tf.Tensor2D,
-        };
-      },
-      { dropout: cfg.dropout, seed: ctx.seed },
-    );
+    const adapter = new DeltaAdapter(model, model.find(cfg.targets), svdLayer(cfg, triplets), { dropout: cfg.dropout, seed: ctx.seed });
     const allocator = new RankAllocator(triplets, cfg.beta1, cfg.beta2);
     const base = applied(model, adapter);
     return {

@@ -1,8 +1,6 @@
 // DoRA (Liu et al., 2024): W' = m ⊙ (W + s·A B) / ‖W + s·A B‖_c — a trainable magnitude m times a LoRA-updated direction; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import { initA } from '../shared/lora-layer.js';
-import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
-import { applied } from '../shared/applied.js';
+import { deltaApply, initA, initVar, type DeltaKind } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 export const doraSchema = z
@@ -26,6 +24,26 @@ const detach = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
 });
 
+/** DoRA's layer: ΔW = W' − W = (m / ‖V‖_c) ⊙ V − W with V = W + s·A B, m = ‖W‖_c at init (so W' = W). */
+export function doraLayer(cfg: DoraConfig): DeltaKind {
+  const s = cfg.alpha / cfg.r;
+  return (linear, seed) => {
+    const W = linear.weight as tf.Variable<tf.Rank.R2>;
+    const A = initVar(() => initA(linear.dIn, cfg.r, seed()));
+    const B = initVar(() => tf.zeros([cfg.r, linear.dOut]));
+    const magnitude = initVar(() => columnNorm(W));
+    return {
+      vars: { lora_A: A, lora_B: B, magnitude },
+      delta: () =>
+        tf.tidy(() => {
+          const V = tf.add(W, tf.mul(tf.matMul(A, B), s)) as tf.Tensor2D;
+          const scale = tf.div(magnitude, detach(columnNorm(V)));
+          return tf.sub(tf.mul(V, scale), W) as tf.Tensor2D;
+        }),
+    };
+  };
+}
+
 export const dora = technique<DoraConfig>({
   id: 'dora',
   name: 'DoRA',
@@ -35,29 +53,5 @@ export const dora = technique<DoraConfig>({
   properties: { identityAtInit: true, changesBase: false },
   // The paper trains at LoRA's learning rates (1e-4 to 2e-4 on LLaMA), ~10× full fine-tuning's.
   lrMultiplier: 10,
-  apply(model, cfg, ctx) {
-    const s = cfg.alpha / cfg.r;
-    const adapter = new DeltaAdapter(
-      model,
-      model.find(cfg.targets),
-      (linear, seed) => {
-        const W = linear.weight as tf.Variable<tf.Rank.R2>;
-        const A = initVar(() => initA(linear.dIn, cfg.r, seed()));
-        const B = initVar(() => tf.zeros([cfg.r, linear.dOut]));
-        const magnitude = initVar(() => columnNorm(W)); // m = ‖W‖_c at init, so W' = W
-        return {
-          vars: { lora_A: A, lora_B: B, magnitude },
-          // ΔW = W' − W = (m / ‖V‖_c) ⊙ V − W with V = W + s·A B
-          delta: () =>
-            tf.tidy(() => {
-              const V = tf.add(W, tf.mul(tf.matMul(A, B), s)) as tf.Tensor2D;
-              const scale = tf.div(magnitude, detach(columnNorm(V)));
-              return tf.sub(tf.mul(V, scale), W) as tf.Tensor2D;
-            }),
-        };
-      },
-      { dropout: cfg.dropout, seed: ctx.seed },
-    );
-    return applied(model, adapter);
-  },
+  apply: deltaApply(doraLayer),
 });

@@ -1,7 +1,6 @@
 // LoKr (Yeh et al., 2023): ΔW = s · C ⊗ (A B), a Kronecker product of a small full factor and a low-rank one, over a factorisation of the dims; mergeable.
 import * as tf from '@tensorflow/tfjs';
-import { DeltaAdapter, initVar, kaiming, type DeltaParts } from '../shared/low-rank-delta.js';
-import { applied } from '../shared/applied.js';
+import { deltaApply, initVar, kaiming, type DeltaKind, type DeltaParts } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 export const lokrSchema = z
@@ -36,6 +35,23 @@ export function kron(C: tf.Tensor, D: tf.Tensor): tf.Tensor2D {
   return tf.reshape(tf.mul(tf.reshape(C, [a, 1, b, 1]), tf.reshape(D, [1, c, 1, e])), [a * c, b * e]);
 }
 
+/** LoKr's layer: C (zero at init, so ΔW = 0) ⊗ a rank-r A B, or ⊗ a full D when rank r would not be smaller (as LyCORIS). */
+export function lokrLayer(cfg: LokrConfig): DeltaKind {
+  const s = cfg.alpha / cfg.r;
+  return (linear, seed): DeltaParts => {
+    const [inM, inN] = factorize(linear.dIn, cfg.decomposeFactor);
+    const [outL, outK] = factorize(linear.dOut, cfg.decomposeFactor);
+    const C = initVar(() => tf.zeros([inM, outL]));
+    if (cfg.r >= Math.max(inN, outK) / 2) {
+      const D = initVar(() => kaiming([inN, outK], inN, seed()));
+      return { vars: { lokr_C: C, lokr_D: D }, delta: () => tf.tidy(() => tf.mul(kron(C, D), s) as tf.Tensor2D) };
+    }
+    const A = initVar(() => kaiming([inN, cfg.r], inN, seed()));
+    const B = initVar(() => kaiming([cfg.r, outK], cfg.r, seed()));
+    return { vars: { lokr_C: C, lokr_A: A, lokr_B: B }, delta: () => tf.tidy(() => tf.mul(kron(C, tf.matMul(A, B)), s) as tf.Tensor2D) };
+  };
+}
+
 export const lokr = technique<LokrConfig>({
   id: 'lokr',
   name: 'LoKr',
@@ -45,29 +61,5 @@ export const lokr = technique<LokrConfig>({
   properties: { identityAtInit: true, changesBase: false },
   // Trained at LoRA's rates (LyCORIS and PEFT use LoRA's recipes), ~10× full fine-tuning's.
   lrMultiplier: 10,
-  apply(model, cfg, ctx) {
-    const s = cfg.alpha / cfg.r;
-    const adapter = new DeltaAdapter(
-      model,
-      model.find(cfg.targets),
-      (linear, seed): DeltaParts => {
-        const [inM, inN] = factorize(linear.dIn, cfg.decomposeFactor);
-        const [outL, outK] = factorize(linear.dOut, cfg.decomposeFactor);
-        const C = initVar(() => tf.zeros([inM, outL])); // the zero factor: ΔW = 0 at init
-        // Like LyCORIS, the second factor is kept full when a rank-r split would not be smaller.
-        if (cfg.r >= Math.max(inN, outK) / 2) {
-          const D = initVar(() => kaiming([inN, outK], inN, seed()));
-          return { vars: { lokr_C: C, lokr_D: D }, delta: () => tf.tidy(() => tf.mul(kron(C, D), s) as tf.Tensor2D) };
-        }
-        const A = initVar(() => kaiming([inN, cfg.r], inN, seed()));
-        const B = initVar(() => kaiming([cfg.r, outK], cfg.r, seed()));
-        return {
-          vars: { lokr_C: C, lokr_A: A, lokr_B: B },
-          delta: () => tf.tidy(() => tf.mul(kron(C, tf.matMul(A, B)), s) as tf.Tensor2D),
-        };
-      },
-      { dropout: cfg.dropout, seed: ctx.seed },
-    );
-    return applied(model, adapter);
-  },
+  apply: deltaApply(lokrLayer),
 });

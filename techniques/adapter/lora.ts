@@ -1,6 +1,5 @@
 // LoRA (Hu et al., 2021): frozen W plus a trainable low-rank update (α/r)·A B, B = 0 at init; mergeable.
-import { LoraAdapter } from '../shared/lora-layer.js';
-import { applied } from '../shared/applied.js';
+import { deltaApply, loraKind } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 export const loraSchema = z
@@ -22,8 +21,5 @@ export const lora = technique<LoraConfig>({
   properties: { identityAtInit: true, changesBase: false },
   // The paper fine-tunes RoBERTa-base with LoRA at lr 5e-4 against ~5e-5 for full fine-tuning.
   lrMultiplier: 10,
-  apply(model, cfg, ctx) {
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
-    return applied(model, adapter);
-  },
+  apply: deltaApply((cfg: LoraConfig) => loraKind(cfg.r, cfg.alpha / cfg.r)), // y = x W + b + (α/r · x A) B
 });

@@ -1,8 +1,7 @@
 // MoRA (Jiang et al., 2024): a square r̂×r̂ trainable M between a non-parametric compressor and decompressor: high-rank ΔW at LoRA's parameter count; mergeable.
 import * as tf from '@tensorflow/tfjs';
 import type { Linear } from '../../harness/model/module.js';
-import { DeltaAdapter, initVar } from '../shared/low-rank-delta.js';
-import { applied } from '../shared/applied.js';
+import { deltaApply, initVar, type DeltaKind } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 export const moraSchema = z
@@ -54,6 +53,21 @@ function moraOperator(linear: Linear, M: tf.Variable, rh: number, compress: Mora
   return Object.assign(op, { constants });
 }
 
+/** MoRA's layer: M = 0 (ΔW = 0 at init) between the operators; ΔW, for merge, is the operator's image of the identity. */
+export function moraLayer(cfg: MoraConfig): DeltaKind {
+  return (linear) => {
+    const rh = moraRank(linear.dIn, linear.dOut, cfg.r, cfg.compress);
+    const M = initVar(() => tf.zeros([rh, rh]));
+    const op = moraOperator(linear, M, rh, cfg.compress);
+    return {
+      vars: { mora_M: M },
+      apply: op,
+      delta: () => tf.tidy(() => op(tf.eye(linear.dIn) as tf.Tensor2D)), // the operator is linear in x
+      dispose: () => tf.dispose(op.constants),
+    };
+  };
+}
+
 export const mora = technique<MoraConfig>({
   id: 'mora',
   name: 'MoRA',
@@ -63,25 +77,5 @@ export const mora = technique<MoraConfig>({
   properties: { identityAtInit: true, changesBase: false },
   // The paper trains MoRA at LoRA's learning rates, ~10× full fine-tuning's.
   lrMultiplier: 10,
-  apply(model, cfg, ctx) {
-    const constants: tf.Tensor[] = [];
-    const adapter = new DeltaAdapter(
-      model,
-      model.find(cfg.targets),
-      (linear) => {
-        const rh = moraRank(linear.dIn, linear.dOut, cfg.r, cfg.compress);
-        const M = initVar(() => tf.zeros([rh, rh])); // M = 0: ΔW = 0 at init
-        const op = moraOperator(linear, M, rh, cfg.compress);
-        constants.push(...op.constants);
-        return {
-          vars: { mora_M: M },
-          apply: op,
-          // The operator is linear in x, so ΔW is its image of the identity.
-          delta: () => tf.tidy(() => op(tf.eye(linear.dIn) as tf.Tensor2D)),
-        };
-      },
-      { dropout: cfg.dropout, seed: ctx.seed },
-    );
-    return applied(model, adapter, { dispose: () => tf.dispose(constants) });
-  },
+  apply: deltaApply(moraLayer),
 });

@@ -1,6 +1,6 @@
 // VeRA (Kopiczko et al., 2023): one frozen random pair A, B shared by every layer; each layer trains only d and b: ΔW = A Λ_d B Λ_b.
 import * as tf from '@tensorflow/tfjs';
-import { DeltaAdapter, initVar, kaiming } from '../shared/low-rank-delta.js';
+import { DeltaAdapter, initVar, kaiming, type DeltaKind } from '../shared/delta-layer.js';
 import { applied } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 
@@ -20,6 +20,21 @@ export function veraProjections(maxIn: number, maxOut: number, r: number, seed: 
   return {
     A: initVar(() => kaiming([maxIn, r], maxIn, seed), false),
     B: initVar(() => kaiming([r, maxOut], r, seed + 1), false),
+  };
+}
+
+/** VeRA's layer: the top-left corner of the shared A, B, scaled by the trained d [r] (starts at dInit) and b [d_out] (starts at 0). */
+export function veraLayer(cfg: VeraConfig, shared: { A: tf.Variable; B: tf.Variable }): DeltaKind {
+  return (linear) => {
+    const A = () => tf.slice(shared.A, [0, 0], [linear.dIn, cfg.r]) as tf.Tensor2D; // [d_in, r]
+    const B = () => tf.slice(shared.B, [0, 0], [cfg.r, linear.dOut]) as tf.Tensor2D; // [r, d_out]
+    const d = initVar(() => tf.fill([cfg.r], cfg.dInit));
+    const b = initVar(() => tf.zeros([linear.dOut]));
+    return {
+      vars: { vera_lambda_d: d, vera_lambda_b: b },
+      delta: () => tf.tidy(() => tf.mul(tf.matMul(tf.mul(A(), d), B()), b) as tf.Tensor2D),
+      apply: (x) => tf.mul(tf.matMul(tf.mul(tf.matMul(x, A()), d), B()), b) as tf.Tensor2D,
+    };
   };
 }
 
@@ -43,22 +58,7 @@ export const vera = technique<VeraConfig>({
       cfg.r,
       cfg.projectionSeed,
     );
-    const adapter = new DeltaAdapter(
-      model,
-      targets,
-      (linear) => {
-        const A = () => tf.slice(shared.A, [0, 0], [linear.dIn, cfg.r]) as tf.Tensor2D; // [d_in, r]
-        const B = () => tf.slice(shared.B, [0, 0], [cfg.r, linear.dOut]) as tf.Tensor2D; // [r, d_out]
-        const d = initVar(() => tf.fill([cfg.r], cfg.dInit));
-        const b = initVar(() => tf.zeros([linear.dOut]));
-        return {
-          vars: { vera_lambda_d: d, vera_lambda_b: b },
-          delta: () => tf.tidy(() => tf.mul(tf.matMul(tf.mul(A(), d), B()), b) as tf.Tensor2D),
-          apply: (x) => tf.mul(tf.matMul(tf.mul(tf.matMul(x, A()), d), B()), b) as tf.Tensor2D,
-        };
-      },
-      { dropout: cfg.dropout, seed: ctx.seed },
-    );
+    const adapter = new DeltaAdapter(model, targets, veraLayer(cfg, shared), { dropout: cfg.dropout, seed: ctx.seed });
     // The frozen projections shared by every layer: counted as added parameters, disposed with the adapter.
     const projections = { params: () => [shared.A, shared.B], dispose: () => tf.dispose([shared.A, shared.B]) };
     const base = applied(model, adapter, projections);

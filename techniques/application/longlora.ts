@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { footprint } from '../shared/footprint.js';
 import { cloneNamed, loadNamed } from '../shared/state.js';
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { loraAdapter } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 const schema = z
@@ -59,7 +59,7 @@ export const longlora = technique<Config>({
   unsupported: (model) =>
     model.family === 'decoder' ? null : 'LongLoRA extends context by RoPE position interpolation; the encoder has learned absolute positions',
   apply(model, cfg, ctx) {
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    const adapter = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     const extra = model.named(cfg.trainable).filter(([n]) => !n.startsWith('head.'));
     const removers = model.layerIndices().map((i) =>
       model.hooks.wrap(`layers.${i}.attn.qkv`, (z: { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; bias: tf.Tensor }, next: (z: any) => any) => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Applied, ApplyContext } from '../../harness/plugin.js';
 import type { Model } from '../../harness/model/model.js';
 import { footprint } from '../shared/footprint.js';
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { loraAdapter } from '../shared/delta-layer.js';
 import { applied } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 import { evolve } from './search/es.js';
@@ -39,8 +39,8 @@ export const lorahub = technique<Config>({
   lrMultiplier: 10, // only the new head trains, at a PEFT rate
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
-    const composed = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: ctx.seed });
-    for (const p of composed.pairs) tf.tidy(() => p.A.assign(tf.zerosLike(p.A))); // Σ wᵢAᵢ with w = 0
+    const composed = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: ctx.seed });
+    for (const { vars } of composed.layers) tf.tidy(() => vars.lora_A.assign(tf.zerosLike(vars.lora_A))); // Σ wᵢAᵢ with w = 0
     const modules: Module[] = [];
     let names: string[] = [];
     let weights: number[] = [];
@@ -48,11 +48,11 @@ export const lorahub = technique<Config>({
     let steps = 0;
 
     const compose = (w: number[]) => {
-      for (const p of composed.pairs) {
+      for (const { linear, vars } of composed.layers) {
         tf.tidy(() => {
-          const sum = (key: 'A' | 'B') => tf.addN(modules.map((m, i) => tf.mul(m.get(p.linear.name)![key], w[i])));
-          p.A.assign(sum('A'));
-          p.B.assign(sum('B'));
+          const sum = (key: 'A' | 'B') => tf.addN(modules.map((m, i) => tf.mul(m.get(linear.name)![key], w[i])));
+          vars.lora_A.assign(sum('A'));
+          vars.lora_B.assign(sum('B'));
         });
       }
       weights = w;
@@ -79,7 +79,7 @@ export const lorahub = technique<Config>({
 
     // Upstream modules are plain LoRA pairs with this config, trained by the harness on each upstream task.
     const upstreamLora = (m: Model, c: ApplyContext): Applied =>
-      applied(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
+      applied(m, loraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: c.seed }));
 
     const base = applied(model, composed);
     const groups = () => []; // the composition is searched, not trained (only the harness's task head trains)
@@ -96,7 +96,7 @@ export const lorahub = technique<Config>({
             steps: cfg.upstreamSteps || ctx.totalSteps,
             cache: { dir: 'lorahub', key: { r: cfg.r, alpha: cfg.alpha, targets: cfg.targets } },
           });
-          modules.push(new Map(composed.pairs.map((p) => [p.linear.name, { A: tf.clone(state[`${p.linear.name}.lora_A`]), B: tf.clone(state[`${p.linear.name}.lora_B`]) }])));
+          modules.push(new Map(composed.layers.map(({ linear: { name } }) => [name, { A: tf.clone(state[`${name}.lora_A`]), B: tf.clone(state[`${name}.lora_B`]) }])));
           tf.dispose(Object.values(state));
         }
         weights = new Array(names.length).fill(0);

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Applied } from '../../harness/plugin.js';
 import { footprint } from '../shared/footprint.js';
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { loraAdapter, type LoraAdapter } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 const schema = z
@@ -31,7 +31,7 @@ interface Task {
 /** λ₁ Σᵢ Σ_layers ‖Aᵢᵀ A_t‖²_F over earlier tasks i: zero when A_t's columns span a subspace orthogonal to every Aᵢ. */
 export function orthogonalityLoss(earlier: LoraAdapter[], current: LoraAdapter): tf.Scalar {
   return tf.tidy(() => {
-    const terms = earlier.flatMap((e) => e.pairs.map((p, k) => tf.sum(tf.square(tf.matMul(p.A, current.pairs[k].A, true, false))))); // [r, r] each
+    const terms = earlier.flatMap((e) => e.layers.map((l, k) => tf.sum(tf.square(tf.matMul(l.vars.lora_A, current.layers[k].vars.lora_A, true, false))))); // [r, r] each
     return (terms.length ? tf.addN(terms) : tf.scalar(0)) as tf.Scalar;
   });
 }
@@ -46,7 +46,7 @@ export const oLora = technique<Config>({
   trainsHead: true, // a head per task of the sequence
   lrMultiplier: 10, // trains as LoRA
   apply(model, cfg, ctx) {
-    const lora = (seed: number) => new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed });
+    const lora = (seed: number) => loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed });
     const current = lora(ctx.seed);
     const targetHead = model.headName;
     const headVars = (name: string) => model.named(name === 'default' ? 'head.**' : `head.${name}.**`).filter(([n]) => name !== 'default' || !/^head\.t\d+_/.test(n)).map(([, v]) => v);
@@ -102,7 +102,7 @@ export const oLora = technique<Config>({
       adapterState: stateOf,
       loadAdapterState(s) {
         current.load(s);
-        for (let i = 0; `olora.task${i}.${current.pairs[0].linear.name}.lora_A` in s; i++) {
+        for (let i = 0; `olora.task${i}.${current.layers[0].linear.name}.lora_A` in s; i++) {
           if (!tasks[i]) tasks.push({ id: `task${i}`, head: '', adapter: lora(ctx.seed + 101 * (i + 1)), score: 0 });
           const prefix = `olora.task${i}.`;
           tasks[i].adapter!.load(Object.fromEntries(Object.entries(s).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])));

@@ -1,7 +1,7 @@
 // S-LoRA (Sheng et al., 2023): LoRA trained as usual, served unmerged: one batch, a different adapter per row, measured against merging per request.
 import * as tf from '@tensorflow/tfjs';
 import { SeedStream } from '../../harness/model/module.js';
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { loraAdapter, type LoraAdapter } from '../shared/delta-layer.js';
 import { applied } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 import { forwardMergedPerRequest, forwardUnmerged, type AdapterPairs } from './serving/multi-lora.js';
@@ -25,13 +25,13 @@ type Config = z.infer<typeof schema>;
 export function perturbedCopies(adapter: LoraAdapter, n: number, share: number, seed: number): AdapterPairs[] {
   const seeds = new SeedStream(seed);
   return Array.from({ length: n }, (_, i) =>
-    new Map(adapter.pairs.map((p) => {
+    new Map(adapter.layers.map(({ linear, vars }) => {
       const jitter = (v: tf.Tensor2D) => tf.tidy(() => {
         if (i === 0) return tf.clone(v);
         const std = tf.sqrt(tf.moments(v).variance);
         return tf.add(v, tf.mul(tf.randomNormal(v.shape, 0, 1, 'float32', seeds.next()), tf.mul(std, share))) as tf.Tensor2D;
       });
-      return [p.linear.name, { A: jitter(p.A as tf.Tensor2D), B: jitter(p.B as tf.Tensor2D) }];
+      return [linear.name, { A: jitter(vars.lora_A as tf.Tensor2D), B: jitter(vars.lora_B as tf.Tensor2D) }];
     })),
   );
 }
@@ -46,8 +46,8 @@ export const sLora = technique<Config>({
   lrMultiplier: 10, // trains as LoRA
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed });
-    const linears = adapter.pairs.map((p) => p.linear);
+    const adapter = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed });
+    const linears = adapter.layers.map((l) => l.linear);
     return {
       ...applied(model, adapter),
       /** Sequences per second served unmerged (one batched pass) and merged per request, for each adapter count. */

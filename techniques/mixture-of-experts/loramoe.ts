@@ -31,33 +31,18 @@ export const loramoe = technique<Config>({
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // reference script: 2e-4, a LoRA-like rate
   apply(model, cfg, ctx) {
-    const recorder = new MoeRecorder(model);
-    const group = cfg.sampleType === 'downstream' ? 1 : 0;
-    const experts = new LoraExperts(
-      model,
-      model.find(cfg.targets),
-      {
-        r: cfg.r,
-        scale: cfg.alpha / cfg.r,
-        dropout: cfg.dropout,
-        seed: ctx.seed,
-        experts: () => cfg.experts,
-        topK: null,
-        balance: cfg.beta > 0 ? (routed, x, rec) => {
-          // Importance is summed per sample: [B, S, E] when the input is laid out by sequence, else one sample.
-          const [B, S] = x.rank >= 3 ? [x.shape[0]!, x.shape[1]!] : [1, routed.gates.shape[0]];
-          return localisedBalance(tf.reshape(routed.gates, [B, S, cfg.experts]) as tf.Tensor3D, rec.maskFor(x), cfg.delta, group);
-        } : undefined,
-      },
-      recorder,
-    );
     // The reference adds every module's constraint to the loss: β · Σ_modules cv²(I ⊙ Q).
-    return {
-      ...applied(model, experts, recorder),
-      auxLoss: () => {
-        const s = recorder.sumAux();
-        return s && (tf.mul(s, cfg.beta) as tf.Scalar);
-      },
-    };
+    const recorder = new MoeRecorder(model, { coef: cfg.beta, reduce: 'sum' });
+    const group = cfg.sampleType === 'downstream' ? 1 : 0;
+    const experts = new LoraExperts(model, cfg, ctx.seed, {
+      experts: () => cfg.experts,
+      topK: null,
+      balance: cfg.beta > 0 ? (routed, x, rec) => {
+        // Importance is summed per sample: [B, S, E] when the input is laid out by sequence, else one sample.
+        const [B, S] = x.rank >= 3 ? [x.shape[0]!, x.shape[1]!] : [1, routed.gates.shape[0]];
+        return localisedBalance(tf.reshape(routed.gates, [B, S, cfg.experts]) as tf.Tensor3D, rec.maskFor(x), cfg.delta, group);
+      } : undefined,
+    }, recorder);
+    return applied(model, experts, recorder);
   },
 });

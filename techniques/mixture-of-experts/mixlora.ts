@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SeedStream, type Linear } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
-import { LoraAdapter, initA } from '../shared/lora-layer.js';
+import { initA, loraAdapter } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 import { Router } from './moe/router.js';
 import { MoeRecorder } from './moe/recorder.js';
@@ -41,11 +41,12 @@ export const mixlora = technique<Config>({
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 5, // LoRA-like rates, halved: eight top-2 experts on q, k, v, o overshoot at LoRA's ×10 on small models
   apply(model, cfg, ctx) {
-    const recorder = new MoeRecorder(model);
+    // Mean over layers of E · Σ f_i P_i (as Mixtral's loss over all layers' router logits), times the coefficient.
+    const recorder = new MoeRecorder(model, { coef: cfg.auxCoef, reduce: 'mean' });
     const scale = cfg.alpha / cfg.r;
     const seeds = new SeedStream(ctx.seed + 104729);
     const drop = seededDropout(ctx.seed);
-    const attn = cfg.attnTargets ? new LoraAdapter(model, model.find(cfg.attnTargets), { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed }) : null;
+    const attn = cfg.attnTargets ? loraAdapter(model, model.find(cfg.attnTargets), { r: cfg.r, scale, dropout: cfg.dropout, seed: ctx.seed }) : null;
     const removers: (() => void)[] = [];
     const routers = new Map<number, Router>();
     const experts = new Map<Linear, ExpertLora>();
@@ -123,11 +124,7 @@ export const mixlora = technique<Config>({
     const groups = () => [{ vars: ownVars() }];
     return {
       paramGroups: groups,
-      // Mean over layers of E · Σ f_i P_i (as Mixtral's loss over all layers' router logits), times the coefficient.
-      auxLoss: () => {
-        const m = recorder.meanAux();
-        return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
-      },
+      auxLoss: recorder.auxLoss,
       adapterState: () => ({ ...cloneNamed(named()), ...(attn?.state() ?? {}) }),
       loadAdapterState: (s) => {
         loadNamed(named(), s);

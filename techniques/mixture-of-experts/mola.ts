@@ -38,31 +38,17 @@ export const mola = technique<Config>({
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // LoRA-like rates
   apply(model, cfg, ctx) {
-    const recorder = new MoeRecorder(model);
+    // Mean over layers of E · Σ f_i P_i (as Mixtral's loss over all layers' router logits), times the coefficient.
+    const recorder = new MoeRecorder(model, { coef: cfg.auxCoef, reduce: 'mean' });
     const counts = expertsPerLayer(cfg.allocation, model.config.nLayers);
-    const experts = new LoraExperts(
-      model,
-      model.find(cfg.targets),
-      {
-        r: cfg.r,
-        scale: cfg.alpha / cfg.r,
-        dropout: cfg.dropout,
-        seed: ctx.seed,
-        experts: (layer) => counts[layer],
-        topK: cfg.topK,
-        balance: cfg.auxCoef > 0 ? (routed, x, rec) => {
-          const m = rec.maskFor(x);
-          return switchBalance(routed.probs, routed.dispatch!, m && (tf.reshape(m, [-1]) as tf.Tensor1D));
-        } : undefined,
-      },
-      recorder,
-    );
-    return {
-      ...applied(model, experts, recorder),
-      auxLoss: () => {
-        const m = recorder.meanAux();
-        return m && (tf.mul(m, cfg.auxCoef) as tf.Scalar);
-      },
-    };
+    const experts = new LoraExperts(model, cfg, ctx.seed, {
+      experts: (layer) => counts[layer],
+      topK: cfg.topK,
+      balance: cfg.auxCoef > 0 ? (routed, x, rec) => {
+        const m = rec.maskFor(x);
+        return switchBalance(routed.probs, routed.dispatch!, m && (tf.reshape(m, [-1]) as tf.Tensor1D));
+      } : undefined,
+    }, recorder);
+    return applied(model, experts, recorder);
   },
 });

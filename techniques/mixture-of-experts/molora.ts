@@ -26,12 +26,7 @@ export const molora = technique<Config>({
   lrMultiplier: 10, // parameter-efficient rates, as for LoRA
   apply(model, cfg, ctx) {
     const recorder = new MoeRecorder(model);
-    const experts = new LoraExperts(
-      model,
-      model.find(cfg.targets),
-      { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed, experts: () => cfg.experts, topK: null },
-      recorder,
-    );
+    const experts = new LoraExperts(model, cfg, ctx.seed, { experts: () => cfg.experts, topK: null }, recorder);
     return applied(model, experts, recorder);
   },
 });

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Linear, SeedStream, dense } from '../../harness/model/module.js';
 import { footprint } from '../shared/footprint.js';
-import { initA } from '../shared/lora-layer.js';
+import { initA } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 import { IntKWeight } from './quant/packed-weight.js';
 import { BLOCK_LINEARS, QuantizedBase, weightValues } from './quant/quantized-base.js';

@@ -1,5 +1,5 @@
 // One builder of the Applied object a plugin returns: it drives the modules a technique adds to the model.
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../harness/model/model.js';
 import type { Applied, ParamGroup } from '../../harness/plugin.js';
 import { footprint } from './footprint.js';
@@ -24,17 +24,21 @@ export interface AdapterModule {
   /** Real bytes of the base when the module stores it differently (packed 4-bit). */
   baseBytes?(): number;
   metrics?(): Record<string, number>;
+  /** Its term of the training loss (a mixture's balancing loss), or null for none this pass. */
+  auxLoss?(): tf.Scalar | null;
   dispose(): void;
 }
 
 /**
  * The Applied of `modules` on `model`: trains their groups, saves and loads their state, merges when every module
- * that has a say can merge, counts their params. A plugin spreads it and adds what differs (auxLoss, onStep, …).
+ * that has a say can merge, adds their auxiliary losses, counts their params. A plugin spreads it and adds what
+ * differs (onStep, optimizer, …).
  */
 export function applied(model: Model, ...modules: AdapterModule[]): Applied {
   const groups = () => modules.flatMap((m) => m.groups?.() ?? []);
   const mergeable = modules.some((m) => typeof m.merge === 'function') && !modules.some((m) => m.merge === false);
   const quantized = modules.find((m) => m.baseBytes);
+  const aux = modules.filter((m) => m.auxLoss);
   return {
     paramGroups: groups,
     ...(mergeable ? { merge: () => modules.forEach((m) => (typeof m.merge === 'function' ? m.merge() : undefined)) } : {}),
@@ -47,9 +51,15 @@ export function applied(model: Model, ...modules: AdapterModule[]): Applied {
         modules.flatMap((m) => m.params?.() ?? []),
         quantized ? { baseBytes: quantized.baseBytes!() } : {},
       ),
+    ...(aux.length ? { auxLoss: () => sumOrNull(aux.map((m) => m.auxLoss!())) } : {}),
     ...(modules.some((m) => m.metrics) ? { metrics: () => Object.assign({}, ...modules.map((m) => m.metrics?.() ?? {})) } : {}),
     dispose: () => modules.forEach((m) => m.dispose()),
   };
+}
+
+function sumOrNull(terms: (tf.Scalar | null)[]): tf.Scalar | null {
+  const t = terms.filter((x): x is tf.Scalar => x !== null);
+  return t.length === 0 ? null : t.length === 1 ? t[0] : (tf.addN(t) as tf.Scalar);
 }
 
 /** `m` training `groups` instead of its own (LoRA-FA: only B; LoRA+: B at λ·lr); everything else is m's. */

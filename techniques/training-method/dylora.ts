@@ -1,6 +1,6 @@
 // DyLoRA (Valipour et al., 2022): LoRA trained at a random truncated rank b ≤ r each step, so every rank up to r works after training.
 import * as tf from '@tensorflow/tfjs';
-import { LoraAdapter, type LoraPair } from '../shared/lora-layer.js';
+import { DeltaAdapter, loraKind, scaled, type DeltaKind, type LoraVars } from '../shared/delta-layer.js';
 import { applied } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 import { Rng } from '../../core/rng.js';
@@ -21,11 +21,17 @@ const schema = z
   .refine((c) => (c.evalRank ?? c.r) <= c.r, { message: 'must not exceed r', path: ['evalRank'] });
 type Config = z.infer<typeof schema>;
 
-/** x A[:, :b] B[:b, :] · r/b: the paper scales the truncated update by α/b, and the adapter already applies α/r. */
-function truncated(x: tf.Tensor, p: LoraPair, b: number, r: number): tf.Tensor {
-  const A = tf.slice(p.A, [0, 0], [-1, b]);
-  const B = tf.slice(p.B, [0, 0], [b, -1]);
-  return tf.mul(tf.matMul(tf.matMul(x, A), B), r / b);
+/**
+ * DyLoRA's layer: LoRA's pair applied at rank b = rank() as s · (r/b) · x A[:, :b] B[:b, :] — the paper's α/b scale on
+ * the truncated update, with s = α/r. ΔW (for merge) is the full pair's.
+ */
+export function truncatedLayer(r: number, s: number, rank: () => number): DeltaKind<LoraVars> {
+  return loraKind(r, s, {
+    apply: (x, A, B) => {
+      const b = rank();
+      return scaled(tf.mul(tf.matMul(tf.matMul(x, tf.slice(A, [0, 0], [-1, b])), tf.slice(B, [0, 0], [b, -1])), r / b), s);
+    },
+  });
 }
 
 /** The ranks metrics() reports: powers of two below r, and r. */
@@ -50,9 +56,8 @@ export const dylora = technique<Config>({
     const draw = () => 1 + rng.int(r);
     let trainRank = draw();
     let evalRank = cfg.evalRank ?? r;
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r, scale: cfg.alpha / r, dropout: cfg.dropout, seed: ctx.seed }, (x, p) =>
-      truncated(x, p, model.training ? trainRank : evalRank, r),
-    );
+    const kind = truncatedLayer(r, cfg.alpha / r, () => (model.training ? trainRank : evalRank));
+    const adapter = new DeltaAdapter(model, model.find(cfg.targets), kind, { dropout: cfg.dropout, seed: ctx.seed });
     const lora = applied(model, adapter);
     return {
       ...lora,

@@ -1,5 +1,5 @@
 // LoRA-FA (Zhang et al., 2023): LoRA with A frozen at its random init and only B trained, so x·A need not be kept for A's gradient.
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { loraAdapter } from '../shared/delta-layer.js';
 import { applied, withGroups } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 
@@ -23,8 +23,8 @@ export const loraFa = technique<Config>({
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // the paper tunes LoRA-FA in LoRA's lr range
   apply(model, cfg, ctx) {
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    const adapter = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     // A is saved (it is random and part of the model) but never updated: ΔW = s·A B lives in A's fixed column space.
-    return applied(model, withGroups(adapter, () => [{ vars: adapter.pairs.map((p) => p.B) }]));
+    return applied(model, withGroups(adapter, () => [{ vars: adapter.layers.map((l) => l.vars.lora_B) }]));
   },
 });

@@ -1,5 +1,5 @@
 // LoRA+ (Hayou et al., 2024): LoRA whose B matrices learn λ times faster than A, for efficient feature learning at width.
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { loraAdapter } from '../shared/delta-layer.js';
 import { applied, withGroups } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 
@@ -25,12 +25,12 @@ export const loraPlus = technique<Config>({
   // LoRA's multiplier (10) so that B, at λ·η_A, stays in a stable range.
   lrMultiplier: 5,
   apply(model, cfg, ctx) {
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    const adapter = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     return applied(
       model,
       withGroups(adapter, () => [
-        { vars: adapter.pairs.map((p) => p.A) },
-        { vars: adapter.pairs.map((p) => p.B), lrScale: cfg.lrRatio },
+        { vars: adapter.layers.map((l) => l.vars.lora_A) },
+        { vars: adapter.layers.map((l) => l.vars.lora_B), lrScale: cfg.lrRatio },
       ]),
     );
   },

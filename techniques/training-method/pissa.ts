@@ -1,7 +1,6 @@
 // PiSSA (Meng et al., 2024): LoRA whose A, B start as W's top-r singular triplets, training the principal part and freezing the residual.
 import * as tf from '@tensorflow/tfjs';
-import { LoraAdapter } from '../shared/lora-layer.js';
-import { applied } from '../shared/applied.js';
+import { deltaApply, scaled, type DeltaKind, type LoraVars } from '../shared/delta-layer.js';
 import { svd } from '../shared/svd.js';
 import { technique, z } from '../shared/config.js';
 
@@ -27,6 +26,25 @@ export function principalPair(W: tf.Tensor2D, r: number, scale: number): { A: tf
   return pair;
 }
 
+/**
+ * PiSSA's layer: A, B start as the principal pair and frozen copies A₀, B₀ are kept; x ↦ s·(x A B − x A₀ B₀).
+ * With W untouched, x W + that equals the paper's x W_res + s·x A B (W_res = W − s·A₀B₀) in outputs and gradients.
+ */
+export function principalLayer(r: number, s: number): DeltaKind<LoraVars> {
+  return (linear) => {
+    const [A, B, A0, B0] = tf.tidy(() => {
+      const p = principalPair(linear.weight as unknown as tf.Tensor2D, Math.min(r, linear.dIn, linear.dOut), s);
+      return [tf.variable(p.A, true), tf.variable(p.B, true), tf.variable(p.A, false), tf.variable(p.B, false)];
+    });
+    return {
+      vars: { lora_A: A, lora_B: B },
+      frozen: { lora_A0: A0, lora_B0: B0 },
+      delta: () => tf.tidy(() => tf.mul(tf.sub(tf.matMul(A, B), tf.matMul(A0, B0)), s) as tf.Tensor2D),
+      apply: (x) => scaled(tf.sub(tf.matMul(tf.matMul(x, A), B), tf.matMul(tf.matMul(x, A0), B0)), s) as tf.Tensor2D,
+    };
+  };
+}
+
 export const pissa = technique<Config>({
   id: 'pissa',
   name: 'PiSSA',
@@ -39,16 +57,5 @@ export const pissa = technique<Config>({
   properties: { identityAtInit: true, changesBase: false },
   // The paper trains PiSSA, LoRA and full fine-tuning at the same rate (2e-5): the principal components are already large.
   lrMultiplier: 1,
-  apply(model, cfg, ctx) {
-    const scale = cfg.alpha / cfg.r;
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), {
-      r: cfg.r,
-      scale,
-      dropout: 0, // the paper uses none: dropout on the principal part would perturb the model's main path
-      seed: ctx.seed,
-      init: (l) => principalPair(l.weight as unknown as tf.Tensor2D, Math.min(cfg.r, l.dIn, l.dOut), scale),
-      offsetInit: true,
-    });
-    return applied(model, adapter);
-  },
+  apply: deltaApply((cfg: Config) => principalLayer(cfg.r, cfg.alpha / cfg.r)), // no dropout: the paper uses none on the principal part
 });

@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer, OptimizerSpec, ParamGroup } from '../../harness/plugin.js';
 import { AdamW } from '../../harness/train/adamw.js';
-import { LoraAdapter } from '../shared/lora-layer.js';
+import { SeedStream } from '../../harness/model/module.js';
+import { initA, loraAdapter, type LoraAdapter } from '../shared/delta-layer.js';
 import { applied } from '../shared/applied.js';
 import { technique, z } from '../shared/config.js';
 import { cloneNamed, loadNamed, type Named } from '../shared/state.js';
@@ -54,6 +55,18 @@ export class RestartingAdamW implements Optimizer {
   dispose = () => this.inner.dispose();
 }
 
+/** ReLoRA's restart: W ← W + s·A B for every pair, then A fresh from `seed` and B = 0; the outputs do not change. */
+export function restart(adapter: LoraAdapter, r: number, seed: number): void {
+  adapter.fold();
+  const seeds = new SeedStream(seed);
+  for (const { linear, vars } of adapter.layers) {
+    tf.tidy(() => {
+      vars.lora_A.assign(initA(linear.dIn, r, seeds.next()));
+      vars.lora_B.assign(tf.zerosLike(vars.lora_B));
+    });
+  }
+}
+
 export const relora = technique<Config>({
   id: 'relora',
   name: 'ReLoRA',
@@ -63,10 +76,10 @@ export const relora = technique<Config>({
   properties: { identityAtInit: true, changesBase: true }, // each restart folds the pair into W
   lrMultiplier: 10, // LoRA's rates: between restarts ReLoRA is LoRA
   apply(model, cfg, ctx) {
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
+    const adapter = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });
     const lora = applied(model, adapter);
     let restarts = 0;
-    const weights: Named = adapter.pairs.map((p) => [`${p.linear.name}.weight`, p.linear.weight]);
+    const weights: Named = adapter.layers.map(({ linear }) => [`${linear.name}.weight`, linear.weight]);
     return {
       ...lora,
       optimizer: (spec, groups) => new RestartingAdamW(spec, groups),
@@ -74,7 +87,7 @@ export const relora = technique<Config>({
         const every = Math.max(1, Math.ceil(totalSteps / cfg.cycles));
         if ((step + 1) % every !== 0 || step + 1 >= totalSteps) return;
         restarts++;
-        adapter.restart(ctx.seed + 7919 * (restarts + 1)); // W ← W + s·A B; A fresh, B = 0
+        restart(adapter, cfg.r, ctx.seed + 7919 * (restarts + 1));
         if (optimizer instanceof RestartingAdamW) optimizer.restart(adapter.vars(), 1 - cfg.pruneRatio, Math.max(1, Math.round(cfg.restartWarmup * every)));
         else optimizer.reset(adapter.vars());
       },

@@ -1,6 +1,5 @@
 // rsLoRA (Kalajdzievski, 2023): LoRA with the rank-stabilised scale α/√r, so higher ranks keep learning instead of collapsing.
-import { LoraAdapter } from '../shared/lora-layer.js';
-import { applied } from '../shared/applied.js';
+import { deltaApply, loraKind } from '../shared/delta-layer.js';
 import { technique, z } from '../shared/config.js';
 
 const schema = z
@@ -25,8 +24,5 @@ export const rslora = technique<Config>({
   schema,
   properties: { identityAtInit: true, changesBase: false },
   lrMultiplier: 10, // same rates as LoRA: the paper changes only the scale
-  apply(model, cfg, ctx) {
-    const adapter = new LoraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: rsScale(cfg.alpha, cfg.r), dropout: cfg.dropout, seed: ctx.seed });
-    return applied(model, adapter);
-  },
+  apply: deltaApply((cfg: Config) => loraKind(cfg.r, rsScale(cfg.alpha, cfg.r))),
 });

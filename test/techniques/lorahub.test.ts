@@ -7,7 +7,7 @@ import { lorahub } from '../../techniques/application/lorahub.js';
 import type { ApplyContext } from '../../harness/plugin.js';
 import { BatchStream, train } from '../../harness/train/trainer.js';
 import { maxAbsDiff, tinyBatch, tinyModel, tinyObjective, tinyRows, useBackend } from '../helpers/tiny.js';
-import { LoraAdapter } from '../../techniques/shared/lora-layer.js';
+import { loraAdapter } from '../../techniques/shared/delta-layer.js';
 import { applied as appliedOf } from '../../techniques/shared/applied.js';
 import type { Model } from '../../harness/model/model.js';
 import { tinyServices } from '../helpers/tiny-services.js';
@@ -35,7 +35,7 @@ describe('lorahub', () => {
     assert.deepEqual(Object.keys(w), ['weight.tiny-0', 'weight.tiny-1', 'weight.tiny-3']);
     assert.ok(Math.abs(w['weight.tiny-3']) > Math.max(Math.abs(w['weight.tiny-0']), Math.abs(w['weight.tiny-1'])), 'the module of the matching task weighs most');
     // A and B are composed separately from the upstream modules (retrained here: the tiny trainer is deterministic).
-    const upstream = (m: Model, c: ApplyContext) => appliedOf(m, new LoraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed: c.seed }));
+    const upstream = (m: Model, c: ApplyContext) => appliedOf(m, loraAdapter(m, m.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed: c.seed }));
     const modules: Record<string, tf.Tensor>[] = [];
     for (const id of cfg.upstream) modules.push(await services.trainAdapter(id, { apply: upstream, steps: 30 }));
     const weights = cfg.upstream.map((id) => w[`weight.${id}`]);

@@ -4,7 +4,7 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { molora } from '../../techniques/mixture-of-experts/molora.js';
-import { LoraAdapter } from '../../techniques/shared/lora-layer.js';
+import { loraAdapter } from '../../techniques/shared/delta-layer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
 import { applyTechnique } from '../../harness/apply.js';
 
@@ -20,18 +20,18 @@ describe('molora', () => {
     const applied = applyTechnique(molora, model, cfg, ctx);
     const st = applied.adapterState();
     const reference = tinyModel('decoder');
-    const lora = new LoraAdapter(reference, reference.find(cfg.targets), { r, scale: cfg.alpha / r, dropout: 0, seed: 3 });
+    const lora = loraAdapter(reference, reference.find(cfg.targets), { r, scale: cfg.alpha / r, dropout: 0, seed: 3 });
     const loraState: Record<string, tf.Tensor> = {};
     const moe: Record<string, tf.Tensor> = { ...st };
     let seed = 70;
-    for (const p of lora.pairs) {
-      const A = tf.randomNormal([p.linear.dIn, r], 0, 0.5, 'float32', seed++);
-      const B = tf.randomNormal([r, p.linear.dOut], 0, 0.5, 'float32', seed++);
-      loraState[`${p.linear.name}.lora_A`] = A;
-      loraState[`${p.linear.name}.lora_B`] = B;
-      moe[`${p.linear.name}.moe_lora_A`] = tf.tile(A, [1, E]); // [d_in, E·r]: A_e = A
-      moe[`${p.linear.name}.moe_lora_B`] = tf.tile(B, [E, 1]); // [E·r, d_out]: B_e = B
-      moe[`${p.linear.name}.moe_router`] = tf.randomNormal(st[`${p.linear.name}.moe_router`].shape, 0, 2, 'float32', seed++);
+    for (const { linear: p } of lora.layers) {
+      const A = tf.randomNormal([p.dIn, r], 0, 0.5, 'float32', seed++);
+      const B = tf.randomNormal([r, p.dOut], 0, 0.5, 'float32', seed++);
+      loraState[`${p.name}.lora_A`] = A;
+      loraState[`${p.name}.lora_B`] = B;
+      moe[`${p.name}.moe_lora_A`] = tf.tile(A, [1, E]); // [d_in, E·r]: A_e = A
+      moe[`${p.name}.moe_lora_B`] = tf.tile(B, [E, 1]); // [E·r, d_out]: B_e = B
+      moe[`${p.name}.moe_router`] = tf.randomNormal(st[`${p.name}.moe_router`].shape, 0, 2, 'float32', seed++);
     }
     lora.load(loraState);
     applied.loadAdapterState(moe);
@@ -42,10 +42,10 @@ describe('molora', () => {
     assert.ok(maxAbsDiff(outputs(model, b), want) < 1e-4, `differs from LoRA by ${maxAbsDiff(outputs(model, b), want)}`);
 
     // Now make the experts distinct: the output depends on how tokens are routed.
-    for (const p of lora.pairs) moe[`${p.linear.name}.moe_lora_B`] = tf.randomNormal([E * r, p.linear.dOut], 0, 0.5, 'float32', seed++);
+    for (const { linear: p } of lora.layers) moe[`${p.name}.moe_lora_B`] = tf.randomNormal([E * r, p.dOut], 0, 0.5, 'float32', seed++);
     applied.loadAdapterState(moe);
     const y = outputs(model, b);
-    for (const p of lora.pairs) moe[`${p.linear.name}.moe_router`] = tf.randomNormal(st[`${p.linear.name}.moe_router`].shape, 0, 2, 'float32', seed++);
+    for (const { linear: p } of lora.layers) moe[`${p.name}.moe_router`] = tf.randomNormal(st[`${p.name}.moe_router`].shape, 0, 2, 'float32', seed++);
     applied.loadAdapterState(moe);
     assert.ok(maxAbsDiff(outputs(model, b), y) > 1e-4);
     lora.dispose();

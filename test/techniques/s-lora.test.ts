@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { sLora, perturbedCopies } from '../../techniques/application/s-lora.js';
 import { forwardMergedPerRequest, forwardUnmerged } from '../../techniques/application/serving/multi-lora.js';
-import { LoraAdapter } from '../../techniques/shared/lora-layer.js';
+import { loraAdapter } from '../../techniques/shared/delta-layer.js';
 import { maxAbsDiff, outputs, tinyBatch, tinyModel, useBackend } from '../helpers/tiny.js';
 import { applyTechnique } from '../../harness/apply.js';
 
@@ -16,12 +16,12 @@ describe('s-lora', () => {
       const model = tinyModel(family);
       const ctx = { seed: 3, totalSteps: 1, sampleBatches: (n: number) => Array.from({ length: n }, (_, i) => tinyBatch(8, 60 + i)), loss: () => tf.scalar(0) };
       const applied = applyTechnique(sLora, model, sLora.defaults, ctx);
-      const adapter = new LoraAdapter(model, model.find(sLora.defaults.targets), { r: 8, scale: 1, dropout: 0, seed: 9 });
-      for (const p of adapter.pairs) tf.tidy(() => p.B.assign(tf.randomNormal(p.B.shape, 0, 0.3, 'float32', 5)));
+      const adapter = loraAdapter(model, model.find(sLora.defaults.targets), { r: 8, scale: 1, dropout: 0, seed: 9 });
+      for (const { vars: { lora_B: B } } of adapter.layers) tf.tidy(() => B.assign(tf.randomNormal(B.shape, 0, 0.3, 'float32', 5)));
       const adapters = perturbedCopies(adapter, 4, 0.5, 11);
       const b = tinyBatch(8, 42);
       const rows = [0, 1, 2, 3, 3, 2, 1, 0];
-      const linears = adapter.pairs.map((p) => p.linear);
+      const linears = adapter.layers.map((l) => l.linear);
       const base = outputs(model, b);
       const un = forwardUnmerged(model, linears, adapters, 1, b.ids, b.mask, rows);
       const me = forwardMergedPerRequest(model, linears, adapters, 1, b.ids, b.mask, rows);

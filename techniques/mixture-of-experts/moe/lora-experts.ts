@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
 import { SeedStream, type Linear } from '../../../harness/model/module.js';
-import { initA } from '../../shared/lora-layer.js';
+import { initA } from '../../shared/delta-layer.js';
 import { Router, type Routed } from './router.js';
 import type { MoeRecorder } from './recorder.js';
 import { seededDropout } from '../../shared/dropout.js';
@@ -10,11 +10,16 @@ import type { ParamGroup } from '../../../harness/plugin.js';
 import type { AdapterModule } from '../../shared/applied.js';
 import { cloneNamed, loadNamed } from '../../shared/state.js';
 
-export interface LoraExpertOptions {
+/** The experts' LoRA hyper-parameters, as the plugins' configs name them: scale α/r, dropout on the experts' input. */
+export interface ExpertLora {
   r: number;
-  scale: number;
+  alpha: number;
   dropout: number;
-  seed: number;
+  targets: string;
+}
+
+/** How tokens reach the experts. */
+export interface Routing {
   /** Experts on a linear of this layer (MoLA varies it by depth). */
   experts: (layer: number) => number;
   /** null: soft mixture of every expert; k: the top-k, renormalised. */
@@ -42,14 +47,16 @@ export class LoraExperts implements AdapterModule {
   readonly sites: ExpertSite[];
   private readonly removers: (() => void)[] = [];
 
-  constructor(model: Model, targets: Linear[], readonly opts: LoraExpertOptions, recorder: MoeRecorder) {
+  constructor(model: Model, lora: ExpertLora, seed: number, routing: Routing, recorder: MoeRecorder) {
+    const targets = model.find(lora.targets);
     if (targets.length === 0) throw new Error('No linear layer matches the technique\'s target modules.');
-    const seeds = new SeedStream(opts.seed + 7919);
-    const drop = seededDropout(opts.seed);
-    const { r } = opts;
+    const seeds = new SeedStream(seed + 7919);
+    const drop = seededDropout(seed);
+    const { r } = lora;
+    const scale = lora.alpha / r;
     this.sites = targets.map((linear) => {
       const layer = layerOf(linear.name);
-      const E = opts.experts(layer);
+      const E = routing.experts(layer);
       return {
         linear,
         layer,
@@ -64,15 +71,15 @@ export class LoraExperts implements AdapterModule {
         model.hooks.wrap(s.linear.name, (x: tf.Tensor, next: (x: tf.Tensor) => tf.Tensor) => {
           const y = next(x);
           const x2 = tf.reshape(x, [-1, s.linear.dIn]) as tf.Tensor2D; // [N, d_in]
-          const routed = s.router.route(x2, opts.topK);
+          const routed = s.router.route(x2, routing.topK);
           recorder.record(s.layer, x, routed.load, s.E);
-          const term = model.training ? opts.balance?.(routed, x, recorder) : null;
+          const term = model.training ? routing.balance?.(routed, x, recorder) : null;
           if (term) recorder.addAux(term);
-          const xd = model.training ? drop(x2, opts.dropout) : x2;
+          const xd = model.training ? drop(x2, lora.dropout) : x2;
           const N = x2.shape[0];
           const h = tf.reshape(tf.matMul(xd, s.A), [N, s.E, r]); // every expert's x A_e
           const mixed = tf.reshape(tf.mul(h, tf.expandDims(routed.gates, -1)), [N, s.E * r]); // g_e · x A_e
-          return tf.add(y, tf.reshape(tf.mul(tf.matMul(mixed, s.B), opts.scale), y.shape)); // + s Σ_e g_e x A_e B_e
+          return tf.add(y, tf.reshape(tf.mul(tf.matMul(mixed, s.B), scale), y.shape)); // + s Σ_e g_e x A_e B_e
         }),
       );
     }

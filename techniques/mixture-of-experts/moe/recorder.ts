@@ -15,8 +15,17 @@ export class MoeRecorder implements AdapterModule {
   /** Balancing terms of the current training forward pass; they live in the trainer's tape scope until auxLoss(). */
   private pending: tf.Scalar[] = [];
   private readonly remove: () => void;
+  /** coef × (mean or sum of this pass's balancing terms), with `aux`; the trainer adds it to the loss. */
+  readonly auxLoss?: () => tf.Scalar | null;
 
-  constructor(private readonly model: Model) {
+  /** aux: how the balancing terms enter the loss (Switch/Mixtral: coef × mean over layers; LoRAMoE: β × sum). */
+  constructor(private readonly model: Model, aux?: { coef: number; reduce: 'mean' | 'sum' }) {
+    if (aux) {
+      this.auxLoss = () => {
+        const t = aux.reduce === 'mean' ? this.meanAux() : this.sumAux();
+        return t && (tf.mul(t, aux.coef) as tf.Scalar);
+      };
+    }
     // The embed point runs once at the start of every forward pass: the padding mask is known there, and terms of an
     // earlier pass whose loss nobody collected (disposed by their tidy scope) are dropped.
     this.remove = model.hooks.wrap('embed', (input, next) => {
