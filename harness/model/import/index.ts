@@ -17,7 +17,7 @@ import { llamaConfig, llamaWeights } from './llama.js';
 import { readBaseInfo } from '../../zoo/base-info.js';
 
 /** Bump when a mapping changes, so cached imports are redone. */
-const IMPORT_VERSION = 1;
+const IMPORT_VERSION = 2; // 2: grouped-query attention kept (k/v [d, kvH·hd]) instead of expanded
 
 /** A model entry in a suite that points at a local Hugging Face checkpoint folder. */
 export const hfModelSchema = z
@@ -31,7 +31,7 @@ export const hfModelSchema = z
 
 export type HfModelEntry = z.infer<typeof hfModelSchema>;
 
-const ARCH: Record<string, 'gpt2' | 'bert' | 'llama'> = { gpt2: 'gpt2', bert: 'bert', roberta: 'bert', 'xlm-roberta': 'bert', camembert: 'bert', llama: 'llama', mistral: 'llama' };
+const ARCH: Record<string, 'gpt2' | 'bert' | 'llama'> = { gpt2: 'gpt2', bert: 'bert', roberta: 'bert', 'xlm-roberta': 'bert', camembert: 'bert', llama: 'llama', mistral: 'llama', qwen2: 'llama' };
 
 export interface Imported {
   arch: 'gpt2' | 'bert' | 'llama';
@@ -73,7 +73,7 @@ export function importHf(dir: string): Imported {
     tf.dispose(Object.values(mapped));
     if (initialised.length) notes.push(`the checkpoint has no masked-LM head, so ${initialised.join(', ')} start from a random init (only held-out perplexity uses them)`);
     if (tokenizer.vocabSize > (c.vocab_size ?? 0)) notes.push(`${tokenizer.vocabSize - c.vocab_size} special roles share a checkpoint token and have copied embedding rows (see text/hf.ts)`);
-    if ((c.num_key_value_heads ?? c.num_attention_heads) !== c.num_attention_heads && arch === 'llama') notes.push(`grouped-query attention (${c.num_key_value_heads} key/value heads) is expanded to ${c.num_attention_heads} full heads`);
+    if (arch === 'llama' && c.tie_word_embeddings && !weights['lm_head.weight']) notes.push('the tied LM head is held as its own copy of the embedding table (ftbench\'s decoder has an untied head)');
     if (arch === 'bert' && c.model_type === 'bert') notes.push('token-type embedding 0 is added to every position, so second segments of pairs get type 0, not BERT\'s type 1');
     return { arch, config, tokenizer, state, notes };
   } finally {
