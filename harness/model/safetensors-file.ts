@@ -191,3 +191,36 @@ export function writeSafetensorsStreaming(file: string, tensors: StreamedTensor[
   }
   return 8 + json.length + offset;
 }
+
+/**
+ * Writes tensors produced one at a time whose shapes are known only once produced: the header's room is reserved
+ * up front (a bound per tensor) and filled last, padded with spaces as the format allows. Returns the bytes written.
+ */
+export function writeSafetensorsLazy(file: string, tensors: { name: string; read(): { shape: number[]; values: Float32Array } }[], dtype: Exclude<StDtype, 'I32'>, metadata: Record<string, string> = {}): number {
+  const bytes = DTYPE_BYTES[dtype];
+  const room = 8 * Math.ceil((JSON.stringify({ __metadata__: metadata }).length + tensors.reduce((n, t) => n + t.name.length + 160, 64)) / 8);
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  const fd = fs.openSync(file, 'w');
+  let offset = 0;
+  try {
+    for (const t of tensors) {
+      const { shape, values } = t.read();
+      const out = Buffer.alloc(values.length * bytes);
+      if (dtype === 'F32') Buffer.from(values.buffer, values.byteOffset, values.byteLength).copy(out);
+      else if (dtype === 'BF16') for (let i = 0; i < values.length; i++) out.writeUInt16LE(floatToBf16(values[i]), 2 * i);
+      else for (let i = 0; i < values.length; i++) out.writeUInt16LE(floatToHalf(values[i]), 2 * i);
+      fs.writeSync(fd, out, 0, out.length, 8 + room + offset);
+      header[t.name] = { dtype, shape, data_offsets: [offset, offset + out.length] };
+      offset += out.length;
+    }
+    const json = Buffer.from(JSON.stringify(header));
+    if (json.length > room) throw new Error(`writeSafetensorsLazy: the header (${json.length} bytes) outgrew its reserved ${room} bytes.`);
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(room));
+    fs.writeSync(fd, len, 0, 8, 0);
+    fs.writeSync(fd, Buffer.concat([json, Buffer.alloc(room - json.length, 0x20)]), 0, room, 8);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return 8 + room + offset;
+}

@@ -51,7 +51,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
   let applied: Applied | null = null;
   const precisionWas = setPrecision(t.budget.precision ?? 'fp32'); // checked against the backend at plan time
   try {
-    const m = (model = instantiate(base, t.seed));
+    const m = (model = instantiate(base, t.seed, t.technique.packAtLoad?.(t.config) ?? undefined));
     if (objective.nOutputs > 0) m.addHead(objective.nOutputs);
     if (dataset.kind === 'language-modeling' && isCausal(m.family) && maxLen > pretrainedLen) m.setRopeScale(maxLen / pretrainedLen);
     const stream = new BatchStream(trainRows, t.budget.batch_size, objective, maxLen, t.seed);

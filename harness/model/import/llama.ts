@@ -7,7 +7,7 @@
 // nKvHeads: k/v projections keep their [d, kvH·hd] size, and heads are repeated for their groups at run time.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
-import { need, type HfConfig } from './files.js';
+import { need, type CheckpointReader, type HfConfig, type Mapped } from './files.js';
 import { embedRows, vocabColumns } from './permute.js';
 import type { HfTokenizer } from '../../../text/hf.js';
 
@@ -36,14 +36,16 @@ export function llamaConfig(c: HfConfig, tok: HfTokenizer): ModelConfig {
   };
 }
 
-export function llamaWeights(w: Record<string, tf.Tensor>, cfg: ModelConfig, c: HfConfig, tok: HfTokenizer, dir: string): Record<string, tf.Tensor> {
-  const g = (n: string) => need(w, dir, n);
-  const T = (n: string) => tf.transpose(g(n));
-  const out: Record<string, tf.Tensor> = {
-    'embed.tok.weight': embedRows(g('model.embed_tokens.weight'), tok),
+/** Every parameter as a thunk, so a parameter's checkpoint tensor is read (and transposed) only when it is loaded. */
+export function llamaWeights(w: CheckpointReader, cfg: ModelConfig, tok: HfTokenizer, dir: string): Mapped {
+  const g = (n: string) => () => need(w, dir, n);
+  // nn.Linear [d_out, d_in] → ours [d_in, d_out]
+  const T = (n: string) => () => tf.tidy(() => tf.transpose(need(w, dir, n)));
+  const out: Mapped = {
+    'embed.tok.weight': () => tf.tidy(() => embedRows(need(w, dir, 'model.embed_tokens.weight'), tok)),
     'norm.weight': g('model.norm.weight'),
     // Untied lm_head [V, d] → ours [d, V]; tie_word_embeddings checkpoints omit it and reuse the embedding.
-    'lm_head.weight': vocabColumns(tf.transpose(w['lm_head.weight'] ?? g('model.embed_tokens.weight')), tok),
+    'lm_head.weight': () => tf.tidy(() => vocabColumns(tf.transpose(need(w, dir, w.has('lm_head.weight') ? 'lm_head.weight' : 'model.embed_tokens.weight')), tok)),
   };
   for (let i = 0; i < cfg.nLayers; i++) {
     const h = `model.layers.${i}.`;
