@@ -54,7 +54,7 @@ export function decoderBackbone(m: ModelParts): Backbone {
       const S = e.h.shape[1]!;
       const rope = ropeTables(S, hd, m.config.ropeTheta, m.config.ropeScale);
       let x = e.h;
-      for (const i of m.layerIndices()) x = block(i, x, e.mask, rope);
+      for (const i of m.layerIndices()) x = m.runBlock(i, (x, [mask, cos, sin]) => block(i, x, mask, [cos as tf.Tensor2D, sin as tf.Tensor2D]), x, [e.mask, ...rope]);
       x = rmsNorm(x, finalNorm, eps);
       const T = ids.shape[1];
       return (e.prefix ? tf.slice(x, [0, e.prefix, 0], [-1, T, -1]) : x) as tf.Tensor3D;

@@ -6,6 +6,7 @@ import type { Backbone, Embedded, Init, ModelParts } from './backbone.js';
 import { families } from './families.js';
 import { modelPoints } from './hook-points.js';
 import { cloneNamed, loadNamed, type LoadOptions } from './named-state.js';
+import type { BlockCheckpointer } from './checkpoint.js';
 
 export type { Backbone, Embedded, Init } from './backbone.js';
 
@@ -26,6 +27,8 @@ export class Model implements ModelParts {
   readonly hooks = new Hooks();
   /** Techniques read this (dropout, NEFTune noise, S²-Attn are training-only). */
   training = false;
+  /** Activation checkpointing of every block while gradients are taken (the budget's gradient_checkpointing); the trainer sets it. */
+  checkpointing: BlockCheckpointer | null = null;
   private readonly seeds: SeedStream;
   private readonly backbone: Backbone;
   /** Task heads by name; the unnamed one is 'default' (params `head.*`), a named one lives under `head.<name>.*`. */
@@ -113,6 +116,11 @@ export class Model implements ModelParts {
     let n = this.packedParams;
     for (const v of this.params.values()) n += v.size;
     return n;
+  }
+
+  /** Block i of the backbone, f(x, ctx) with ctx the tensors it reads besides x (mask, RoPE tables); checkpointed when enabled. */
+  runBlock(i: number, f: (x: tf.Tensor, ctx: tf.Tensor[]) => tf.Tensor, x: tf.Tensor, ctx: tf.Tensor[]): tf.Tensor {
+    return this.checkpointing ? this.checkpointing.run(i, f, x, ctx) : f(x, ctx);
   }
 
   hidden(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {

@@ -40,6 +40,8 @@ const budget = z
     /** 'mixed': f16 matrix products on WebGPU with shader-f16, f32 master weights and optimizer state
         (harness/backend/precision.ts); absent means fp32, and other backends refuse 'mixed' at plan time. */
     precision: z.enum(PRECISIONS).optional(),
+    /** Activation checkpointing: each block's activations are recomputed in the backward pass (big models: memory for time). */
+    gradient_checkpointing: z.boolean().optional(), // optional, not default(false): absent keeps earlier trials' config hashes
   })
   .strict();
 
