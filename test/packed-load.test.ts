@@ -11,7 +11,10 @@ import { dense, frozenDense } from '../harness/model/module.js';
 import { saveSafetensors } from '../harness/model/safetensors.js';
 import { instantiate, type Base } from '../harness/zoo/bases.js';
 import { qlora } from '../techniques/quantization/qlora.js';
-import { packWeight } from '../techniques/quantization/quant/packed-weight.js';
+import { packWeight, type Nf4Weight } from '../techniques/quantization/quant/packed-weight.js';
+import { dequantizeBlockwise } from '../techniques/quantization/quant/blockwise.js';
+import { unpack } from '../techniques/quantization/quant/pack.js';
+import { NF4 } from '../techniques/quantization/quant/nf4.js';
 import type { ApplyContext } from '../harness/plugin.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-packed-'));
@@ -67,6 +70,14 @@ test('QLoRA loaded packed computes what QLoRA on an fp32-loaded base does, witho
   b.dispose();
   fp32.dispose();
   packed.dispose();
+});
+
+test('NF4 dequantization from packed bytes equals the general unpack-then-scale path', () => {
+  for (const [dIn, dOut, block] of [[24, 16, 64], [7, 9, 64], [5, 13, 2]] as const) {
+    const w = packWeight(tf.randomNormal([dIn, dOut], 0, 1, 'float32', dIn).dataSync(), dIn, dOut, { kind: 'nf4', block, doubleQuant: block === 64 }) as Nf4Weight;
+    const general = dequantizeBlockwise(unpack(w.packed, 4, dIn * dOut), w.scales(), block, NF4.levels);
+    assert.deepEqual([...w.values()], [...general]);
+  }
 });
 
 test('frozenDense: forward and gradients equal dense() with the dequantized weight, and nothing fp32 outlives the step', () => {

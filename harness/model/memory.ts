@@ -29,10 +29,24 @@ export interface TrialShape {
   trainsAll: boolean;
 }
 
-/** Parameters of the transformer: embeddings, per-layer attention (4 d² ) and FFN (gated for decoders), norms. */
+/**
+ * Parameters of the transformer: embeddings, per-layer attention (q and o d², k and v d·kvH·hd: 4 d² without
+ * grouped-query attention) and FFN (gated for decoders), norms.
+ */
 export function baseParams(c: ModelConfig): number {
   const ffn = (isCausal(c.family) ? 3 : 2) * c.dModel * c.dFF;
-  return c.vocabSize * c.dModel + c.maxLen * c.dModel + c.nLayers * (4 * c.dModel * c.dModel + ffn + 4 * c.dModel);
+  const kv = (c.nKvHeads ?? c.nHeads) / c.nHeads;
+  return c.vocabSize * c.dModel + c.maxLen * c.dModel + c.nLayers * (2 * (1 + kv) * c.dModel * c.dModel + ffn + 4 * c.dModel);
+}
+
+/** Bases above half a billion parameters: evaluation uses fewer held-out windows and the untouched base is not held for forgetting. */
+export function isBig(c: ModelConfig): boolean {
+  return baseParams(c) > 5e8;
+}
+
+/** Held-out windows for lm_loss: 64, or 16 on a big base (each window costs a forward of every weight). */
+export function heldOutWindows(c: ModelConfig): number {
+  return isBig(c) ? 16 : 64;
 }
 
 /**
