@@ -45,6 +45,15 @@ export interface Opened {
   notes: string[];
 }
 
+/** The ModelConfig a checkpoint folder defines, from config.json and tokenizer.json alone (no weight file is opened). */
+export function hfModelConfig(dir: string): ModelConfig {
+  const c: HfConfig = readConfig(dir);
+  const arch = ARCH[c.model_type];
+  if (!arch) throw new Error(`${path.join(dir, 'config.json')} has model_type "${c.model_type}"; ftbench imports ${Object.keys(ARCH).join(', ')}.`);
+  const tokenizer = loadHfTokenizer(dir, c.vocab_size);
+  return arch === 'gpt2' ? gpt2Config(c, tokenizer) : arch === 'bert' ? bertConfig(c, tokenizer) : llamaConfig(c, tokenizer);
+}
+
 /** Reads a checkpoint folder's config, tokenizer and tensor headers; weights stay on disk until a parameter is asked for. */
 export function openHf(dir: string): Opened {
   const c: HfConfig = readConfig(dir);
