@@ -43,23 +43,27 @@ export interface TrialShape {
 function blockLinears(c: ModelConfig): [number, number][] {
   const d = c.dModel;
   const kv = (d / c.nHeads) * (c.nKvHeads ?? c.nHeads);
-  const ffn: [number, number][] = isCausal(c.family) ? [[d, c.dFF], [d, c.dFF], [c.dFF, d]] : [[d, c.dFF], [c.dFF, d]];
+  const ffn: [number, number][] = c.family === 'decoder' ? [[d, c.dFF], [d, c.dFF], [c.dFF, d]] : [[d, c.dFF], [c.dFF, d]];
   return [[d, d], [d, kv], [d, kv], [d, d], ...ffn];
 }
 
 /**
- * Parameters of the transformer: embeddings, per-layer attention (q and o d², k and v d·kvH·hd: 4 d² without
- * grouped-query attention) and FFN (gated for decoders), norms.
+ * Parameters of the transformer: token embeddings (and learned positions: encoder, GPT-2), per-layer attention (q and
+ * o d², k and v d·kvH·hd: 4 d² without grouped-query attention), FFN (gated for the LLaMA-like decoder), norms, and
+ * the LM head where it has weights of its own (the decoder's untied one; the encoder's MLM transform).
  */
 export function baseParams(c: ModelConfig): number {
-  const ffn = (isCausal(c.family) ? 3 : 2) * c.dModel * c.dFF;
+  const d = c.dModel;
+  const ffn = (c.family === 'decoder' ? 3 : 2) * d * c.dFF;
   const kv = (c.nKvHeads ?? c.nHeads) / c.nHeads;
-  return c.vocabSize * c.dModel + c.maxLen * c.dModel + c.nLayers * (2 * (1 + kv) * c.dModel * c.dModel + ffn + 4 * c.dModel);
+  const positions = c.family === 'decoder' ? 0 : c.maxLen * d;
+  const head = c.family === 'decoder' ? c.vocabSize * d : c.family === 'encoder' ? d * d + c.vocabSize : 0;
+  return c.vocabSize * d + positions + c.nLayers * (2 * (1 + kv) * d * d + ffn + 4 * d) + head;
 }
 
 /** Weights QLoRA packs: every block linear and the LM head (a decoder's untied one). */
 function packableParams(c: ModelConfig): number {
-  const lmHead = isCausal(c.family) ? c.dModel * c.vocabSize : 0;
+  const lmHead = c.family === 'decoder' ? c.dModel * c.vocabSize : 0;
   return c.nLayers * blockLinears(c).reduce((n, [i, o]) => n + i * o, 0) + lmHead;
 }
 
@@ -97,7 +101,7 @@ export function activationBytes(c: ModelConfig, s: TrialShape): number {
   const perLayer = B * T * (12 * c.dModel + 3 * c.dFF) + 2 * B * c.nHeads * T * T;
   const blocks = s.checkpointing ? c.nLayers * B * T * c.dModel + perLayer : c.nLayers * perLayer;
   const head = isCausal(c.family) ? 2 * B * T * c.vocabSize : 0;
-  const transient = s.packed ? 2 * Math.max(...blockLinears(c).map(([i, o]) => i * o), isCausal(c.family) ? c.dModel * c.vocabSize : 0) : 0;
+  const transient = s.packed ? 2 * Math.max(...blockLinears(c).map(([i, o]) => i * o), c.family === 'decoder' ? c.dModel * c.vocabSize : 0) : 0;
   return F32 * (blocks + head + 2 * B * T * c.dModel + transient);
 }
 
