@@ -14,6 +14,7 @@ import type { HfTokenizer } from '../text/hf.js';
 import { BlockCheckpointer } from '../harness/model/checkpoint.js';
 import { AdamW } from '../harness/train/adamw.js';
 import { qlora } from '../techniques/quantization/qlora.js';
+import { randomWeights } from './step.js';
 
 const { values: o } = parseArgs({
   options: {
@@ -41,7 +42,8 @@ const cfg = qlora.validate({ r: Number(o.r), alpha: 2 * Number(o.r), dropout: 0 
 
 let t0 = Date.now();
 // Random weights, one tensor at a time: packed linears are quantized and dropped as they are made.
-const model = new Model(config, 0, { source: (name) => (/norm/.test(name) ? undefined : tf.randomNormal(shapeOf(name), 0, 0.02)), packed: qlora.packAtLoad!(cfg)! });
+let k = 0;
+const model = new Model(config, 0, { source: (name) => (/norm/.test(name) ? undefined : randomWeights(shapeOf(name), k++)), packed: qlora.packAtLoad!(cfg)! });
 function shapeOf(name: string): number[] {
   const kv = (config.dModel / config.nHeads) * (config.nKvHeads ?? config.nHeads);
   const d = config.dModel;
