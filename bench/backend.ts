@@ -1,4 +1,4 @@
-// `npm run bench [-- --size small|base|base-512]`: a training step of that size (bench/step.ts's table) on ftbench's
+// `npm run bench [-- --size small|base|base-512|1b]`: a training step of that size (bench/step.ts's table) on ftbench's
 // default backend, plain tfjs `cpu` (small only) and a PyTorch twin, interleaved; medians, ratios, GEMM GFLOP/s and
 // peak RSS. `--json` prints one object (`{size}.{kind}.{ftbench_ms, pytorch_ms, ftbench_rss_mb, ...}`) instead.
 import { spawnSync } from 'node:child_process';
@@ -69,14 +69,16 @@ const subjects = kinds.map((kind) => ({
   torch: python ? new Subject(`pytorch ${kind}`, python, [path.join(here, 'torch_twin.py'), kind, String(threads), sizeName], env) : null,
   times: { ftbench: [] as number[], cpu: [] as number[], torch: [] as number[] },
 }));
-const torchInfo = subjects[0].torch ? await subjects[0].torch.ask<{ torch: string; blas: string; libblas: string | null; threads: number }>('info') : null;
-if (torchInfo) log(`pytorch ${torchInfo.torch}, BLAS ${torchInfo.blas} (${torchInfo.libblas}), ${torchInfo.threads} threads`);
+const torchInfo = subjects[0].torch ? await subjects[0].torch.ask<{ torch: string; blas: string; libblas: string | null; threads: number; frozen_base?: string }>('info') : null;
+if (torchInfo) log(`pytorch ${torchInfo.torch}, BLAS ${torchInfo.blas} (${torchInfo.libblas}), ${torchInfo.threads} threads${torchInfo.frozen_base ? `; frozen base in ${torchInfo.frozen_base}` : ''}`);
 else log('pytorch: not found (python3 -c "import torch" failed); its column stays empty');
 if (torchInfo && !/openblas/i.test(torchInfo.blas)) log('WARNING: the PyTorch twin does not use OpenBLAS, so its times are not a fair reference.');
 
 // Warm-up: heap growth, first-use allocations, BLAS thread start (one step where a step takes seconds).
-const first = Math.max(1, Math.min(3, warm));
+// A size with warm 0 (`1b`: a step takes minutes) skips it: its one timed step per round includes the first use.
+const first = warm === 0 ? 0 : Math.max(1, Math.min(3, warm));
 for (const s of subjects) {
+  if (first === 0) break;
   await s.ftbench.run(first);
   if (s.torch) await s.torch.run(first);
   if (s.cpu) await s.cpu.run(1);

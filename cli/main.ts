@@ -167,6 +167,30 @@ program
   });
 
 program
+  .command('make-checkpoint')
+  .description('write a randomly initialised Hugging Face checkpoint folder of a real shape (for offline tests and benchmarks at real sizes)')
+  .argument('<shape>', 'tinyllama-1.1b | llama-7b | qwen2.5-1.5b | gpt2-medium | roberta-base')
+  .argument('<dir>', 'folder to write (config.json, tokenizer.json, model.safetensors or shards)')
+  .addOption(new Option('--dtype <dtype>', 'weight dtype on disk').choices(['f32', 'bf16', 'f16']).default('f32'))
+  .option('--seed <n>', 'seed of the random init', '0')
+  .option('--layers <n>', 'fewer layers than the shape has (same widths)')
+  .action(async (shape: string, dir: string, o: { dtype: 'f32' | 'bf16' | 'f16'; seed: string; layers?: string }) => {
+    const { makeCheckpoint } = await import('../harness/zoo/make-checkpoint.js');
+    const { shapeById } = await import('../harness/model/import/shapes.js');
+    const s = shapeById(shape);
+    const override: Record<string, number> = {};
+    if (o.layers !== undefined) {
+      const n = Number(o.layers);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--layers must be a positive integer, got "${o.layers}".`);
+      override[s.config.model_type === 'gpt2' ? 'n_layer' : 'num_hidden_layers'] = n;
+    }
+    const seed = Number(o.seed);
+    if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${o.seed}".`);
+    const r = await makeCheckpoint(s, dir, { dtype: o.dtype, seed, override });
+    console.log(`${shape}: ${(r.params / 1e6).toFixed(1)}M parameters, ${(r.bytes / 1e9).toFixed(2)} GB in ${r.files.length} file(s) under ${dir} (${r.seconds.toFixed(0)} s)`);
+  });
+
+program
   .command('query')
   .description('run SQL against the results database (read-only) and print the rows')
   .argument('<sql>', 'e.g. "SELECT technique, count(*) FROM trials GROUP BY ALL"')

@@ -2,6 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ZodType } from 'zod';
 import type { Model } from './model/model.js';
+import type { FrozenWeight } from './model/module.js';
 import type { Batch } from './train/batch.js';
 
 export const CATEGORIES = [
@@ -151,6 +152,11 @@ export interface Technique<C extends object = Record<string, unknown>> {
   trainsHead?: boolean;
   /** Returns a full config or throws one sentence naming the bad field. */
   validate(config: unknown): C;
+  /**
+   * Linears the technique holds packed and frozen (QLoRA's NF4 base): the trial loads them packed, tensor by tensor, so
+   * their fp32 weights never exist; apply() then finds them on Linear.frozen. Absent: the base loads in fp32.
+   */
+  packAtLoad?(config: C): { pattern: string; pack(values: Float32Array, dIn: number, dOut: number): FrozenWeight } | null;
   /** null when the technique applies to this model; otherwise the reason to skip the pair. */
   unsupported?(model: Model): string | null;
   apply(model: Model, config: C, ctx: ApplyContext): Applied;

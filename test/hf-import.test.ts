@@ -295,7 +295,7 @@ test('RoBERTa: positions from padding_idx + 1, one token type, lm_head; a BertMo
   tf.dispose(Object.values(imp.state));
 });
 
-test('LLaMA: rotate-half RoPE loads q/k without permutation, GQA expanded, RMSNorm, SwiGLU, untied head', async () => {
+test('LLaMA: rotate-half RoPE loads q/k without permutation, GQA kept (k/v of kvH heads), RMSNorm, SwiGLU, untied head', async () => {
   const { json, vocab } = llamaTokenizerJson();
   const [V, d, L, H, kvH, dFF] = [vocab.size, 16, 2, 4, 2, 24];
   const hd = d / H;
@@ -317,9 +317,10 @@ test('LLaMA: rotate-half RoPE loads q/k without permutation, GQA expanded, RMSNo
     for (let i = 0; i < L; i++) {
       const p = `model.layers.${i}.`;
       const a = rmsNorm(x, g(`${p}input_layernorm.weight`), 1e-6);
-      const q = rope(linear(a, g(`${p}self_attn.q_proj.weight`)), H, theta);
-      const k = rope(linear(a, g(`${p}self_attn.k_proj.weight`)), kvH, theta);
-      const att = attend(q, k, linear(a, g(`${p}self_attn.v_proj.weight`)), H, kvH, true);
+      // Qwen2 adds biases to q/k/v (absent in LLaMA, so g gives undefined and linear adds none).
+      const q = rope(linear(a, g(`${p}self_attn.q_proj.weight`), g(`${p}self_attn.q_proj.bias`)), H, theta);
+      const k = rope(linear(a, g(`${p}self_attn.k_proj.weight`), g(`${p}self_attn.k_proj.bias`)), kvH, theta);
+      const att = attend(q, k, linear(a, g(`${p}self_attn.v_proj.weight`), g(`${p}self_attn.v_proj.bias`)), H, kvH, true);
       x = add(x, linear(att, g(`${p}self_attn.o_proj.weight`)));
       const m = rmsNorm(x, g(`${p}post_attention_layernorm.weight`), 1e-6);
       const gate = map(linear(m, g(`${p}mlp.gate_proj.weight`)), silu);
@@ -327,7 +328,7 @@ test('LLaMA: rotate-half RoPE loads q/k without permutation, GQA expanded, RMSNo
       x = add(x, linear(mat(gate.r, gate.c, gate.a.map((v, j) => v * up.a[j])), g(`${p}mlp.down_proj.weight`)));
     }
     const hidden = rmsNorm(x, g('model.norm.weight'), 1e-6);
-    return { hidden, logits: linear(hidden, g('lm_head.weight')) };
+    return { hidden, logits: linear(hidden, g('lm_head.weight') ?? g('model.embed_tokens.weight')) };
   };
   const dir = await writeCheckpoint('llama', config, json, w);
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' }));
@@ -335,7 +336,8 @@ test('LLaMA: rotate-half RoPE loads q/k without permutation, GQA expanded, RMSNo
   const r = await compare(dir, ids, reference(w));
   console.log(`LLaMA import (GQA ${H}/${kvH}): max |Δ| hidden ${r.hidden.toExponential(2)}, logits ${r.logits.toExponential(2)}`);
   assert.ok(r.hidden < 1e-4 && r.logits < 1e-4, `hidden ${r.hidden}, logits ${r.logits}`);
-  assert.ok(r.imp.notes.some((n) => /grouped-query attention/.test(n)));
+  assert.equal(r.imp.config.nKvHeads, kvH);
+  assert.deepEqual(r.imp.state['layers.0.attn.k.weight'].shape, [d, kvH * hd]);
 
   // The check can tell layouts apart: Meta's interleaved q/k (what HF's conversion script permutes away) does not match.
   const interleave = (m: M, heads: number) => {
@@ -354,6 +356,18 @@ test('LLaMA: rotate-half RoPE loads q/k without permutation, GQA expanded, RMSNo
   const wrong = await compare(metaDir, ids, reference(w));
   console.log(`LLaMA with Meta's interleaved q/k loaded unpermuted: max |Δ| hidden ${wrong.hidden.toExponential(2)}`);
   assert.ok(wrong.hidden > 1e-2, 'the comparison is sensitive to the RoPE layout');
+
+  // Qwen2: the same layout plus q/k/v biases, and tied embeddings (no lm_head tensor).
+  const qwen: Record<string, M> = { ...w };
+  delete qwen['lm_head.weight'];
+  for (let i = 0; i < L; i++) for (const x of ['q', 'k', 'v']) qwen[`model.layers.${i}.self_attn.${x}_proj.bias`] = vec(x === 'q' ? d : kvH * hd, 0.5);
+  const qwenDir = await writeCheckpoint('qwen2', { ...config, model_type: 'qwen2', tie_word_embeddings: true, use_sliding_window: false }, json, qwen);
+  fs.writeFileSync(path.join(qwenDir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' }));
+  const q = await compare(qwenDir, ids, reference(qwen));
+  console.log(`Qwen2 import (q/k/v biases, tied head): max |Δ| hidden ${q.hidden.toExponential(2)}, logits ${q.logits.toExponential(2)}`);
+  assert.ok(q.hidden < 1e-4 && q.logits < 1e-4, `hidden ${q.hidden}, logits ${q.logits}`);
+  assert.equal(q.imp.config.qkvBias, true);
+  assert.ok(q.imp.notes.some((n) => /tied LM head/.test(n)));
 });
 
 test('import errors: unknown model_type, missing tensor, missing weights file — one sentence each', async () => {

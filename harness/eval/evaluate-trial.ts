@@ -4,6 +4,7 @@ import type { Model } from '../model/model.js';
 import type { Encoded } from '../train/batch.js';
 import type { Objective } from '../train/objectives/index.js';
 import { heldOutLoss } from '../zoo/lm.js';
+import { heldOutWindows } from '../model/memory.js';
 import { baselinePredictions, scoreText } from './metrics.js';
 import { predictAll, predictTextAll, score } from './evaluate.js';
 import { metricRow, type MetricRow } from './rows.js';
@@ -63,8 +64,10 @@ export async function evaluateTrial(inp: TrialEvalInputs): Promise<{ metrics: Me
     }
   }
   // Forgetting: held-out pretraining-text loss of the fine-tuned model minus the untouched base's.
-  const lm = await heldOutLoss(model, inp.heldOut, Math.min(64, model.config.maxLen), inp.heldOutWindows);
-  metrics.push(metricRow('heldout', step, 'lm_loss', lm, 'heldout'), metricRow('heldout', step, 'forgetting', lm - inp.baseHeldOutLoss, 'heldout'));
+  // A big base's untouched loss is not measured (NaN): its forgetting row is left out rather than stored as NaN.
+  const lm = await heldOutLoss(model, inp.heldOut, Math.min(64, model.config.maxLen), inp.heldOutWindows ?? heldOutWindows(model.config));
+  metrics.push(metricRow('heldout', step, 'lm_loss', lm, 'heldout'));
+  if (Number.isFinite(inp.baseHeldOutLoss)) metrics.push(metricRow('heldout', step, 'forgetting', lm - inp.baseHeldOutLoss, 'heldout'));
   return { metrics, predictions };
 }
 

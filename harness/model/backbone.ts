@@ -14,6 +14,8 @@ export interface ModelParts {
   param(name: string, shape: number[], init: Init, std?: number): tf.Variable;
   linear(name: string, dIn: number, dOut: number, bias: boolean): Linear;
   layerIndices(): number[];
+  /** Block i as f(x, ctx), ctx the tensors it reads besides x (mask, RoPE tables): the model may checkpoint it. */
+  runBlock(i: number, f: (x: tf.Tensor, ctx: tf.Tensor[]) => tf.Tensor, x: tf.Tensor, ctx: tf.Tensor[]): tf.Tensor;
 }
 
 export interface Backbone {

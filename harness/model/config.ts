@@ -22,6 +22,10 @@ export interface ModelConfig {
   ropeTheta: number;
   /** RoPE position interpolation factor: positions are divided by it (LongLoRA evaluates at 2x context with 2). */
   ropeScale: number;
+  /** Key/value heads of grouped-query attention (decoder): each serves nHeads / nKvHeads query heads. Default nHeads. */
+  nKvHeads?: number;
+  /** Biases on the q, k and v projections (decoder; Qwen2 has them, LLaMA does not). */
+  qkvBias?: boolean;
   /** Std of the normal init of weight matrices (0.02 as BERT/GPT-2); test fixtures use larger to learn in a few steps. */
   initStd?: number;
   /** Encoder FFN/MLM-head activation: GELU's tanh approximation (default) or exact erf GELU (BERT/RoBERTa's "gelu"). */

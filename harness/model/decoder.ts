@@ -1,4 +1,5 @@
-// LLaMA-like decoder: pre-RMSNorm blocks, RoPE attention with a causal mask, SwiGLU FFN, untied LM head.
+// LLaMA-like decoder: pre-RMSNorm blocks, RoPE attention with a causal mask (grouped-query when nKvHeads < nHeads), SwiGLU FFN,
+// untied LM head; Qwen2's q/k/v biases when qkvBias.
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone, Embedded, ModelParts } from './backbone.js';
 import { lastTokenHead } from './last-token-head.js';
@@ -8,12 +9,20 @@ import { causalBias, paddingBias, rmsNorm, ropeTables, swiglu } from './layers.j
 export function decoderBackbone(m: ModelParts): Backbone {
   const { vocabSize: V, dModel: d, nHeads, dFF, normEps: eps } = m.config;
   const hd = d / nHeads;
+  const kvHeads = m.config.nKvHeads ?? nHeads;
+  if (nHeads % kvHeads !== 0) throw new Error(`nHeads ${nHeads} is not a multiple of nKvHeads ${kvHeads}.`);
+  const qkvBias = m.config.qkvBias ?? false;
   const tok = m.param('embed.tok.weight', [V, d], 'normal');
   const layers = m.layerIndices().map((i) => {
     const p = `layers.${i}`;
     return {
       attnNorm: m.param(`${p}.attn_norm.weight`, [d], 'ones'),
-      attn: { q: m.linear(`${p}.attn.q`, d, d, false), k: m.linear(`${p}.attn.k`, d, d, false), v: m.linear(`${p}.attn.v`, d, d, false), o: m.linear(`${p}.attn.o`, d, d, false) },
+      attn: {
+        q: m.linear(`${p}.attn.q`, d, d, qkvBias),
+        k: m.linear(`${p}.attn.k`, d, kvHeads * hd, qkvBias), // [d, kvH·hd]: grouped-query attention keeps fewer k/v heads
+        v: m.linear(`${p}.attn.v`, d, kvHeads * hd, qkvBias),
+        o: m.linear(`${p}.attn.o`, d, d, false),
+      },
       ffnNorm: m.param(`${p}.ffn_norm.weight`, [d], 'ones'),
       gate: m.linear(`${p}.ffn.gate`, d, dFF, false),
       up: m.linear(`${p}.ffn.up`, d, dFF, false),
@@ -29,7 +38,7 @@ export function decoderBackbone(m: ModelParts): Backbone {
     const attn = (x: tf.Tensor) =>
       m.hooks.call(`${p}.attn`, x, (x: tf.Tensor) => {
         const S = x.shape[1]!;
-        return selfAttention(m.hooks, p, L.attn, x, nHeads, tf.add(paddingBias(mask), causalBias(S, S)), rope); // bias [B,1,S,S]
+        return selfAttention(m.hooks, p, L.attn, x, nHeads, tf.add(paddingBias(mask), causalBias(S, S)), rope, kvHeads); // bias [B,1,S,S]
       });
     const ffn = (x: tf.Tensor) =>
       m.hooks.call(`${p}.ffn`, x, (x: tf.Tensor) =>
@@ -45,7 +54,7 @@ export function decoderBackbone(m: ModelParts): Backbone {
       const S = e.h.shape[1]!;
       const rope = ropeTables(S, hd, m.config.ropeTheta, m.config.ropeScale);
       let x = e.h;
-      for (const i of m.layerIndices()) x = block(i, x, e.mask, rope);
+      for (const i of m.layerIndices()) x = m.runBlock(i, (x, [mask, cos, sin]) => block(i, x, mask, [cos as tf.Tensor2D, sin as tf.Tensor2D]), x, [e.mask, ...rope]);
       x = rmsNorm(x, finalNorm, eps);
       const T = ids.shape[1];
       return (e.prefix ? tf.slice(x, [0, e.prefix, 0], [-1, T, -1]) : x) as tf.Tensor3D;

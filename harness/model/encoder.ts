@@ -47,7 +47,7 @@ export function encoderBackbone(m: ModelParts): Backbone {
     hidden(ids, mask) {
       const e = m.hooks.call('embed', { ids, mask }, ({ ids, mask }) => embed(ids, mask));
       let x = e.h;
-      for (const i of m.layerIndices()) x = block(i, x, e.mask);
+      for (const i of m.layerIndices()) x = m.runBlock(i, (x, [mask]) => block(i, x, mask), x, [e.mask]);
       const T = ids.shape[1];
       return (e.prefix ? tf.slice(x, [0, e.prefix, 0], [-1, T, -1]) : x) as tf.Tensor3D;
     },

@@ -47,7 +47,7 @@ export function gpt2Backbone(m: ModelParts): Backbone {
       });
       if (e.h.shape[1]! > maxLen) throw new Error(`Sequence length ${e.h.shape[1]} (with prepended positions) exceeds GPT-2's ${maxLen} positions.`);
       let x = e.h;
-      for (const i of m.layerIndices()) x = block(i, x, e.mask);
+      for (const i of m.layerIndices()) x = m.runBlock(i, (x, [mask]) => block(i, x, mask), x, [e.mask]);
       x = layerNorm(x, finalNorm[0], finalNorm[1], eps);
       const T = ids.shape[1];
       return (e.prefix ? tf.slice(x, [0, e.prefix, 0], [-1, T, -1]) : x) as tf.Tensor3D;

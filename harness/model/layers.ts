@@ -21,6 +21,14 @@ export function splitHeads(x: tf.Tensor, nHeads: number): tf.Tensor4D {
   return tf.transpose(tf.reshape(x, [B, T, nHeads, d / nHeads]), [0, 2, 1, 3]);
 }
 
+/** Grouped-query attention's keys or values [B, kvH, S, hd] → [B, kvH·group, S, hd]: head j reads kv head ⌊j / group⌋ (HF's repeat_kv). */
+export function repeatKv(x: tf.Tensor, group: number): tf.Tensor4D {
+  if (group === 1) return x as tf.Tensor4D;
+  const [B, kvH, S, hd] = x.shape;
+  // Tiled as rank 3 ([B·kvH, 1, S·hd] → [B·kvH, group, S·hd]): tfjs has no gradient for rank-5 tile.
+  return tf.reshape(tf.tile(tf.reshape(x, [B * kvH, 1, S * hd]), [1, group, 1]), [B, kvH * group, S, hd]);
+}
+
 /** [B, H, T, hd] → [B, T, H*hd] */
 export function mergeHeads(x: tf.Tensor): tf.Tensor3D {
   const [B, H, T, hd] = x.shape;

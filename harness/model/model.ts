@@ -1,13 +1,25 @@
 // The model: named parameters, linear layers found by pattern, hook points; its family (families.ts) builds the forward pass.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
-import { Hooks, Linear, SeedStream, globToRegExp } from './module.js';
+import { Hooks, Linear, SeedStream, globToRegExp, type FrozenWeight } from './module.js';
 import type { Backbone, Embedded, Init, ModelParts } from './backbone.js';
 import { families } from './families.js';
 import { modelPoints } from './hook-points.js';
 import { cloneNamed, loadNamed, type LoadOptions } from './named-state.js';
+import type { BlockCheckpointer } from './checkpoint.js';
 
 export type { Backbone, Embedded, Init } from './backbone.js';
+
+/** How a model's parameters are first filled: from a checkpoint read tensor by tensor, some linears packed on the way in. */
+export interface ModelInit {
+  /** The initial value of a parameter (a new tensor the model takes over), or undefined for the usual random init. */
+  source?: (name: string) => tf.Tensor | undefined;
+  /**
+   * Linears (glob over names) held packed from load on: each weight is read, packed and dropped, so the fp32 weights of
+   * a quantized base never all exist at once (QLoRA on a 7B base holds ~3.5 GB of NF4 instead of 27 GB of fp32).
+   */
+  packed?: { pattern: string; pack(values: Float32Array, dIn: number, dOut: number): FrozenWeight };
+}
 
 export class Model implements ModelParts {
   readonly params = new Map<string, tf.Variable>();
@@ -15,17 +27,24 @@ export class Model implements ModelParts {
   readonly hooks = new Hooks();
   /** Techniques read this (dropout, NEFTune noise, S²-Attn are training-only). */
   training = false;
+  /** Activation checkpointing of every block while gradients are taken (the budget's gradient_checkpointing); the trainer sets it. */
+  checkpointing: BlockCheckpointer | null = null;
   private readonly seeds: SeedStream;
   private readonly backbone: Backbone;
   /** Task heads by name; the unnamed one is 'default' (params `head.*`), a named one lives under `head.<name>.*`. */
   private readonly heads = new Map<string, (h: tf.Tensor3D, mask: tf.Tensor2D) => tf.Tensor2D>();
   private activeHead = 'default';
   readonly config: ModelConfig;
+  /** Only while the backbone is built: parameters added later (task heads, adapters) are initialised as usual. */
+  private init: ModelInit;
+  private packedParams = 0;
 
-  constructor(config: ModelConfig, seed = 0) {
+  constructor(config: ModelConfig, seed = 0, init: ModelInit = {}) {
     this.config = { ...config }; // own copy: setRopeScale edits it
     this.seeds = new SeedStream(seed + 1);
+    this.init = init;
     this.backbone = families[config.family](this);
+    this.init = {};
     this.hooks.declare(...modelPoints(this.layerIndices()));
   }
 
@@ -39,15 +58,39 @@ export class Model implements ModelParts {
 
   param(name: string, shape: number[], init: Init, std = this.config.initStd ?? 0.02): tf.Variable {
     if (this.params.has(name)) throw new Error(`Parameter "${name}" is defined twice.`);
-    const value =
-      init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : tf.randomNormal(shape, 0, std, 'float32', this.seeds.next());
+    const seed = init === 'normal' ? this.seeds.next() : 0; // drawn even when loaded, so later parameters keep their seeds
+    const value = this.initial(name, shape) ??
+      (init === 'zeros' ? tf.zeros(shape) : init === 'ones' ? tf.ones(shape) : tf.randomNormal(shape, 0, std, 'float32', seed));
     const v = tf.variable(value, true);
     value.dispose();
     this.params.set(name, v);
     return v;
   }
 
+  private initial(name: string, shape: number[]): tf.Tensor | undefined {
+    const t = this.init.source?.(name);
+    if (t && t.shape.join() !== shape.join()) {
+      t.dispose();
+      throw new Error(`The checkpoint's tensor "${name}" has shape [${t.shape}] but [${shape}] is expected.`);
+    }
+    return t;
+  }
+
   linear(name: string, dIn: number, dOut: number, bias: boolean): Linear {
+    const packed = this.init.packed;
+    if (packed && globToRegExp(packed.pattern).test(name)) {
+      this.seeds.next(); // the seed the fp32 weight would have drawn, so later parameters keep theirs
+      const t = this.initial(`${name}.weight`, [dIn, dOut]);
+      if (!t) throw new Error(`Linear ${name} is to be loaded packed but the checkpoint has no "${name}.weight".`);
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      const frozen = packed.pack(values, dIn, dOut);
+      this.packedParams += dIn * dOut;
+      const l = new Linear(name, frozen, bias ? this.param(`${name}.bias`, [dOut], 'zeros') : null, this.hooks);
+      this.hooks.declare(name);
+      this.linears.set(name, l);
+      return l;
+    }
     const w = this.param(`${name}.weight`, [dIn, dOut], 'normal');
     const b = bias ? this.param(`${name}.bias`, [dOut], 'zeros') : null;
     const l = new Linear(name, w, b, this.hooks);
@@ -68,10 +111,16 @@ export class Model implements ModelParts {
     return [...this.params.entries()].filter(([n]) => re.test(n));
   }
 
+  /** Every parameter, those of linears loaded packed included. */
   numParams(): number {
-    let n = 0;
+    let n = this.packedParams;
     for (const v of this.params.values()) n += v.size;
     return n;
+  }
+
+  /** Block i of the backbone, f(x, ctx) with ctx the tensors it reads besides x (mask, RoPE tables); checkpointed when enabled. */
+  runBlock(i: number, f: (x: tf.Tensor, ctx: tf.Tensor[]) => tf.Tensor, x: tf.Tensor, ctx: tf.Tensor[]): tf.Tensor {
+    return this.checkpointing ? this.checkpointing.run(i, f, x, ctx) : f(x, ctx);
   }
 
   hidden(ids: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor3D {

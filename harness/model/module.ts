@@ -61,20 +61,44 @@ function unknownPoint(point: string, known: string[]): string {
   return `Unknown hook point "${point}": this model has no such point${near.length ? ` (points like it: ${near.join(', ')})` : ''}; see harness/model/hook-points.ts.`;
 }
 
-/** y = x W + b with W stored [d_in, d_out]; a hook point named after the layer. */
+/**
+ * A frozen weight held outside tfjs (packed 4-bit, int8) since load: it is dequantized on demand, one matmul at a time,
+ * so a quantized base never has an fp32 copy of all its weights (techniques/quantization/quant/packed-weight.ts).
+ */
+export interface FrozenWeight {
+  readonly dIn: number;
+  readonly dOut: number;
+  /** Bytes it occupies. */
+  bytes(): number;
+  /** The weight [d_in, d_out] in fp32, a new tensor the caller disposes. */
+  dequantize(): tf.Tensor2D;
+}
+
+/** y = x W + b with W stored [d_in, d_out] (a variable, or a frozen packed weight); a hook point named after the layer. */
 export class Linear {
   constructor(
     readonly name: string,
-    readonly weight: tf.Variable,
+    private readonly w: tf.Variable | FrozenWeight,
     readonly bias: tf.Variable | null,
     private readonly hooks: Hooks,
   ) {}
 
+  /** The fp32 weight variable; a layer loaded packed has none. */
+  get weight(): tf.Variable {
+    if (!(this.w instanceof tf.Variable)) throw new Error(`Linear ${this.name} was loaded packed (frozen, quantized): it has no fp32 weight to read or train.`);
+    return this.w;
+  }
+
+  /** The packed weight of a layer loaded quantized, else null. */
+  get frozen(): FrozenWeight | null {
+    return this.w instanceof tf.Variable ? null : this.w;
+  }
+
   get dIn(): number {
-    return this.weight.shape[0];
+    return this.w instanceof tf.Variable ? this.w.shape[0] : this.w.dIn;
   }
   get dOut(): number {
-    return this.weight.shape[1]!;
+    return this.w instanceof tf.Variable ? this.w.shape[1]! : this.w.dOut;
   }
 
   forward(x: tf.Tensor): tf.Tensor {
@@ -82,9 +106,31 @@ export class Linear {
   }
 
   /** The frozen-base computation, also used by wrappers that add to it. */
-  base(x: tf.Tensor, weight: tf.Tensor = this.weight): tf.Tensor {
-    return dense(x, weight, this.bias);
+  base(x: tf.Tensor, weight?: tf.Tensor): tf.Tensor {
+    if (weight) return dense(x, weight, this.bias);
+    return this.w instanceof tf.Variable ? dense(x, this.w, this.bias) : frozenDense(x, this.w, this.bias);
   }
+}
+
+/**
+ * x · W + b for a packed frozen W, as bitsandbytes' 4-bit matmul: the forward dequantizes W and drops it after the
+ * product; the backward dequantizes it again for dx = dy · Wᵀ. Only x is kept for backward, never the fp32 W.
+ */
+export function frozenDense(x: tf.Tensor, w: FrozenWeight, b: tf.Tensor | null = null): tf.Tensor {
+  const op = tf.customGrad(((...args: tf.Tensor[]) => {
+    const xx = args[0];
+    const bb = b ? args[1] : null; // customGrad appends its save() function to the inputs
+    const value = tf.tidy(() => dense(xx, w.dequantize(), bb));
+    const gradFunc = (dy: tf.Tensor) =>
+      tf.tidy(() => {
+        // Rank 3, as linear()'s own gradient (backend/ops/linear.ts) computes it, so both give the same dx bit for bit.
+        const dy3 = tf.reshape(dy, [1, -1, w.dOut]) as tf.Tensor3D;
+        const dx = tf.reshape(tf.matMul(dy3, tf.reshape(w.dequantize(), [1, w.dIn, w.dOut]) as tf.Tensor3D, false, true), xx.shape);
+        return bb ? [dx, tf.sum(dy3, [0, 1])] : [dx];
+      });
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return b ? op(x, b) : op(x);
 }
 
 /** x [..., d_in] @ w [d_in, d_out] (+ b), as one matmul over all leading positions. */

@@ -8,6 +8,7 @@ export function trainBudgetOf(t: PlannedTrial, maxLen: number): Budget {
   return {
     steps: b.steps, batchSize: b.batch_size, lr: t.lr, evalEvery: b.eval_every, maxLen,
     warmupRatio: b.warmup_ratio, weightDecay: b.weight_decay, clipNorm: b.clip_norm, schedule: b.schedule,
+    gradientCheckpointing: b.gradient_checkpointing,
   };
 }
 

@@ -14,9 +14,9 @@ import { ROOT } from '../../core/paths.js';
 import { configHash, plan, type PlannedTrial } from './plan.js';
 import { datasetIdOf, isFileDataset, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
-import { baseHeldOut, runTrial } from './trial.js';
+import { baseHeldOut, refusedRecord, runTrial } from './trial.js';
 import { backendFault } from '../backend/health.js';
-import { checkPrecision, checkTrialMemory } from './preflight.js';
+import { checkPrecision, checkTrialMemory, refusedImportedTrials } from './preflight.js';
 
 export interface SweepEvents {
   planned?(trials: PlannedTrial[], alreadyDone: number): void;
@@ -87,16 +87,19 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
   const ev = opts.events ?? {};
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
   try {
+    // Trials that cannot fit are refused from config.json before their base is read; a base no trial needs is not loaded.
+    const refused = refusedImportedTrials(suite, trials, opts.backend.name);
     const bases = new Map<string, Base & { heldOutLoss: number }>();
     for (const entry of suite.models) {
       const id = modelIdOf(entry);
+      if (trials.every((t) => t.model !== id || refused.has(t))) continue;
       const base = await baseFor(entry, (p) => ev.pretraining?.(id, p));
       bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base, suite.budget.heldout_windows) });
     }
     // Sizes that cannot fit are refused before any training (a crash would take the backend down with it).
-    checkTrialMemory(trials, (id) => bases.get(id)!.config, opts.backend.name);
+    checkTrialMemory(trials.filter((t) => typeof suite.models.find((e) => modelIdOf(e) === t.model) === 'string'), (id) => bases.get(id)!.config, opts.backend.name);
     const hashOf = (t: PlannedTrial) =>
-      configHash(t, { checkpointHash: bases.get(t.model)!.checkpointHash, datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
+      configHash(t, { checkpointHash: bases.get(t.model)?.checkpointHash ?? 'refused-before-load', datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
     const done = await store.finishedConfigHashes({ retryFailed: opts.retryFailed });
     const todo = trials.filter((t) => !done.has(hashOf(t)));
     summary.skippedAsDone = trials.length - todo.length;
@@ -121,7 +124,8 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
       }
       ev.trialStart?.(t);
       const base = bases.get(t.model)!;
-      const record = await runTrial(t, {
+      const no = refused.get(t);
+      const record = no ? refusedRecord(t, hashOf(t), no) : await runTrial(t, {
         base,
         dataset: datasets.get(t.dataset)!,
         baseHeldOutLoss: base.heldOutLoss,

@@ -45,6 +45,8 @@ const budget = z
      * vocabulary they cost more than a smoke run's training step, so table runs at --scale < 1 take fewer.
      */
     heldout_windows: z.number().int().positive().optional(),
+    /** Activation checkpointing: each block's activations are recomputed in the backward pass (big models: memory for time). */
+    gradient_checkpointing: z.boolean().optional(), // optional, not default(false): absent keeps earlier trials' config hashes
   })
   .strict();
 

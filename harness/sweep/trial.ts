@@ -6,8 +6,9 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Dataset } from '../../datasets/types.js';
 import { instantiate, models, type Base } from '../zoo/bases.js';
-import type { Model } from '../model/model.js';
+import { Model } from '../model/model.js';
 import { isCausal } from '../model/config.js';
+import { heldOutWindows, isBig } from '../model/memory.js';
 import { saveSafetensors } from '../model/safetensors.js';
 import { explainBackendError } from '../backend/errors.js';
 import { noteTrialError } from '../backend/health.js';
@@ -51,7 +52,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
   let applied: Applied | null = null;
   const precisionWas = setPrecision(t.budget.precision ?? 'fp32'); // checked against the backend at plan time
   try {
-    const m = (model = instantiate(base, t.seed));
+    const m = (model = instantiate(base, t.seed, t.technique.packAtLoad?.(t.config) ?? undefined));
     if (objective.nOutputs > 0) m.addHead(objective.nOutputs);
     if (dataset.kind === 'language-modeling' && isCausal(m.family) && maxLen > pretrainedLen) m.setRopeScale(maxLen / pretrainedLen);
     const stream = new BatchStream(trainRows, t.budget.batch_size, objective, maxLen, t.seed);
@@ -106,6 +107,11 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
   }
 }
 
+/** A trial refused before it ran (it cannot fit): stored as failed with the sentence that says why. */
+export function refusedRecord(t: PlannedTrial, configHash: string, error: string): TrialRecord {
+  return { ...emptyRecord(t, configHash), status: 'failed', error };
+}
+
 function emptyRecord(t: PlannedTrial, configHash: string): TrialRecord {
   const startedAt = new Date();
   return {
@@ -133,17 +139,20 @@ async function adapterBytes(applied: Applied): Promise<number> {
 const probes = new Map<string, Model>();
 function probeModel(base: Base): Model {
   let m = probes.get(base.id);
-  if (!m) probes.set(base.id, (m = instantiate(base, 0)));
+  // A big base's probe keeps its widths but not its depth or weights: a second 1B model in memory only to be asked its family.
+  if (!m) probes.set(base.id, (m = isBig(base.config) ? new Model({ ...base.config, nLayers: Math.min(2, base.config.nLayers) }, 0) : instantiate(base, 0)));
   return m;
 }
 
 const baseHeldOutCache = new Map<string, number>();
 
 /**
- * The untouched base's held-out loss on `windows` windows, once per checkpoint and window count in a process: a table
- * run calls runSweep once per column and budget, all on the same base.
+ * The untouched base's held-out loss on `windows` windows (by default as many as the base's size allows), once per
+ * checkpoint and window count in a process: a table run calls runSweep once per column and budget, all on the same
+ * base. NaN (not measured) for a big base, whose fp32 copy may not fit.
  */
-export async function baseHeldOut(base: Base, windows = 64): Promise<number> {
+export async function baseHeldOut(base: Base, windows = heldOutWindows(base.config)): Promise<number> {
+  if (isBig(base.config)) return NaN;
   const key = `${base.checkpointHash}:${windows}`;
   const hit = baseHeldOutCache.get(key);
   if (hit !== undefined) return hit;

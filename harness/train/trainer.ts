@@ -1,5 +1,6 @@
 // The trainer: batches → forward → loss (+aux) → grads of the trainable variables → optimizer. Knows no technique.
 import * as tf from '@tensorflow/tfjs';
+import { BlockCheckpointer } from '../model/checkpoint.js';
 import type { Applied, Optimizer, OptimizerSpec } from '../plugin.js';
 import type { Model } from '../model/model.js';
 import { Rng } from '../../core/rng.js';
@@ -20,6 +21,8 @@ export interface Budget {
   weightDecay: number;
   clipNorm: number;
   schedule: ScheduleSpec['kind'];
+  /** Recompute each block in the backward pass instead of keeping its activations (memory for ~one more forward). */
+  gradientCheckpointing?: boolean;
 }
 
 export interface StepReport {
@@ -98,6 +101,7 @@ export async function train(a: TrainArgs): Promise<TrainResult> {
   const meter = new Meter();
   const result: TrainResult = { failure: null, steps: 0, curves: [], evals: [], msPerStep: 0, tokensPerS: 0, peakBytes: 0, peakRssBytes: 0, optimizerStateBytes: 0 };
   model.training = true;
+  if (budget.gradientCheckpointing) model.checkpointing = new BlockCheckpointer(() => vars);
   try {
     for (let step = 0; step < budget.steps; step++) {
       // Yield to the event loop once a step: a step's ops and awaits are microtasks, so without this a Ctrl-C (a
@@ -138,6 +142,7 @@ export async function train(a: TrainArgs): Promise<TrainResult> {
     }
   } finally {
     model.training = false;
+    model.checkpointing = null;
     result.optimizerStateBytes = optimizer.stateBytes();
     optimizer.dispose();
   }

@@ -6,7 +6,8 @@ import { Registry } from '../../core/registry.js';
 import { hashOf } from '../../core/hash.js';
 import { cacheDir } from '../../core/paths.js';
 import { MODEL_PRESETS, type ModelConfig, type ModelPreset } from '../model/config.js';
-import { Model } from '../model/model.js';
+import { Model, type ModelInit } from '../model/model.js';
+import { SafetensorsIndex } from '../model/safetensors-file.js';
 import { loadSafetensors, saveSafetensors } from '../model/safetensors.js';
 import { loadCorpus, type Tokenizer } from '../../datasets/index.js';
 import { builtinTokenizer } from './tokenizer.js';
@@ -28,6 +29,8 @@ export interface BaseInfo {
   checkpoint: string;
   checkpointHash: string;
   pretrain: PretrainResult;
+  /** Set for a base imported from a Hugging Face folder: where from, and what the mapping noted. */
+  imported?: { from: string; arch: string; notes: string[] };
 }
 
 export interface Base extends BaseInfo {
@@ -128,16 +131,44 @@ export async function baseKeyFor(entry: string | HfModelEntry): Promise<string> 
   return keyOf(p, await builtinTokenizer(p.tokenizerVocab));
 }
 
+/** Checkpoints up to this size stay in memory between trials (a sweep instantiates its base once per trial). */
+const KEEP_LOADED_BYTES = 256 << 20;
 const loaded = new Map<string, Record<string, tf.Tensor>>();
 
-/** A fresh Model with the base checkpoint's weights; `seed` only affects parameters the checkpoint lacks (heads). */
-export function instantiate(base: Base, seed: number): Model {
-  let state = loaded.get(base.checkpoint);
-  if (!state) {
-    state = loadSafetensors(base.checkpoint).tensors;
-    loaded.set(base.checkpoint, state);
+/**
+ * A fresh Model with the base checkpoint's weights; `seed` only affects parameters the checkpoint lacks (heads, an
+ * imported encoder's missing MLM head). Large checkpoints are read tensor by tensor, each straight into its variable,
+ * and with `packed` the matching linears are packed as they are read (a quantized base never holds its fp32 weights).
+ */
+export function instantiate(base: Base, seed: number, packed?: ModelInit['packed']): Model {
+  const where = `checkpoint ${base.checkpoint}`;
+  let source: (name: string) => tf.Tensor | undefined;
+  if (fs.statSync(base.checkpoint).size <= KEEP_LOADED_BYTES) {
+    let state = loaded.get(base.checkpoint);
+    if (!state) loaded.set(base.checkpoint, (state = loadSafetensors(base.checkpoint).tensors));
+    const s = state;
+    source = (name) => (s[name] ? tf.clone(s[name]) : undefined);
+  } else {
+    const index = new SafetensorsIndex(base.checkpoint);
+    source = (name) => {
+      const e = index.entries.get(name);
+      return e ? tf.tensor(index.read(name), e.shape) : undefined;
+    };
   }
-  const model = new Model(base.config, seed);
-  model.load(state, { strict: true, source: `checkpoint ${base.checkpoint}` });
+  const absent: string[] = [];
+  const model = new Model(base.config, seed, {
+    packed,
+    source: (name) => {
+      const t = source(name);
+      if (!t) absent.push(name);
+      return t;
+    },
+  });
+  // Only an imported encoder's masked-LM head may be missing (BertModel exports); anything else is a broken checkpoint.
+  const wrong = absent.filter((n) => !(base.imported && n.startsWith('lm_head.')));
+  if (wrong.length) {
+    model.dispose();
+    throw new Error(`The ${where} has no tensor "${wrong[0]}".`);
+  }
   return model;
 }

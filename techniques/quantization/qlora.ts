@@ -20,6 +20,8 @@ export const qloraSchema = z
   .strict();
 export type QloraConfig = z.infer<typeof qloraSchema>;
 
+const nf4 = (cfg: QloraConfig) => ({ kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant }) as const;
+
 export const qlora = technique<QloraConfig>({
   id: 'qlora',
   name: 'QLoRA',
@@ -29,8 +31,10 @@ export const qlora = technique<QloraConfig>({
   // Quantizing the base changes outputs at init; the fp32 weights stay untouched (kept for the disable path, see quantized-base.ts).
   properties: { identityAtInit: false, changesBase: false },
   lrMultiplier: 10, // LoRA's multiplier: QLoRA trains its adapters at LoRA-sized rates (2e-4 for 7B)
+  // In a trial the base's linears are packed as they are read: the fp32 weights of a 1B-7B base never exist at once.
+  packAtLoad: (cfg) => ({ pattern: cfg.quantize, pack: (w, dIn, dOut) => packWeight(w, dIn, dOut, nf4(cfg)) }),
   apply(model, cfg, ctx) {
-    const format = { kind: 'nf4', block: cfg.block, doubleQuant: cfg.doubleQuant } as const;
+    const format = nf4(cfg);
     const base = new QuantizedBase(model, model.find(cfg.quantize), (l) => packWeight(weightValues(l), l.dIn, l.dOut, format));
     if (cfg.embeddings) base.quantizeEmbeddings((w, rows, cols) => packWeight(w, rows, cols, format));
     const adapter = quantLora(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: cfg.dropout, seed: ctx.seed });

@@ -6,7 +6,7 @@
 // the second segment also gets type 0 (RoBERTa has one type, so it is exact there). Fine-tuning absorbs the difference.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
-import { need, prefixOf, type HfConfig } from './files.js';
+import { need, prefixOf, type CheckpointReader, type HfConfig, type Mapped } from './files.js';
 import { embedRows, vocabColumns } from './permute.js';
 import type { HfTokenizer } from '../../../text/hf.js';
 
@@ -33,46 +33,51 @@ export function bertConfig(c: HfConfig, tok: HfTokenizer): ModelConfig {
   };
 }
 
-export function bertWeights(w: Record<string, tf.Tensor>, cfg: ModelConfig, c: HfConfig, tok: HfTokenizer, dir: string): Record<string, tf.Tensor> {
+export function bertWeights(w: CheckpointReader, cfg: ModelConfig, c: HfConfig, tok: HfTokenizer, dir: string): Mapped {
   const base = isRoberta(c) ? 'roberta.' : 'bert.';
   const p = prefixOf(w, 'embeddings.word_embeddings.weight', [base, '']);
-  const g = (n: string) => need(w, dir, `${p}${n}`);
+  const g = (n: string) => () => need(w, dir, `${p}${n}`);
+  const out: Mapped = {};
   // Old TF-converted checkpoints call LayerNorm's parameters gamma and beta.
-  const ln = (n: string) => [need(w, dir, `${p}${n}.weight`, `${p}${n}.gamma`), need(w, dir, `${p}${n}.bias`, `${p}${n}.beta`)];
-  const linear = (n: string) => [tf.transpose(g(`${n}.weight`)), g(`${n}.bias`)];
-  const off = positionOffset(c);
-  const out: Record<string, tf.Tensor> = {};
-  const set = (name: string, [wt, b]: tf.Tensor[]) => {
-    out[`${name}.weight`] = wt;
-    out[`${name}.bias`] = b;
+  const ln = (name: string, n: string) => {
+    out[`${name}.weight`] = () => need(w, dir, `${p}${n}.weight`, `${p}${n}.gamma`);
+    out[`${name}.bias`] = () => need(w, dir, `${p}${n}.bias`, `${p}${n}.beta`);
   };
-  out['embed.tok.weight'] = embedRows(g('embeddings.word_embeddings.weight'), tok);
-  const pos = tf.slice(g('embeddings.position_embeddings.weight'), [off, 0], [cfg.maxLen, cfg.dModel]);
-  const types = w[`${p}embeddings.token_type_embeddings.weight`];
-  out['embed.pos.weight'] = types ? tf.add(pos, tf.slice(types, [0, 0], [1, cfg.dModel])) : pos;
-  set('embed.norm', ln('embeddings.LayerNorm'));
+  const linear = (name: string, n: string) => {
+    out[`${name}.weight`] = () => tf.tidy(() => tf.transpose(need(w, dir, `${p}${n}.weight`)));
+    out[`${name}.bias`] = g(`${n}.bias`);
+  };
+  const off = positionOffset(c);
+  out['embed.tok.weight'] = () => tf.tidy(() => embedRows(need(w, dir, `${p}embeddings.word_embeddings.weight`), tok));
+  out['embed.pos.weight'] = () =>
+    tf.tidy(() => {
+      const pos = tf.slice(need(w, dir, `${p}embeddings.position_embeddings.weight`), [off, 0], [cfg.maxLen, cfg.dModel]);
+      const types = `${p}embeddings.token_type_embeddings.weight`;
+      return w.has(types) ? tf.add(pos, tf.slice(w.get(types), [0, 0], [1, cfg.dModel])) : pos;
+    });
+  ln('embed.norm', 'embeddings.LayerNorm');
   for (let i = 0; i < cfg.nLayers; i++) {
     const h = `encoder.layer.${i}.`;
     const L = `layers.${i}.`;
-    set(`${L}attn.q`, linear(`${h}attention.self.query`));
-    set(`${L}attn.k`, linear(`${h}attention.self.key`));
-    set(`${L}attn.v`, linear(`${h}attention.self.value`));
-    set(`${L}attn.o`, linear(`${h}attention.output.dense`));
-    set(`${L}attn_norm`, ln(`${h}attention.output.LayerNorm`));
-    set(`${L}ffn.up`, linear(`${h}intermediate.dense`));
-    set(`${L}ffn.down`, linear(`${h}output.dense`));
-    set(`${L}ffn_norm`, ln(`${h}output.LayerNorm`));
+    linear(`${L}attn.q`, `${h}attention.self.query`);
+    linear(`${L}attn.k`, `${h}attention.self.key`);
+    linear(`${L}attn.v`, `${h}attention.self.value`);
+    linear(`${L}attn.o`, `${h}attention.output.dense`);
+    ln(`${L}attn_norm`, `${h}attention.output.LayerNorm`);
+    linear(`${L}ffn.up`, `${h}intermediate.dense`);
+    linear(`${L}ffn.down`, `${h}output.dense`);
+    ln(`${L}ffn_norm`, `${h}output.LayerNorm`);
   }
   // The MLM head, when the checkpoint has one (BertForMaskedLM's cls.predictions, RoBERTa's lm_head); its decoder is tied.
   const heads = isRoberta(c)
     ? { dense: 'lm_head.dense', norm: 'lm_head.layer_norm', bias: 'lm_head.bias' }
     : { dense: 'cls.predictions.transform.dense', norm: 'cls.predictions.transform.LayerNorm', bias: 'cls.predictions.bias' };
-  if (w[`${heads.dense}.weight`]) {
-    out['lm_head.dense.weight'] = tf.transpose(w[`${heads.dense}.weight`]);
-    out['lm_head.dense.bias'] = w[`${heads.dense}.bias`];
-    out['lm_head.norm.weight'] = need(w, dir, `${heads.norm}.weight`, `${heads.norm}.gamma`);
-    out['lm_head.norm.bias'] = need(w, dir, `${heads.norm}.bias`, `${heads.norm}.beta`);
-    out['lm_head.bias'] = vocabColumns(need(w, dir, heads.bias), tok);
+  if (w.has(`${heads.dense}.weight`)) {
+    out['lm_head.dense.weight'] = () => tf.tidy(() => tf.transpose(w.get(`${heads.dense}.weight`)));
+    out['lm_head.dense.bias'] = () => w.get(`${heads.dense}.bias`);
+    out['lm_head.norm.weight'] = () => need(w, dir, `${heads.norm}.weight`, `${heads.norm}.gamma`);
+    out['lm_head.norm.bias'] = () => need(w, dir, `${heads.norm}.bias`, `${heads.norm}.beta`);
+    out['lm_head.bias'] = () => tf.tidy(() => vocabColumns(need(w, dir, heads.bias), tok));
   }
   return out;
 }

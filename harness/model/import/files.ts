@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type * as tf from '@tensorflow/tfjs';
-import { loadSafetensors } from '../safetensors.js';
+import * as tf from '@tensorflow/tfjs';
+import { SafetensorsIndex, type StDtype } from '../safetensors-file.js';
 import { readHfConfig, readShardIndex } from './validate.js';
 
 export type HfConfig = Record<string, any>;
@@ -25,30 +25,62 @@ export function weightFiles(dir: string): string[] {
   throw new Error(`${dir} has no model.safetensors (nor a model.safetensors.index.json)${bin ? '; it has pytorch_model.bin, which ftbench does not read: convert it to safetensors first' : ''}.`);
 }
 
-export function readWeights(files: string[]): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
-  for (const f of files) Object.assign(out, loadSafetensors(f).tensors);
-  return out;
+/** The tensors of a checkpoint (one file or its shards): headers read once, each tensor read from disk when asked for. */
+export class CheckpointReader {
+  private readonly where = new Map<string, SafetensorsIndex>();
+  constructor(files: string[]) {
+    for (const f of files) {
+      const index = new SafetensorsIndex(f);
+      for (const name of index.entries.keys()) this.where.set(name, index);
+    }
+  }
+  has(name: string): boolean {
+    return this.where.has(name);
+  }
+  dtype(name: string): StDtype {
+    return this.where.get(name)!.entries.get(name)!.dtype;
+  }
+  /** The dtype every tensor shares (F32 when they differ). */
+  commonDtype(): StDtype {
+    const seen = new Set([...this.where].map(([n, ix]) => ix.entries.get(n)!.dtype));
+    return seen.size === 1 ? [...seen][0] : 'F32';
+  }
+  /** A new fp32 (bf16/f16 widened) or int32 tensor; the caller disposes it. */
+  get(name: string): tf.Tensor {
+    const index = this.where.get(name);
+    if (!index) throw new Error(`no tensor ${name}`);
+    const values = index.read(name);
+    return tf.tensor(values, index.entries.get(name)!.shape, values instanceof Int32Array ? 'int32' : 'float32');
+  }
 }
 
-/** Content hash of the files that define the imported base, so a changed checkpoint is re-imported. */
+/** ftbench parameter name → a function producing its tensor from the checkpoint (called once, when the parameter is loaded). */
+export type Mapped = Record<string, () => tf.Tensor>;
+
+/** Content hash of the files that define the imported base, so a changed checkpoint is re-imported (read in chunks: shards are GBs). */
 export function filesHash(files: string[]): string {
   const h = createHash('sha256');
+  const chunk = Buffer.alloc(16 << 20);
   for (const f of files) {
     if (!fs.existsSync(f)) continue;
     h.update(path.basename(f));
-    h.update(fs.readFileSync(f));
+    const fd = fs.openSync(f, 'r');
+    try {
+      for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; ) h.update(chunk.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
   }
   return h.digest('hex').slice(0, 16);
 }
 
-/** A tensor the mapping needs, or one sentence naming it and the checkpoint. */
-export function need(w: Record<string, tf.Tensor>, dir: string, ...names: string[]): tf.Tensor {
-  for (const n of names) if (w[n]) return w[n];
+/** A tensor the mapping needs (read now; the caller disposes it), or one sentence naming it and the checkpoint. */
+export function need(w: CheckpointReader, dir: string, ...names: string[]): tf.Tensor {
+  for (const n of names) if (w.has(n)) return w.get(n);
   throw new Error(`The checkpoint in ${dir} has no tensor "${names[0]}"; is config.json's model_type right for these weights?`);
 }
 
 /** The prefix the checkpoint's names carry (`transformer.`, `bert.`, `model.` ...): the first that some tensor starts with. */
-export function prefixOf(w: Record<string, tf.Tensor>, probe: string, prefixes: string[]): string {
-  return prefixes.find((p) => `${p}${probe}` in w) ?? prefixes[prefixes.length - 1];
+export function prefixOf(w: CheckpointReader, probe: string, prefixes: string[]): string {
+  return prefixes.find((p) => w.has(`${p}${probe}`)) ?? prefixes[prefixes.length - 1];
 }

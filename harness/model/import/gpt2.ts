@@ -1,7 +1,7 @@
 // GPT-2 checkpoints (GPT2Model / GPT2LMHeadModel safetensors) → the gpt2 family's parameter names.
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
-import { need, prefixOf, type HfConfig } from './files.js';
+import { need, prefixOf, type CheckpointReader, type HfConfig, type Mapped } from './files.js';
 import { embedRows } from './permute.js';
 import type { HfTokenizer } from '../../../text/hf.js';
 
@@ -12,12 +12,14 @@ export function gpt2Config(c: HfConfig, tok: HfTokenizer): ModelConfig {
 }
 
 /** Conv1D weights are stored [d_in, d_out], as ours are: no transpose. c_attn [d, 3d] is split into q, k, v. */
-export function gpt2Weights(w: Record<string, tf.Tensor>, cfg: ModelConfig, tok: HfTokenizer, dir: string): Record<string, tf.Tensor> {
+export function gpt2Weights(w: CheckpointReader, cfg: ModelConfig, tok: HfTokenizer, dir: string): Mapped {
   const p = prefixOf(w, 'wte.weight', ['transformer.', '']);
-  const g = (n: string) => need(w, dir, `${p}${n}`);
+  const g = (n: string) => () => need(w, dir, `${p}${n}`);
   const d = cfg.dModel;
-  const out: Record<string, tf.Tensor> = {
-    'embed.tok.weight': embedRows(g('wte.weight'), tok),
+  /** Part j (q 0, k 1, v 2) of the fused c_attn weight [d, 3d] or bias [3d]. */
+  const part = (n: string, j: number) => () => tf.tidy(() => tf.split(need(w, dir, `${p}${n}`), [d, d, d], -1)[j]);
+  const out: Mapped = {
+    'embed.tok.weight': () => tf.tidy(() => embedRows(need(w, dir, `${p}wte.weight`), tok)),
     'embed.pos.weight': g('wpe.weight'),
     'norm.weight': g('ln_f.weight'),
     'norm.bias': g('ln_f.bias'),
@@ -25,14 +27,12 @@ export function gpt2Weights(w: Record<string, tf.Tensor>, cfg: ModelConfig, tok:
   for (let i = 0; i < cfg.nLayers; i++) {
     const h = `h.${i}.`;
     const L = `layers.${i}.`;
-    const [q, k, v] = tf.split(g(`${h}attn.c_attn.weight`), [d, d, d], 1);
-    const [qb, kb, vb] = tf.split(g(`${h}attn.c_attn.bias`), [d, d, d], 0);
     Object.assign(out, {
       [`${L}attn_norm.weight`]: g(`${h}ln_1.weight`),
       [`${L}attn_norm.bias`]: g(`${h}ln_1.bias`),
-      [`${L}attn.q.weight`]: q, [`${L}attn.q.bias`]: qb,
-      [`${L}attn.k.weight`]: k, [`${L}attn.k.bias`]: kb,
-      [`${L}attn.v.weight`]: v, [`${L}attn.v.bias`]: vb,
+      [`${L}attn.q.weight`]: part(`${h}attn.c_attn.weight`, 0), [`${L}attn.q.bias`]: part(`${h}attn.c_attn.bias`, 0),
+      [`${L}attn.k.weight`]: part(`${h}attn.c_attn.weight`, 1), [`${L}attn.k.bias`]: part(`${h}attn.c_attn.bias`, 1),
+      [`${L}attn.v.weight`]: part(`${h}attn.c_attn.weight`, 2), [`${L}attn.v.bias`]: part(`${h}attn.c_attn.bias`, 2),
       [`${L}attn.o.weight`]: g(`${h}attn.c_proj.weight`),
       [`${L}attn.o.bias`]: g(`${h}attn.c_proj.bias`),
       [`${L}ffn_norm.weight`]: g(`${h}ln_2.weight`),

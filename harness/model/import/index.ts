@@ -8,16 +8,16 @@ import { hashOf } from '../../../core/hash.js';
 import { cacheDir } from '../../../core/paths.js';
 import type { ModelConfig } from '../config.js';
 import { Model } from '../model.js';
-import { saveSafetensors } from '../safetensors.js';
+import { writeSafetensorsLazy, type StDtype } from '../safetensors-file.js';
 import { loadHfTokenizer, type HfTokenizer } from '../../../text/hf.js';
-import { filesHash, readConfig, readWeights, weightFiles, type HfConfig } from './files.js';
+import { CheckpointReader, filesHash, readConfig, weightFiles, type HfConfig, type Mapped } from './files.js';
 import { gpt2Config, gpt2Weights } from './gpt2.js';
 import { bertConfig, bertWeights } from './bert.js';
 import { llamaConfig, llamaWeights } from './llama.js';
 import { readBaseInfo } from '../../zoo/base-info.js';
 
 /** Bump when a mapping changes, so cached imports are redone. */
-const IMPORT_VERSION = 1;
+const IMPORT_VERSION = 3; // 3: grouped-query attention kept (k/v [d, kvH·hd]); written in the checkpoint's dtype
 
 /** A model entry in a suite that points at a local Hugging Face checkpoint folder. */
 export const hfModelSchema = z
@@ -31,54 +31,67 @@ export const hfModelSchema = z
 
 export type HfModelEntry = z.infer<typeof hfModelSchema>;
 
-const ARCH: Record<string, 'gpt2' | 'bert' | 'llama'> = { gpt2: 'gpt2', bert: 'bert', roberta: 'bert', 'xlm-roberta': 'bert', camembert: 'bert', llama: 'llama', mistral: 'llama' };
+const ARCH: Record<string, 'gpt2' | 'bert' | 'llama'> = { gpt2: 'gpt2', bert: 'bert', roberta: 'bert', 'xlm-roberta': 'bert', camembert: 'bert', llama: 'llama', mistral: 'llama', qwen2: 'llama' };
 
-export interface Imported {
+export interface Opened {
   arch: 'gpt2' | 'bert' | 'llama';
   config: ModelConfig;
   tokenizer: HfTokenizer;
-  /** Every parameter of the model, by ftbench name. */
-  state: Record<string, tf.Tensor>;
+  /** Every parameter the checkpoint defines, by ftbench name, each read from disk when called (the caller disposes). */
+  params: Mapped;
+  /** The dtype the checkpoint stores its weights in (bf16 and f16 are widened to fp32 per tensor as they are read). */
+  dtype: StDtype;
   /** Sentences on what was not in the checkpoint or is mapped approximately; shown with the base. */
   notes: string[];
 }
 
-/** Reads and maps a checkpoint folder. The caller owns (and disposes) `state`. */
-export function importHf(dir: string): Imported {
+/** The ModelConfig a checkpoint folder defines, from config.json and tokenizer.json alone (no weight file is opened). */
+export function hfModelConfig(dir: string): ModelConfig {
+  const c: HfConfig = readConfig(dir);
+  const arch = ARCH[c.model_type];
+  if (!arch) throw new Error(`${path.join(dir, 'config.json')} has model_type "${c.model_type}"; ftbench imports ${Object.keys(ARCH).join(', ')}.`);
+  const tokenizer = loadHfTokenizer(dir, c.vocab_size);
+  return arch === 'gpt2' ? gpt2Config(c, tokenizer) : arch === 'bert' ? bertConfig(c, tokenizer) : llamaConfig(c, tokenizer);
+}
+
+/** Reads a checkpoint folder's config, tokenizer and tensor headers; weights stay on disk until a parameter is asked for. */
+export function openHf(dir: string): Opened {
   const c: HfConfig = readConfig(dir);
   const arch = ARCH[c.model_type];
   if (!arch) throw new Error(`${path.join(dir, 'config.json')} has model_type "${c.model_type}"; ftbench imports ${Object.keys(ARCH).join(', ')}.`);
   const tokenizer = loadHfTokenizer(dir, c.vocab_size);
   const config = arch === 'gpt2' ? gpt2Config(c, tokenizer) : arch === 'bert' ? bertConfig(c, tokenizer) : llamaConfig(c, tokenizer);
-  const weights = readWeights(weightFiles(dir));
+  const w = new CheckpointReader(weightFiles(dir));
+  const params = arch === 'gpt2' ? gpt2Weights(w, config, tokenizer, dir) : arch === 'bert' ? bertWeights(w, config, c, tokenizer, dir) : llamaWeights(w, config, tokenizer, dir);
   const notes: string[] = [];
-  try {
-    const mapped = arch === 'gpt2' ? gpt2Weights(weights, config, tokenizer, dir) : arch === 'bert' ? bertWeights(weights, config, c, tokenizer, dir) : llamaWeights(weights, config, c, tokenizer, dir);
-    const fresh = new Model(config, 0);
-    const state: Record<string, tf.Tensor> = {};
-    const initialised: string[] = [];
-    for (const [name, v] of fresh.params) {
-      const t = mapped[name];
-      if (!t) {
-        // Only a missing MLM head is tolerated (BertModel/RobertaModel exports): it gets the usual init.
-        if (!name.startsWith('lm_head.')) throw new Error(`Importing ${dir} left "${name}" unset; this is a bug in the ${arch} mapping.`);
-        state[name] = tf.clone(v);
-        initialised.push(name);
-        continue;
-      }
-      if (t.shape.join() !== v.shape.join()) throw new Error(`The checkpoint in ${dir} maps to "${name}" with shape [${t.shape}] but config.json implies [${v.shape}].`);
-      state[name] = tf.clone(t);
-    }
-    fresh.dispose();
-    tf.dispose(Object.values(mapped));
-    if (initialised.length) notes.push(`the checkpoint has no masked-LM head, so ${initialised.join(', ')} start from a random init (only held-out perplexity uses them)`);
-    if (tokenizer.vocabSize > (c.vocab_size ?? 0)) notes.push(`${tokenizer.vocabSize - c.vocab_size} special roles share a checkpoint token and have copied embedding rows (see text/hf.ts)`);
-    if ((c.num_key_value_heads ?? c.num_attention_heads) !== c.num_attention_heads && arch === 'llama') notes.push(`grouped-query attention (${c.num_key_value_heads} key/value heads) is expanded to ${c.num_attention_heads} full heads`);
-    if (arch === 'bert' && c.model_type === 'bert') notes.push('token-type embedding 0 is added to every position, so second segments of pairs get type 0, not BERT\'s type 1');
-    return { arch, config, tokenizer, state, notes };
-  } finally {
-    tf.dispose(Object.values(weights));
-  }
+  if (family(config) === 'encoder' && !params['lm_head.dense.weight']) notes.push('the checkpoint has no masked-LM head, so lm_head.* start from a random init (only held-out perplexity uses them)');
+  if (tokenizer.vocabSize > (c.vocab_size ?? 0)) notes.push(`${tokenizer.vocabSize - c.vocab_size} special roles share a checkpoint token and have copied embedding rows (see text/hf.ts)`);
+  if (arch === 'llama' && c.tie_word_embeddings && !w.has('lm_head.weight')) notes.push('the tied LM head is held as its own copy of the embedding table (ftbench\'s decoder has an untied head)');
+  if (arch === 'bert' && c.model_type === 'bert') notes.push('token-type embedding 0 is added to every position, so second segments of pairs get type 0, not BERT\'s type 1');
+  return { arch, config, tokenizer, params, dtype: w.commonDtype(), notes };
+}
+const family = (c: ModelConfig) => c.family;
+
+export interface Imported extends Omit<Opened, 'params'> {
+  /** Every parameter of the model, by ftbench name. */
+  state: Record<string, tf.Tensor>;
+}
+
+/** Reads and maps a whole (small) checkpoint into memory; the caller owns (and disposes) `state`. */
+export function importHf(dir: string): Imported {
+  const { params, ...rest } = openHf(dir);
+  const state: Record<string, tf.Tensor> = {};
+  // A model built from the mapped tensors checks every name and shape; a missing MLM head gets the model's init.
+  const fresh = new Model(rest.config, 0, { source: (name) => (params[name] ? params[name]() : missing(name, dir, rest.arch)) });
+  for (const [name, v] of fresh.params) state[name] = tf.clone(v);
+  fresh.dispose();
+  return { ...rest, state };
+}
+
+/** Only a missing MLM head is tolerated (BertModel/RobertaModel exports): it gets the usual init. */
+export function missing(name: string, dir: string, arch: string): undefined {
+  if (!name.startsWith('lm_head.')) throw new Error(`Importing ${dir} left "${name}" unset; this is a bug in the ${arch} mapping.`);
+  return undefined;
 }
 
 export interface ImportedBaseInfo {
@@ -107,10 +120,11 @@ export async function importHfInfo(e: HfModelEntry): Promise<{ info: ImportedBas
     return { info: { ...info, checkpoint: f.weights }, tokenizer: loadHfTokenizer(e.path, readConfig(e.path).vocab_size) };
   }
   const started = Date.now();
-  const imp = importHf(e.path);
+  const imp = openHf(e.path);
   const tmp = `${f.weights}.${process.pid}.tmp`;
-  await saveSafetensors(tmp, imp.state, { imported_from: path.resolve(e.path), arch: imp.arch, key: f.key });
-  tf.dispose(Object.values(imp.state));
+  // Tensor by tensor, in the checkpoint's own dtype (bf16 values survive transposes and row permutations exactly).
+  const dtype = imp.dtype === 'I32' ? 'F32' : imp.dtype;
+  writeSafetensorsLazy(tmp, Object.entries(imp.params).map(([name, read]) => materialized(name, read)), dtype, { imported_from: path.resolve(e.path), arch: imp.arch, key: f.key });
   const info: ImportedBaseInfo = {
     id: e.id,
     config: imp.config,
@@ -124,4 +138,17 @@ export async function importHfInfo(e: HfModelEntry): Promise<{ info: ImportedBas
   fs.renameSync(tmp, f.weights);
   fs.renameSync(`${f.info}.${process.pid}.tmp`, f.info);
   return { info, tokenizer: imp.tokenizer };
+}
+
+/** A parameter for the lazy writer: read, its values taken, the tensor dropped. */
+function materialized(name: string, read: () => tf.Tensor): { name: string; read(): { shape: number[]; values: Float32Array } } {
+  return {
+    name,
+    read() {
+      const t = read();
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return { shape: t.shape, values };
+    },
+  };
 }

@@ -3,10 +3,11 @@
 // The fp32 weight variables stay in the Model, untouched: `model.hooks.enabled = false` (disable the technique,
 // compare with the base) runs them, which is how the harness restores the base. They are the reference copy a
 // deployment would drop, so baseBytes counts the packed weights, not them (plus every fp32 parameter that is not
-// quantized: embeddings, norms, biases, heads).
+// quantized: embeddings, norms, biases, heads). A trial that loads the base packed (Technique.packAtLoad) has no fp32
+// copy at all: its linears hold the packed weight from load on, and disabling the technique runs that.
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../../harness/model/model.js';
-import { type Linear, dense } from '../../../harness/model/module.js';
+import { type Linear, frozenDense } from '../../../harness/model/module.js';
 import type { PackedWeight } from './packed-weight.js';
 import type { AdapterModule } from '../../shared/applied.js';
 
@@ -36,10 +37,12 @@ export class QuantizedBase implements AdapterModule {
     private readonly model: Model,
     linears: Linear[],
     quantize: (l: Linear) => PackedWeight,
-    forward: (x: tf.Tensor, layer: QuantLayer) => tf.Tensor = (x, { linear, weight }) => dense(x, weight.dequantize(), linear.bias),
+    // Dequantized per matmul, forward and backward, as bitsandbytes does: no fp32 weight is kept for backward.
+    forward: (x: tf.Tensor, layer: QuantLayer) => tf.Tensor = (x, { linear, weight }) => frozenDense(x, weight, linear.bias),
   ) {
     if (linears.length === 0) throw new Error('No linear layer matches the technique\'s quantized modules.');
-    this.layers = linears.map((linear) => ({ linear, weight: quantize(linear) }));
+    // A linear loaded packed (the technique's packAtLoad) already holds its quantized weight.
+    this.layers = linears.map((linear) => ({ linear, weight: (linear.frozen as PackedWeight | null) ?? quantize(linear) }));
     // The quantized weight replaces the base computation, so `next` (the fp32 path) is not called.
     this.removers = this.layers.map((layer) => model.hooks.wrap(layer.linear.name, (x: tf.Tensor) => forward(x, layer)));
   }
@@ -64,7 +67,7 @@ export class QuantizedBase implements AdapterModule {
   }
 
   quantizedParams(): number {
-    return this.layers.reduce((n, l) => n + l.linear.weight.size, this.embeddings ? this.embeddings.dIn * this.embeddings.dOut : 0);
+    return this.layers.reduce((n, l) => n + l.linear.dIn * l.linear.dOut, this.embeddings ? this.embeddings.dIn * this.embeddings.dOut : 0);
   }
 
   /** Real bytes of the served base: packed quantized weights plus every other parameter in fp32. */
