@@ -1,10 +1,9 @@
 // Safetensors files tensor by tensor: an index that reads one tensor from a file descriptor at a time, and a writer
 // that streams each tensor's values in chunks, so neither ever holds a whole checkpoint in memory.
 import fs from 'node:fs';
+import { DTYPE_BYTES, readSafetensorsHeader, type Dtype as StDtype } from './safetensors-header.js';
 
-export type StDtype = 'F32' | 'F16' | 'BF16' | 'I32';
-
-export const DTYPE_BYTES: Record<StDtype, number> = { F32: 4, F16: 2, BF16: 2, I32: 4 };
+export { DTYPE_BYTES, type StDtype };
 
 export interface StEntry {
   dtype: StDtype;
@@ -22,42 +21,10 @@ export class SafetensorsIndex {
   readonly metadata: Record<string, string>;
 
   constructor(readonly file: string) {
-    const bad = (why: string) => new Error(`Checkpoint ${file} is not a valid safetensors file: ${why}.`);
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (e) {
-      throw new Error(`Checkpoint ${file} cannot be read: ${(e as Error).message}.`);
-    }
-    try {
-      const total = fs.fstatSync(fd).size;
-      const lenBuf = Buffer.alloc(8);
-      if (total < 8 || fs.readSync(fd, lenBuf, 0, 8, 0) !== 8) throw bad('it is shorter than its 8-byte header length');
-      const n = Number(lenBuf.readBigUInt64LE(0));
-      if (n <= 0 || 8 + n > total) throw bad(`its header length ${n} does not fit in ${total} bytes`);
-      const hb = Buffer.alloc(n);
-      fs.readSync(fd, hb, 0, n, 8);
-      let header: Record<string, any>;
-      try {
-        header = JSON.parse(hb.toString('utf8'));
-      } catch {
-        throw bad('its header is not JSON');
-      }
-      this.metadata = header.__metadata__ ?? {};
-      const base = 8 + n;
-      for (const [name, info] of Object.entries(header)) {
-        if (name === '__metadata__') continue;
-        const dtype = info?.dtype as StDtype;
-        if (!(dtype in DTYPE_BYTES)) throw bad(`tensor "${name}" has unsupported dtype ${info?.dtype}`);
-        const [a, b] = info.data_offsets ?? [];
-        if (!(Number.isInteger(a) && Number.isInteger(b)) || b - a !== size(info.shape) * DTYPE_BYTES[dtype] || base + b > total) {
-          throw bad(`tensor "${name}" has data offsets that do not match its shape or run past the end of the file`);
-        }
-        this.entries.set(name, { dtype, shape: info.shape, begin: base + a, end: base + b });
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    // One header reader for the whole project: every entry's dtype, shape, offsets and overlaps checked, one sentence.
+    const h = readSafetensorsHeader(file);
+    this.metadata = h.metadata;
+    for (const t of h.tensors) this.entries.set(t.name, { dtype: t.dtype, shape: t.shape, begin: h.dataStart + t.start, end: h.dataStart + t.end });
   }
 
   /** One tensor's values as fp32 (bf16/f16 widened) or int32; only this tensor's bytes are read. */
