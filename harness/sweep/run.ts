@@ -14,7 +14,8 @@ import { ROOT } from '../../core/paths.js';
 import { configHash, plan, type PlannedTrial } from './plan.js';
 import { datasetIdOf, isFileDataset, modelIdOf, type Suite } from './suite.js';
 import { loadFileDataset } from '../../datasets/files/index.js';
-import { baseHeldOut, refusedRecord, runTrial } from './trial.js';
+import { refusedRecord, runTrial } from './trial.js';
+import { baseHeldOut } from './base-probes.js';
 import { backendFault } from '../backend/health.js';
 import { checkPrecision, checkTrialMemory, refusedImportedTrials } from './preflight.js';
 

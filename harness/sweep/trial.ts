@@ -6,9 +6,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Dataset } from '../../datasets/types.js';
 import { instantiate, models, type Base } from '../zoo/bases.js';
-import { Model } from '../model/model.js';
+import type { Model } from '../model/model.js';
 import { isCausal } from '../model/config.js';
-import { heldOutWindows, isBig } from '../model/memory.js';
 import { saveSafetensors } from '../model/safetensors.js';
 import { explainBackendError } from '../backend/errors.js';
 import { noteTrialError } from '../backend/health.js';
@@ -18,12 +17,12 @@ import { evaluateTrial, scoreSplit } from '../eval/evaluate-trial.js';
 import { metricRow } from '../eval/rows.js';
 import { kindUnsupported, objectiveFor } from '../train/objectives/index.js';
 import { BatchStream, train, type StepReport } from '../train/trainer.js';
-import { heldOutLoss } from '../zoo/lm.js';
 import type { TrialRecord } from '../store/index.js';
 import type { PlannedTrial } from './plan.js';
 import { optimizerSpecOf, trainBudgetOf } from './budget.js';
 import { encodeSplit, trialServices } from './services.js';
 import { applyTechnique } from '../apply.js';
+import { probeModel } from './base-probes.js';
 
 export interface TrialInputs {
   base: Base;
@@ -132,36 +131,5 @@ async function adapterBytes(applied: Applied): Promise<number> {
   } finally {
     tf.dispose(Object.values(state));
     fs.rmSync(file, { force: true });
-  }
-}
-
-/** A throwaway model per base for `unsupported()` checks (family and sizes are all a plugin needs to decide). */
-const probes = new Map<string, Model>();
-function probeModel(base: Base): Model {
-  let m = probes.get(base.id);
-  // A big base's probe keeps its widths but not its depth or weights: a second 1B model in memory only to be asked its family.
-  if (!m) probes.set(base.id, (m = isBig(base.config) ? new Model({ ...base.config, nLayers: Math.min(2, base.config.nLayers) }, 0) : instantiate(base, 0)));
-  return m;
-}
-
-const baseHeldOutCache = new Map<string, number>();
-
-/**
- * The untouched base's held-out loss on `windows` windows (by default as many as the base's size allows), once per
- * checkpoint and window count in a process: a table run calls runSweep once per column and budget, all on the same
- * base. NaN (not measured) for a big base, whose fp32 copy may not fit.
- */
-export async function baseHeldOut(base: Base, windows = heldOutWindows(base.config)): Promise<number> {
-  if (isBig(base.config)) return NaN;
-  const key = `${base.checkpointHash}:${windows}`;
-  const hit = baseHeldOutCache.get(key);
-  if (hit !== undefined) return hit;
-  const m = instantiate(base, 0);
-  try {
-    const loss = await heldOutLoss(m, base.heldOut, Math.min(64, base.config.maxLen), windows);
-    baseHeldOutCache.set(key, loss);
-    return loss;
-  } finally {
-    m.dispose();
   }
 }

@@ -6,7 +6,8 @@ import { backendFault } from '../../backend/health.js';
 import type { TrialRecord } from '../../store/index.js';
 import { modelIdOf } from '../suite.js';
 import type { Base } from '../../zoo/bases.js';
-import { baseHeldOut, runTrial } from '../trial.js';
+import { runTrial } from '../trial.js';
+import { baseHeldOut } from '../base-probes.js';
 import { identify, type PlanIdentity } from './identity.js';
 import { FTBENCH_VERSION, type TrialJob, type TrialProgress } from './protocol.js';
 
