@@ -87,12 +87,7 @@ export function referenceStep(kind: StepKind, seed = 0, size = 'small'): Referen
   return {
     step() {
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.classify(ids, mask), labels), vars);
-      const g = new Map<tf.Variable, tf.Tensor>(vars.filter((v) => grads[v.name]).map((v) => [v, grads[v.name]]));
-      const clipped = globalNormClip(g, 1.0);
-      opt.step(clipped, 1e-4);
-      const loss = value.dataSync()[0];
-      tf.dispose([value, ...Object.values(grads), ...(clipped !== g ? clipped.values() : [])]);
-      return loss;
+      return clipAndStep(value, grads, vars, opt, 1e-4);
     },
     dispose() {
       opt.dispose();
@@ -137,12 +132,7 @@ function decoderStep(kind: StepKind, seed: number, size: string, R: BenchSize): 
         const h = tf.reshape(model.hidden(ids, mask), [B * T, R.dModel]) as tf.Tensor2D; // [B·T, d]
         return crossEntropy(model.lmLogits(h), next);
       }, vars);
-      const g = new Map<tf.Variable, tf.Tensor>(vars.filter((v) => grads[v.name]).map((v) => [v, grads[v.name]]));
-      const clipped = globalNormClip(g, 1.0);
-      opt.step(clipped, 2e-4);
-      const loss = value.dataSync()[0];
-      tf.dispose([value, ...Object.values(grads), ...(clipped !== g ? clipped.values() : [])]);
-      return loss;
+      return clipAndStep(value, grads, vars, opt, 2e-4);
     },
     dispose() {
       opt.dispose();
@@ -180,4 +170,14 @@ export function randomWeights(shape: number[], seed: number): tf.Tensor {
     out[i] = (a + (x >>> 0) - 2 ** 32) * scale;
   }
   return tf.tensor(out, shape);
+}
+
+/** The step's tail, as the trainer does it: gradients clipped to global norm 1, one AdamW step, the loss read once. */
+function clipAndStep(value: tf.Scalar, grads: tf.NamedTensorMap, vars: tf.Variable[], opt: { step(g: Map<tf.Variable, tf.Tensor>, lr: number): void }, lr: number): number {
+  const g = new Map<tf.Variable, tf.Tensor>(vars.filter((v) => grads[v.name]).map((v) => [v, grads[v.name]]));
+  const clipped = globalNormClip(g, 1.0);
+  opt.step(clipped, lr);
+  const loss = value.dataSync()[0];
+  tf.dispose([value, ...Object.values(grads), ...(clipped !== g ? clipped.values() : [])]);
+  return loss;
 }
