@@ -368,7 +368,7 @@ test('elementwise, normalisation, sum and AdamW kernels big enough to split acro
   await compare(cases);
 });
 
-test('Slice, Concat and PadV2 (strided copies) for float32 and int32, ranks 1-4, empty parts', async () => {
+test('Slice, SplitV, Concat and PadV2 (strided copies) for float32 and int32, ranks 1-4, empty parts', async () => {
   const cases: Case[] = [];
   const ints = (shape: number[]) => { const v = Int32Array.from(data(shape, -50, 50), Math.round); return () => tf.tensor(v, shape, 'int32'); };
   for (const [shape, begin, size] of [[[7], [2], [4]], [[5, 6], [1, 2], [3, -1]], [[3, 4, 5], [0, 1, 2], [3, 2, 3]], [[2, 3, 4, 5], [1, 0, 1, 0], [1, 3, 2, 5]], [[4, 4], [1, 1], [0, 2]]] as [number[], number[], number[]][]) {
@@ -376,6 +376,13 @@ test('Slice, Concat and PadV2 (strided copies) for float32 and int32, ranks 1-4,
     cases.push({ name: `slice ${shape} at ${begin} size ${size}`, run: () => tf.slice(t(shape, v), begin, size) });
     const ti = ints(shape);
     cases.push({ name: `slice int32 ${shape}`, run: () => tf.slice(ti(), begin, size) });
+  }
+  for (const [shape, sizes, axis] of [[[2, 3, 4, 8], [4, 4], 3], [[6, 5], [1, 0, 5], 0], [[2, 6, 3], 3, 1], [[4, 7], [2, -1], -1]] as [number[], number | number[], number][]) {
+    const v = data(shape);
+    const parts = typeof sizes === 'number' ? sizes : sizes.length;
+    for (let i = 0; i < parts; i++) cases.push({ name: `split ${shape} by ${sizes} on ${axis}, part ${i}`, run: () => tf.split(t(shape, v), sizes, axis)[i] });
+    const ti = ints(shape);
+    cases.push({ name: `split int32 ${shape}`, run: () => tf.split(ti(), sizes, axis)[parts - 1] });
   }
   for (const [shapes, axis] of [[[[3], [4]], 0], [[[2, 3], [2, 5], [2, 1]], 1], [[[2, 3, 4], [1, 3, 4]], 0], [[[2, 3, 4], [2, 3, 2]], -1], [[[2, 0, 4], [2, 3, 4]], 1]] as [number[][], number][]) {
     const vs = shapes.map((s) => data(s));

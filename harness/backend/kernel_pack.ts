@@ -16,7 +16,7 @@ import { geluConfigs } from './kernels/gelu.js';
 import { adamwConfig } from './kernels/adamw.js';
 import { transposeConfig } from './kernels/transpose.js';
 import { softmaxConfigs } from './kernels/softmax.js';
-import { concatConfig, padConfig, sliceConfig } from './kernels/copy.js';
+import { concatConfig, padConfig, sliceConfig, splitVConfig } from './kernels/copy.js';
 import { layerNormGradConfig } from './ops/layer_norm.js';
 import { geluGradConfig } from './ops/gelu.js';
 import { softmaxGradConfig } from './ops/softmax.js';
@@ -38,7 +38,7 @@ export function nativeKernels(addon: NativeAddon, mem: TensorMemory): tf.KernelC
     binaryConfig(addon, mem, 'Maximum'), binaryConfig(addon, mem, 'Minimum'), binaryConfig(addon, mem, 'SquaredDifference'),
     ...layerNormConfigs(addon, mem), ...geluConfigs(addon, mem), adamwConfig(addon, mem),
     transposeConfig(addon, mem), ...softmaxConfigs(addon, mem),
-    sliceConfig(addon, mem), concatConfig(addon, mem), padConfig(addon, mem),
+    sliceConfig(addon, mem), splitVConfig(addon, mem), concatConfig(addon, mem), padConfig(addon, mem),
   ];
 }
 

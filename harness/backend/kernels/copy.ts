@@ -1,5 +1,5 @@
 // Data movement natively for 4-byte dtypes (float32, int32): any Transpose the axis-group swap does not cover, Slice,
-// Concat and PadV2, each one strided copy (ftb_copy_nd). The cpu backend's versions index element by element in JS.
+// SplitV, Concat and PadV2, each one strided copy (ftb_copy_nd) per output. The cpu backend's versions index element by element in JS.
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native/index.js';
 import type { TensorMemory } from './memory.js';
@@ -35,6 +35,32 @@ export function sliceConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelCon
       const off = lo.reduce((p, l, d) => p + l * xs[d], 0);
       addon.copyNd(mem.heap(b), mem.ref(b, x), off, mem.ref(b, y), 0, sz.length, dimsOf(sz, xs, stridesOf(sz)));
       return y;
+    },
+  };
+}
+
+/** SplitV (RoPE's halves, fused projections): the stock one slices each part element by element in JS. */
+export function splitVConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig {
+  const stock = tf.getKernel('SplitV', mem.backendName)!;
+  return {
+    kernelName: 'SplitV',
+    backendName: mem.backendName,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+      if (!fourBytes(x) || x.shape.length === 0) return stock.kernelFunc(args);
+      const ax = tf.util.parseAxisParam(axis, x.shape)[0];
+      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+      const b = args.backend;
+      const xs = stridesOf(x.shape);
+      let at = 0;
+      return sizes.map((size) => {
+        const shape = x.shape.map((s, d) => (d === ax ? size : s));
+        const y = mem.alloc(b, shape, x.dtype);
+        if (sizeOf(y) > 0) addon.copyNd(mem.heap(b), mem.ref(b, x), at * xs[ax], mem.ref(b, y), 0, shape.length, dimsOf(shape, xs, stridesOf(shape)));
+        at += size;
+        return y;
+      });
     },
   };
 }

@@ -35,6 +35,10 @@ export interface NativeAddon {
   swapAxes(heap: Heap, x: T, y: T, a: number, b: number, c: number, d: number): void;
   softmax(heap: Heap, x: T, y: T, rows: number, n: number): void;
   softmaxGrad(heap: Heap, dy: T, y: T, dx: T, rows: number, n: number): void;
+  /** 4-bit codebook (src/quant.c), typed arrays of their own, `block` even: out[i] = levels[code_i] · scales[i / block]. */
+  dequant4(packed: Uint8Array, scales: Float32Array, levels: Float32Array, out: Float32Array, n: number, block: number): void;
+  /** Fills absmax (one per block) and packed (two codes per byte): code_i = #{k : w_i / absmax > midpoints[k]}. */
+  quant4(w: Float32Array, midpoints: Float32Array, packed: Uint8Array, absmax: Float32Array, n: number, block: number): void;
   /** Frees the memory under a typed array now (detaches its ArrayBuffer). */
   release(array: ArrayBufferLike | ArrayBufferView): void;
   setThreads(n: number): void;

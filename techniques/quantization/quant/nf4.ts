@@ -11,10 +11,10 @@ export const NF4_LEVELS = Float32Array.from([
 ]);
 
 /** Decision boundaries between adjacent levels: a normalised value maps to the nearest level. */
-const MIDPOINTS = Float32Array.from({ length: 15 }, (_, i) => (NF4_LEVELS[i] + NF4_LEVELS[i + 1]) / 2);
+export const NF4_MIDPOINTS = Float32Array.from({ length: 15 }, (_, i) => (NF4_LEVELS[i] + NF4_LEVELS[i + 1]) / 2);
 
 /** Half the widest gap between adjacent levels (between −1 and −0.696): the rounding error bound on [-1, 1]. */
-export const NF4_MAX_HALF_GAP = Math.max(...Array.from(MIDPOINTS, (m, i) => m - NF4_LEVELS[i]));
+export const NF4_MAX_HALF_GAP = Math.max(...Array.from(NF4_MIDPOINTS, (m, i) => m - NF4_LEVELS[i]));
 
 /** The code (0..15) of the level nearest to x, for x in [-1, 1]. */
 export function nf4Code(x: number): number {
@@ -22,7 +22,7 @@ export function nf4Code(x: number): number {
   let hi = 15; // binary search: the number of midpoints below x is the code
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (x > MIDPOINTS[mid]) lo = mid + 1;
+    if (x > NF4_MIDPOINTS[mid]) lo = mid + 1;
     else hi = mid;
   }
   return lo;

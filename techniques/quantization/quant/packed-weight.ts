@@ -1,6 +1,7 @@
 // A quantized weight really stored packed (codes in a Uint8Array plus scales) that knows its byte size and dequantizes on demand.
 import * as tf from '@tensorflow/tfjs';
-import { NF4 } from './nf4.js';
+import { dequant4, dequant4Tensor, quant4 } from '../../../harness/backend/codebook4.js';
+import { NF4, NF4_MIDPOINTS } from './nf4.js';
 import { dequantizeBlockwise, quantizeBlockwise } from './blockwise.js';
 import { type DoubleQuantized, DQ_BLOCK, dequantizeScales, doubleQuantBytes, doubleQuantize } from './double-quant.js';
 import { type IntK, type IntKSpec, centeredCodes, dequantizeIntK, quantizeIntK } from './intk.js';
@@ -34,10 +35,17 @@ export class Nf4Weight implements PackedWeight {
 
   constructor(w: ArrayLike<number>, readonly dIn: number, readonly dOut: number, readonly block: number, doubleQuant: boolean) {
     this.format = { kind: 'nf4', block, doubleQuant };
-    const q = quantizeBlockwise(w, block, NF4);
-    this.packed = pack(q.codes, 4);
-    this.dq = doubleQuant ? doubleQuantize(q.absmax, DQ_BLOCK) : null;
-    this.absmax = doubleQuant ? null : q.absmax;
+    // Even blocks start on a byte: packed straight from the weights, on the kernel pack when it is built (the load
+    // time of a 7B base). Odd blocks and plain number arrays take the general codebook path; both give the same codes.
+    let absmax: Float32Array;
+    if (block % 2 === 0 && w instanceof Float32Array) ({ packed: this.packed, absmax } = quant4(w, NF4_MIDPOINTS, block));
+    else {
+      const q = quantizeBlockwise(w, block, NF4);
+      this.packed = pack(q.codes, 4);
+      absmax = q.absmax;
+    }
+    this.dq = doubleQuant ? doubleQuantize(absmax, DQ_BLOCK) : null;
+    this.absmax = doubleQuant ? null : absmax;
   }
 
   scales(): Float32Array {
@@ -51,38 +59,15 @@ export class Nf4Weight implements PackedWeight {
   values(): Float32Array {
     const n = this.dIn * this.dOut;
     if (this.block % 2 !== 0) return dequantizeBlockwise(unpack(this.packed, 4, n), this.scales(), this.block, NF4.levels);
-    // Straight from the packed bytes, two codes per byte through a 256-entry table: every forward and backward of a
-    // packed base runs this over all its weights, so it is the inner loop of a QLoRA step (the general path is ~4× slower).
-    const out = new Float32Array(n);
-    const scales = this.scales();
-    const pairs = PAIR_TABLE;
-    const half = this.block / 2;
-    for (let b = 0, byte = 0; b < scales.length; b++) {
-      const s = scales[b];
-      const end = Math.min(byte + half, this.packed.length);
-      for (; byte < end; byte++) {
-        const k = 2 * this.packed[byte];
-        out[2 * byte] = pairs[k] * s; // low nibble: the even code (pack.ts lays codes least significant bits first)
-        out[2 * byte + 1] = pairs[k + 1] * s;
-      }
-    }
-    return out;
+    // Every forward and backward of a packed base runs this over all its weights: it is the inner loop of a QLoRA step.
+    return dequant4({ packed: this.packed, scales: this.scales() }, NF4.levels, n, this.block);
   }
 
   dequantize(): tf.Tensor2D {
-    return tf.tensor2d(this.values(), [this.dIn, this.dOut]);
+    if (this.block % 2 !== 0) return tf.tensor2d(this.values(), [this.dIn, this.dOut]);
+    return dequant4Tensor({ packed: this.packed, scales: this.scales() }, NF4.levels, [this.dIn, this.dOut], this.block) as tf.Tensor2D;
   }
 }
-
-/** For each byte value: the NF4 levels of its low and high nibble, interleaved. */
-const PAIR_TABLE = (() => {
-  const t = new Float32Array(512);
-  for (let b = 0; b < 256; b++) {
-    t[2 * b] = NF4.levels[b & 15];
-    t[2 * b + 1] = NF4.levels[b >> 4];
-  }
-  return t;
-})();
 
 /** Group-wise INT-k: codes packed at k bits, fp32 scales [nGroups, d_out], fp32 zero points when asymmetric. */
 export class IntKWeight implements PackedWeight {

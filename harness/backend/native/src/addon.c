@@ -279,6 +279,30 @@ static napi_value release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dequant4(packed, scales, levels, out, n, block): typed arrays of their own (no heap); block even. */
+static napi_value dequant4(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!begin(env, info, &a, 6, "dequant4")) return NULL;
+  const uint8_t *packed = data_of(&a, 0);
+  const float *scales = data_of(&a, 1), *levels = data_of(&a, 2);
+  float *out = data_of(&a, 3);
+  if (!packed || !scales || !levels || !out) { napi_throw_error(env, NULL, "dequant4: every array argument must be a live typed array"); return NULL; }
+  ftb_dequant4(packed, scales, levels, out, (size_t)i64(&a, 4), (size_t)i64(&a, 5));
+  return NULL;
+}
+
+/* quant4(w, midpoints, packed, absmax, n, block): typed arrays of their own (no heap); block even. */
+static napi_value quant4(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!begin(env, info, &a, 6, "quant4")) return NULL;
+  const float *w = data_of(&a, 0), *mid = data_of(&a, 1);
+  uint8_t *packed = data_of(&a, 2);
+  float *absmax = data_of(&a, 3);
+  if (!w || !mid || !packed || !absmax) { napi_throw_error(env, NULL, "quant4: every array argument must be a live typed array"); return NULL; }
+  ftb_quant4(w, mid, packed, absmax, (size_t)i64(&a, 4), (size_t)i64(&a, 5));
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   Args a;
   if (get_args(env, info, &a) && a.argc >= 1) ftb_set_threads((int)i64(&a, 0));
@@ -322,6 +346,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"binaryNd", NULL, binary_nd, NULL, NULL, NULL, napi_default, NULL},
     {"copyNd", NULL, copy_nd, NULL, NULL, NULL, napi_default, NULL},
     {"fill", NULL, fill, NULL, NULL, NULL, napi_default, NULL},
+    {"dequant4", NULL, dequant4, NULL, NULL, NULL, napi_default, NULL},
+    {"quant4", NULL, quant4, NULL, NULL, NULL, napi_default, NULL},
     {"release", NULL, release, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},

@@ -55,6 +55,11 @@ void ftb_swap_axes(const float *x, float *y, size_t a, size_t b, size_t c, size_
 void ftb_softmax(const float *x, float *y, size_t rows, size_t n);
 void ftb_softmax_grad(const float *dy, const float *y, float *dx, size_t rows, size_t n);
 
+/* 4-bit codebook (quant.c): n codes two per byte, low nibble first, one absmax per block of `block` (even) values.
+   dequant4: out[i] = levels[code_i] * scales[i / block]. quant4: code_i = #{k : w_i / absmax > midpoints[k]}, 15 midpoints. */
+void ftb_dequant4(const uint8_t *packed, const float *scales, const float *levels, float *out, size_t n, size_t block);
+void ftb_quant4(const float *w, const float *midpoints, uint8_t *packed, float *absmax, size_t n, size_t block);
+
 /* The worker pool (pool.c): ftb_parallel runs fn(ctx, t) for t < n_tasks on up to ftb_pool_threads() threads, the
    caller included, and returns when all are done. One caller at a time (the JS thread); tasks must not call it. */
 typedef void (*ftb_task_fn)(void *ctx, int task);
