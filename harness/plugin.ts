@@ -157,6 +157,11 @@ export interface Technique<C extends object = Record<string, unknown>> {
    * their fp32 weights never exist; apply() then finds them on Linear.frozen. Absent: the base loads in fp32.
    */
   packAtLoad?(config: C): { pattern: string; pack(values: Float32Array, dIn: number, dOut: number): FrozenWeight } | null;
+  /**
+   * Datasets the technique also trains on through TrialServices (O-LoRA's sequence, LoRAHub's upstream tasks). The
+   * plan-time memory estimate does not tokenise them, so it sizes such a trial's activations by max_len.
+   */
+  otherTasks?(config: C): string[];
   /** null when the technique applies to this model; otherwise the reason to skip the pair. */
   unsupported?(model: Model): string | null;
   apply(model: Model, config: C, ctx: ApplyContext): Applied;

@@ -98,17 +98,26 @@ describe('sweep', () => {
     await initBackend();
   });
 
-  it('refuses at plan time, before anything is stored, sizes whose training memory cannot fit', async () => {
+  it('stores a trial whose training memory cannot fit as failed, with one sentence, before training, and runs the rest', async () => {
     const backend = await initBackend();
-    for (const [techniqueEntry, budget, want] of [
-      [{ id: 'lora', config: { r: 1000000 } }, {}, /Trial lora on encoder-tiny\/spam .* needs about [\d.]+ GiB \(weights .*, optimizer .*, activations .*\) but the \w+ backend has [\d.]+ GiB: use a smaller rank r/],
-      ['full-ft', { batch_size: 1e9 }, /batch_size 1000000000.* needs about .* use batch_size \d+ or less/],
+    for (const [entries, budget, want, ok] of [
+      // A rank off by orders of magnitude beside a sane LoRA: only the first is refused; the second trains.
+      [[{ id: 'lora', label: 'huge', config: { r: 1000000 } }, 'lora'], {}, /^Trial huge on encoder-tiny\/spam at batch 8 × \d+ tokens \((the longest example|max_len, which the longest example reaches)\) needs about [\d.]+ GiB \(weights .*, optimizer .*, activations .*\) but the \w+ backend has [\d.]+ GiB: use a smaller rank r\.$/, 1],
+      // A batch no machine holds: every trial is refused, so the base is never even loaded.
+      [['full-ft'], { batch_size: 1e9 }, /^Trial full-ft on encoder-tiny\/spam at batch 1000000000 × \d+ tokens \((the longest example|max_len, which the longest example reaches)\) needs about .* use batch_size \d+ or less/, 0],
     ] as const) {
       const { db, suite } = tinySweep('huge', ['lora'], { steps: 3, train_examples: 24, eval_examples: 16 });
-      const s2 = { ...suite, techniques: [techniqueEntry], budget: { ...suite.budget, ...budget } };
-      await assert.rejects(runSweep(s2 as typeof suite, { db, backend, techniques }), want);
+      const s2 = { ...suite, techniques: entries, budget: { ...suite.budget, ...budget } };
+      const summary = await runSweep(s2 as unknown as typeof suite, { db, backend, techniques });
+      assert.equal(summary.failed, 1);
+      assert.equal(summary.ran, 1 + ok);
       const s = await Store.open(db, { readOnly: true });
-      assert.deepEqual(await s.query('SELECT count(*)::INTEGER AS n FROM trials'), [{ n: 0 }]);
+      const rows = await s.query('SELECT technique, status, error, steps FROM trials ORDER BY status');
+      assert.equal(rows.length, 1 + ok);
+      assert.equal(rows[0].status, 'failed');
+      assert.equal(rows[0].steps, 0, 'refused before any training step');
+      assert.match(String(rows[0].error), want);
+      if (ok) assert.equal(rows[1].status, 'ok');
       await s.close();
     }
   });

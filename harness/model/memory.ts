@@ -27,7 +27,10 @@ export interface MemoryEstimate {
 
 export interface TrialShape {
   batchSize: number;
-  /** Tokens per example (the budget's max_len, capped at the model's). */
+  /**
+   * Tokens in the longest batch row: the longest tokenised training example (batches pad to their longest row), or the
+   * budget's max_len (capped at the model's) when the data's lengths are not known.
+   */
   seqLen: number;
   /** The technique's config; `r` (rank) is read when present, the LoRA family's knob. */
   config: Record<string, unknown>;
@@ -147,7 +150,7 @@ export function refusal(what: string, c: ModelConfig, s: TrialShape, limit: numb
   const fixes = [
     batchFits >= 1 && batchFits < s.batchSize ? `batch_size ${batchFits} or less` : null,
     e.optimizer > limit / 4 ? (s.trainsAll ? lighter.join(', or ') || null : 'a smaller rank r') : null,
-    e.activations > limit / 4 ? (s.checkpointing ? 'a shorter max_len' : 'a shorter max_len or gradient checkpointing') : null,
+    e.activations > limit / 4 ? `a max_len under ${s.seqLen}${s.checkpointing ? '' : ' or gradient checkpointing'}` : null,
   ].filter(Boolean);
   return `${what} needs about ${gib(e.total)} (${parts}) but the ${backend} backend has ${gib(limit)}: use ${fixes.join(', or ') || 'a smaller model'}.`;
 }

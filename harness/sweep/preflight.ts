@@ -1,23 +1,37 @@
 // Plan-time checks of a sweep's trials against the memory the backend has, before any training (one estimate:
 // harness/model/memory.ts).
 //
-// Two outcomes, by where the base comes from. A built-in base is a few million parameters, so an estimate past memory
-// can only come from the suite's own numbers (a rank or batch size off by orders of magnitude): the whole sweep is
-// refused before anything is stored, as a typo should be. An imported checkpoint is a question of size (full
-// fine-tuning of a 7B base on a 24 GiB machine): that trial is stored failed with the sentence, as a survey's table
-// marks an out-of-memory cell, and the sweep goes on; it is judged from config.json before any weight is read.
+// A trial that cannot fit is stored as failed with the estimate's sentence and the sweep goes on, whatever its base
+// (a survey's table marks an out-of-memory cell; full fine-tuning of a 7B base on a 24 GiB machine must not stop the
+// LoRA trials beside it). It is judged from the base's config and tokenizer alone (config.json and tokenizer.json of an
+// imported checkpoint, the preset of a built-in one), before any weight is read or pretrained, so a base whose trials
+// are all refused is never loaded. Activations are sized by the longest tokenised training example, as batches pad to
+// their longest row, not to max_len (CoLA's sentences are ~60 tokens; its table asks for batch 32 × max_len 512); the
+// encoded rows are kept for the trials (TrainRows), so nothing is tokenised twice.
 import type { ModelConfig } from '../model/config.js';
 import { memoryLimit, refusal, type TrialShape } from '../model/memory.js';
-import { hfModelConfig } from '../model/import/index.js';
+import type { Dataset } from '../../datasets/types.js';
+import { plannedBase } from '../zoo/bases.js';
+import { kindUnsupported, objectiveFor, type Encoder } from '../train/objectives/index.js';
 import type { PlannedTrial } from './plan.js';
-import type { Suite } from './suite.js';
+import { modelIdOf, type Suite } from './suite.js';
+import type { TrainRows } from './train-rows.js';
 import { mixedUnsupported } from '../backend/precision.js';
 
-/** The estimate's view of a planned trial: batch and length, whether it trains everything, packs the base, checkpoints. */
-export function trialShape(t: PlannedTrial, c: ModelConfig): TrialShape {
+/** What the estimate reads of a base before it is loaded. */
+export interface PlannedBase {
+  config: ModelConfig;
+  tokenizer: Encoder;
+}
+
+/**
+ * The estimate's view of a planned trial: batch and row length (the longest training row when known, else max_len
+ * capped at the model's), whether it trains everything, packs the base, checkpoints.
+ */
+export function trialShape(t: PlannedTrial, c: ModelConfig, longest: number | null = null): TrialShape {
   return {
     batchSize: t.budget.batch_size,
-    seqLen: Math.min(t.budget.max_len, c.maxLen),
+    seqLen: longest ?? Math.min(t.budget.max_len, c.maxLen),
     config: t.config as Record<string, unknown>,
     trainsAll: t.technique.properties.changesBase,
     packed: Boolean(t.technique.packAtLoad?.(t.config)),
@@ -25,32 +39,49 @@ export function trialShape(t: PlannedTrial, c: ModelConfig): TrialShape {
   };
 }
 
-/** Null when the trial fits the backend's memory, else the one sentence that refuses it. */
-export function trialRefusal(t: PlannedTrial, c: ModelConfig, backend: string): string | null {
-  const s = trialShape(t, c);
-  return refusal(`Trial ${t.label} on ${t.model}/${t.dataset} (batch_size ${s.batchSize}, max_len ${s.seqLen})`, c, s, memoryLimit(backend), backend);
-}
-
-/** Throws one sentence for the first trial whose estimated training memory exceeds the backend's. */
-export function checkTrialMemory(trials: PlannedTrial[], configOf: (model: string) => ModelConfig, backend: string): void {
-  for (const t of trials) {
-    const no = trialRefusal(t, configOf(t.model), backend);
-    if (no) throw new Error(no);
+/**
+ * Tokens in the trial's longest training row (its split tokenised once into `rows`, which the trial then batches), or
+ * null where the plan cannot bound it: a technique that also trains on other tasks (their lengths are not read here),
+ * or data the objective cannot encode (the trial fails with that sentence where it runs).
+ */
+export function longestRow(t: PlannedTrial, base: PlannedBase, dataset: Dataset, rows: TrainRows): number | null {
+  if (t.technique.otherTasks?.(t.config).some((id) => id !== t.dataset)) return null;
+  const maxLen = Math.min(t.budget.max_len, base.config.maxLen);
+  try {
+    return rows.of(t, maxLen, dataset.splits.train, objectiveFor(dataset, base.tokenizer, maxLen).encode).longest;
+  } catch {
+    return null;
   }
 }
 
-/** Trials on imported (config.json) bases that cannot fit, each with its refusal sentence; no weight is read. */
-export function refusedImportedTrials(suite: Suite, trials: PlannedTrial[], backend: string): Map<PlannedTrial, string> {
+/** Null when the trial fits the backend's memory, else the one sentence that refuses it, naming the length it assumed. */
+export function trialRefusal(t: PlannedTrial, c: ModelConfig, backend: string, longest: number | null = null): string | null {
+  const s = trialShape(t, c, longest);
+  const why = longest === null ? 'max_len' : longest < Math.min(t.budget.max_len, c.maxLen) ? 'the longest example' : 'max_len, which the longest example reaches';
+  return refusal(`Trial ${t.label} on ${t.model}/${t.dataset} at batch ${s.batchSize} × ${s.seqLen} tokens (${why})`, c, s, memoryLimit(backend), backend);
+}
+
+/**
+ * A sweep's trials that cannot fit, each with its refusal sentence, judged before any base is loaded or pretrained.
+ */
+export async function refusedTrials(suite: Suite, trials: PlannedTrial[], datasets: Map<string, Dataset>, rows: TrainRows, backend: string): Promise<Map<PlannedTrial, string>> {
   const out = new Map<PlannedTrial, string>();
   for (const entry of suite.models) {
-    if (typeof entry === 'string') continue;
-    const c = hfModelConfig(entry.path);
-    for (const t of trials.filter((x) => x.model === entry.id)) {
-      const no = trialRefusal(t, c, backend);
+    const mine = trials.filter((t) => t.model === modelIdOf(entry));
+    if (mine.length === 0) continue;
+    const base = await plannedBase(entry);
+    for (const t of mine) {
+      const no = plannedRefusal(t, base, datasets.get(t.dataset)!, rows, backend);
       if (no) out.set(t, no);
     }
   }
   return out;
+}
+
+/** One trial's refusal from its planned base and data (null: it fits, or its task kind is skipped where it runs). */
+export function plannedRefusal(t: PlannedTrial, base: PlannedBase, dataset: Dataset, rows: TrainRows, backend: string): string | null {
+  if (kindUnsupported(dataset.kind, base.config.family)) return null;
+  return trialRefusal(t, base.config, backend, longestRow(t, base, dataset, rows));
 }
 
 /** Throws one sentence for the first trial asking for a precision the backend cannot give (never a silent fp32 run). */

@@ -17,7 +17,8 @@ import { loadFileDataset } from '../../datasets/files/index.js';
 import { refusedRecord, runTrial } from './trial.js';
 import { baseHeldOut } from './base-probes.js';
 import { backendFault } from '../backend/health.js';
-import { checkPrecision, checkTrialMemory, refusedImportedTrials } from './preflight.js';
+import { checkPrecision, refusedTrials } from './preflight.js';
+import { TrainRows } from './train-rows.js';
 
 export interface SweepEvents {
   planned?(trials: PlannedTrial[], alreadyDone: number): void;
@@ -88,8 +89,10 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
   const ev = opts.events ?? {};
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
   try {
-    // Trials that cannot fit are refused from config.json before their base is read; a base no trial needs is not loaded.
-    const refused = refusedImportedTrials(suite, trials, opts.backend.name);
+    // Trials that cannot fit are stored as failed before their base is read or pretrained (a crash would take the
+    // backend down with it); a base no trial needs is not loaded. The training rows it tokenises are the trials' own.
+    const trainRows = new TrainRows();
+    const refused = await refusedTrials(suite, trials, datasets, trainRows, opts.backend.name);
     const bases = new Map<string, Base & { heldOutLoss: number }>();
     for (const entry of suite.models) {
       const id = modelIdOf(entry);
@@ -97,8 +100,6 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
       const base = await baseFor(entry, (p) => ev.pretraining?.(id, p));
       bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base, suite.budget.heldout_windows) });
     }
-    // Sizes that cannot fit are refused before any training (a crash would take the backend down with it).
-    checkTrialMemory(trials.filter((t) => typeof suite.models.find((e) => modelIdOf(e) === t.model) === 'string'), (id) => bases.get(id)!.config, opts.backend.name);
     const hashOf = (t: PlannedTrial) =>
       configHash(t, { checkpointHash: bases.get(t.model)?.checkpointHash ?? 'refused-before-load', datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
     const done = await store.finishedConfigHashes({ retryFailed: opts.retryFailed });
@@ -130,6 +131,7 @@ export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepS
         base,
         dataset: datasets.get(t.dataset)!,
         baseHeldOutLoss: base.heldOutLoss,
+        trainRows,
         configHash: hashOf(t),
         onStep: (r) => ev.step?.(t, r),
         shouldStop: opts.shouldStop,

@@ -23,12 +23,15 @@ import { optimizerSpecOf, trainBudgetOf } from './budget.js';
 import { encodeSplit, trialServices } from './services.js';
 import { applyTechnique } from '../apply.js';
 import { probeModel } from './base-probes.js';
+import type { TrainRows } from './train-rows.js';
 
 export interface TrialInputs {
   base: Base;
   dataset: Dataset;
   /** Held-out LM loss of the untouched base, for forgetting. */
   baseHeldOutLoss: number;
+  /** The sweep's tokenised training rows (shared with its memory preflight); absent: the split is tokenised here. */
+  trainRows?: TrainRows;
   configHash: string;
   onStep?: (r: StepReport) => void;
   shouldStop?: () => boolean;
@@ -42,7 +45,7 @@ export async function runTrial(t: PlannedTrial, inp: TrialInputs): Promise<Trial
   const { dataset, base } = inp;
   const maxLen = Math.min(t.budget.max_len, base.config.maxLen);
   const objective = objectiveFor(dataset, base.tokenizer, maxLen);
-  const trainRows = encodeSplit(dataset.splits.train, objective.encode, t.budget.train_examples);
+  const trainRows = inp.trainRows ? inp.trainRows.of(t, maxLen, dataset.splits.train, objective.encode).rows : encodeSplit(dataset.splits.train, objective.encode, t.budget.train_examples);
   const rows = { dev: encodeSplit(dataset.splits.dev, objective.encode, t.budget.eval_examples), test: encodeSplit(dataset.splits.test, objective.encode, t.budget.eval_examples) };
   // Long-context language modelling fine-tunes with RoPE position interpolation: scale = new context / pretrained.
   const pretrainedLen = models.has(base.id) ? models.get(base.id).pretrain.seqLen : maxLen;

@@ -13,7 +13,7 @@ import { loadCorpus, type Tokenizer } from '../../datasets/index.js';
 import { builtinTokenizer } from './tokenizer.js';
 import { pretrain, type PretrainProgress, type PretrainResult } from './pretrain.js';
 import { cachedJson } from '../../datasets/cache.js';
-import { importHfInfo, type HfModelEntry } from '../model/import/index.js';
+import { hfConfigAndTokenizer, importHfInfo, type HfModelEntry } from '../model/import/index.js';
 import { readSafetensorsHeader } from '../model/safetensors-header.js';
 import { readBaseInfo } from './base-info.js';
 
@@ -122,6 +122,17 @@ export async function baseFor(entry: string | HfModelEntry, onProgress?: (p: Pre
     corpus.heldOut.map((d) => tokenizer.encode(d.text)),
   );
   return { ...info, tokenizer, heldOut };
+}
+
+/**
+ * A model entry's config and tokenizer without its weights (nothing pretrained, converted or read): what a plan needs
+ * to judge a trial's memory before its base is loaded. Both equal the loaded base's.
+ */
+export async function plannedBase(entry: string | HfModelEntry): Promise<{ config: ModelConfig; tokenizer: Tokenizer }> {
+  if (typeof entry !== 'string') return hfConfigAndTokenizer(entry.path);
+  const p = models.get(entry);
+  const tokenizer = await builtinTokenizer(p.tokenizerVocab);
+  return { config: configOf(p, tokenizer), tokenizer };
 }
 
 /** The checkpoint hash a model entry will have, without pretraining it (a queue's writer hashes trials it never runs). */

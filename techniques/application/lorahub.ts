@@ -37,6 +37,7 @@ export const lorahub = technique<Config>({
   schema,
   properties: { identityAtInit: true, changesBase: false }, // w = 0 at init
   lrMultiplier: 10, // only the new head trains, at a PEFT rate
+  otherTasks: (cfg) => cfg.upstream,
   apply(model, cfg, ctx) {
     const scale = cfg.alpha / cfg.r;
     const composed = loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale, dropout: 0, seed: ctx.seed });

@@ -45,6 +45,7 @@ export const oLora = technique<Config>({
   properties: { identityAtInit: true, changesBase: false },
   trainsHead: true, // a head per task of the sequence
   lrMultiplier: 10, // trains as LoRA
+  otherTasks: (cfg) => cfg.sequence,
   apply(model, cfg, ctx) {
     const lora = (seed: number) => loraAdapter(model, model.find(cfg.targets), { r: cfg.r, scale: cfg.alpha / cfg.r, dropout: 0, seed });
     const current = lora(ctx.seed);

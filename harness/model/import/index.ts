@@ -47,11 +47,16 @@ export interface Opened {
 
 /** The ModelConfig a checkpoint folder defines, from config.json and tokenizer.json alone (no weight file is opened). */
 export function hfModelConfig(dir: string): ModelConfig {
+  return hfConfigAndTokenizer(dir).config;
+}
+
+/** The config and tokenizer of a checkpoint folder (no weight file is opened): what a plan needs before any load. */
+export function hfConfigAndTokenizer(dir: string): { config: ModelConfig; tokenizer: HfTokenizer } {
   const c: HfConfig = readConfig(dir);
   const arch = ARCH[c.model_type];
   if (!arch) throw new Error(`${path.join(dir, 'config.json')} has model_type "${c.model_type}"; ftbench imports ${Object.keys(ARCH).join(', ')}.`);
   const tokenizer = loadHfTokenizer(dir, c.vocab_size);
-  return arch === 'gpt2' ? gpt2Config(c, tokenizer) : arch === 'bert' ? bertConfig(c, tokenizer) : llamaConfig(c, tokenizer);
+  return { config: arch === 'gpt2' ? gpt2Config(c, tokenizer) : arch === 'bert' ? bertConfig(c, tokenizer) : llamaConfig(c, tokenizer), tokenizer };
 }
 
 /** Reads a checkpoint folder's config, tokenizer and tensor headers; weights stay on disk until a parameter is asked for. */

@@ -5,8 +5,10 @@ import { initBackend, type BackendChoice } from '../../backend/index.js';
 import { backendFault } from '../../backend/health.js';
 import type { TrialRecord } from '../../store/index.js';
 import { modelIdOf } from '../suite.js';
-import type { Base } from '../../zoo/bases.js';
-import { runTrial } from '../trial.js';
+import { plannedBase, type Base } from '../../zoo/bases.js';
+import { refusedRecord, runTrial } from '../trial.js';
+import { plannedRefusal } from '../preflight.js';
+import { TrainRows } from '../train-rows.js';
 import { baseHeldOut } from '../base-probes.js';
 import { identify, type PlanIdentity } from './identity.js';
 import { FTBENCH_VERSION, type TrialJob, type TrialProgress } from './protocol.js';
@@ -15,6 +17,9 @@ import { FTBENCH_VERSION, type TrialJob, type TrialProgress } from './protocol.j
 const plans = new Map<string, Promise<PlanIdentity>>();
 const heldOut = new Map<string, number>();
 const bases = new Map<string, Promise<Base>>();
+// Training rows tokenised once per base, dataset and length, shared by the memory check and the trials of this process.
+const trainRows = new TrainRows();
+const planned = new Map<string, ReturnType<typeof plannedBase>>();
 
 /**
  * A record comes with the backend's state after it: a failed trial that broke the backend (judged by state, in the
@@ -47,6 +52,11 @@ export async function runTrialJob(
   }
   const t = id.trials[job.index];
   const entry = job.suite.models.find((m) => modelIdOf(m) === t.model)!;
+  const dataset = id.datasets.get(t.dataset)!;
+  // As in a sweep: a trial that cannot fit is stored as failed with its sentence before its base is loaded.
+  if (!planned.has(t.model)) planned.set(t.model, plannedBase(entry));
+  const no = plannedRefusal(t, await planned.get(t.model)!, dataset, trainRows, backend.name);
+  if (no) return { kind: 'record', record: refusedRecord(t, job.configHash, no), backendFault: null };
   const { lockedBase } = await import('./base-lock.js');
   if (!bases.has(t.model)) bases.set(t.model, lockedBase(entry));
   const base = await bases.get(t.model)!;
@@ -55,8 +65,9 @@ export async function runTrialJob(
   if (!heldOut.has(windowsKey)) heldOut.set(windowsKey, await baseHeldOut(base, t.budget.heldout_windows));
   const record = await runTrial(t, {
     base,
-    dataset: id.datasets.get(t.dataset)!,
+    dataset,
     baseHeldOutLoss: heldOut.get(windowsKey)!,
+    trainRows,
     configHash: job.configHash,
     onStep: opts.onStep,
   });
