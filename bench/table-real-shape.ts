@@ -3,14 +3,15 @@
 // log line stamped with the seconds since start, then the total wall time and the load average beside it; the grid
 // page is then opened in headless Chromium (as test/table-reproduce.test.ts does) and its cells printed.
 //   npx tsx bench/table-real-shape.ts --model /tmp/rb-real [--table lora-roberta-base-glue] [--seeds 0] [--scale 0.01]
-//                                     [--train 48] [--dev 40] [--out DIR] [--report-only]
+//                                     [--train 48] [--dev 40] [--out DIR] [--report-only | --plan]
 // --report-only rebuilds and checks the grid of what DIR's database holds (a run stopped part-way, or resumed later).
+// --plan only plans: each suite's trials and the memory check's refusals (nothing loaded, trained or stored).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { reproduce } from '../cli/reproduce.js';
+import { planTable, reproduce } from '../cli/reproduce.js';
 import { writeGlueFolders } from '../test/helpers/glue-folders.js';
 
 function arg(name: string, fallback?: string): string | undefined {
@@ -30,7 +31,7 @@ const data = reportOnly ? path.join(out, 'glue') : writeGlueFolders(path.join(ou
 const t0 = Date.now();
 const stamp = () => `${((Date.now() - t0) / 1000).toFixed(0).padStart(6)} s`;
 console.log(`${stamp()}  ${table} on ${model}, GLUE folders under ${data}, results in ${out}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-const file = await reproduce(table, {
+const options = {
   model,
   data,
   scale: arg('scale', '0.01'),
@@ -38,8 +39,14 @@ const file = await reproduce(table, {
   db: path.join(out, 'results.duckdb'),
   out: path.join(out, 'grid'),
   reportOnly,
-  log: (l) => console.log(`${stamp()}  ${l}`),
-});
+  log: (l: string) => console.log(`${stamp()}  ${l}`),
+};
+if (process.argv.includes('--plan')) {
+  const refused = await planTable(table, options);
+  console.log(`${stamp()}  plan only: ${refused} trial(s) cannot fit; nothing was run or stored`);
+  process.exit(0);
+}
+const file = await reproduce(table, options);
 console.log(`${stamp()}  done: ${file}; wall ${((Date.now() - t0) / 60000).toFixed(1)} min; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
 // The page as a reader sees it: headless Chromium, no network; each row's cells (ours, paper, Δ) and the τ line.

@@ -111,9 +111,14 @@ program
   .option('--out <dir>', 'where the grid page goes (default reports/out/tables/<table>)')
   .option('--seeds <list>', "only these of the table's seeds, e.g. 0 or 0,1 (a smoke run)")
   .option('--report-only', 'only rebuild the grid from the database')
+  .option('--plan', 'only plan: list each suite\'s trials and the ones that cannot fit in memory (nothing is loaded, trained or stored)')
   .addOption(backendOption())
-  .action(async (table: string, o: { model?: string; data?: string; scale: string; seeds?: string; db: string; out?: string; reportOnly?: boolean; backend: BackendChoice }) => {
-    const { reproduce } = await import('./reproduce.js');
+  .action(async (table: string, o: { model?: string; data?: string; scale: string; seeds?: string; db: string; out?: string; reportOnly?: boolean; plan?: boolean; backend: BackendChoice }) => {
+    const { planTable, reproduce } = await import('./reproduce.js');
+    if (o.plan) {
+      console.log(`${await planTable(table, o)} trial(s) cannot fit; nothing was run or stored`);
+      return;
+    }
     const file = await reproduce(table, o);
     console.log(`grid written to ${file}`);
   });

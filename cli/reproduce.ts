@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DEFAULT_DB, DEFAULT_REPORT_DIR } from '../core/paths.js';
 import { initBackend, type BackendChoice } from '../harness/backend/index.js';
 import { loadFileDataset } from '../datasets/files/index.js';
-import { runSweep, type SweepEvents } from '../harness/sweep/run.js';
+import { planSweep, runSweep, type SweepEvents } from '../harness/sweep/run.js';
 import { loadTable, tableSuites, withPaths, type SplitSizes } from '../harness/sweep/table.js';
 import { buildTableReport } from '../reports/table-report.js';
 import { techniques } from '../techniques/index.js';
@@ -40,29 +40,57 @@ export function parseSeeds(s: string | number[] | undefined, all: number[]): num
   return list;
 }
 
-/** Runs the table (skipping trials already stored) and writes the grid; returns the page's path. */
-export async function reproduce(tableId: string, o: ReproduceOptions): Promise<string> {
+/** The table's suites on the user's model and data, at the scale, and the backend they run on (nothing stored). */
+async function tableRun(tableId: string, o: ReproduceOptions) {
   const log = o.log ?? ((l: string) => console.log(l));
   const scale = parseScale(o.scale);
   const loaded = loadTable(tableId);
   const seeds = parseSeeds(o.seeds, loaded.seeds);
   const spec = { ...loaded, seeds };
+  const table = withPaths(spec, { model: o.model, data: o.data });
+  // Data first: a malformed file stops here with its one sentence, before a checkpoint is converted or anything stored.
+  const sizes: Record<string, SplitSizes> = {};
+  for (const c of table.columns) {
+    if (sizes[c.dataset.id]) continue;
+    const d = await loadFileDataset(c.dataset);
+    sizes[c.dataset.id] = { train: d.splits.train.length, eval: d.splits.test.length };
+  }
+  const suites = tableSuites(table, sizes, scale);
+  const backend = await initBackend(o.backend ?? 'auto');
+  log(`${table.title}${scale < 1 ? ` at scale ${scale}` : ''}: ${suites.length} suite(s) over ${table.columns.length} column(s) × ${table.rows.length} row(s) × ${table.seeds.length} seed(s); backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ""}), ${backend.threads} threads`);
+  const describe = (suite: (typeof suites)[number]) =>
+    log(`${suite.description}: ${suite.budget.steps} steps of batch ${suite.budget.batch_size}${suite.budget.train_examples ? ` on ${suite.budget.train_examples} examples` : ''}`);
+  return { log, suites, backend, describe };
+}
+
+/**
+ * Only the plan (`ftbench reproduce --plan`): each suite's trials and, for those that cannot fit in memory, the
+ * sentence a run would store; nothing is loaded, trained or stored. Returns how many trials would be refused.
+ */
+export async function planTable(tableId: string, o: ReproduceOptions): Promise<number> {
+  const { log, suites, backend, describe } = await tableRun(tableId, o);
+  let refused = 0;
+  for (const suite of suites) {
+    describe(suite);
+    const p = await planSweep(suite, { techniques, backend });
+    refused += p.refused.size;
+    log(`  ${p.trials.length} trial(s), ${p.refused.size} cannot fit${[...p.refused.values()].map((why) => `\n  refused: ${why}`).join('')}`);
+  }
+  return refused;
+}
+
+/** Runs the table (skipping trials already stored) and writes the grid; returns the page's path. */
+export async function reproduce(tableId: string, o: ReproduceOptions): Promise<string> {
   const db = path.resolve(o.db ?? DEFAULT_DB);
+  const loaded = loadTable(tableId);
+  const spec = { ...loaded, seeds: parseSeeds(o.seeds, loaded.seeds) };
+  const scale = parseScale(o.scale);
+  const log = o.log ?? ((l: string) => console.log(l));
   const out = path.resolve(o.out ?? path.join(DEFAULT_REPORT_DIR, 'tables', spec.id));
   if (!o.reportOnly) {
-    const table = withPaths(spec, { model: o.model, data: o.data });
-    // Data first: a malformed file stops here with its one sentence, before a checkpoint is converted or anything stored.
-    const sizes: Record<string, SplitSizes> = {};
-    for (const c of table.columns) {
-      if (sizes[c.dataset.id]) continue;
-      const d = await loadFileDataset(c.dataset);
-      sizes[c.dataset.id] = { train: d.splits.train.length, eval: d.splits.test.length };
-    }
-    const suites = tableSuites(table, sizes, scale);
-    const backend = await initBackend(o.backend ?? 'auto');
-    log(`${table.title}${scale < 1 ? ` at scale ${scale}` : ''}: ${suites.length} suite(s) over ${table.columns.length} column(s) × ${table.rows.length} row(s) × ${table.seeds.length} seed(s); backend ${backend.name} (${backend.kernelPack}${backend.blas ? `, ${backend.blas}` : ""}), ${backend.threads} threads`);
+    const { suites, backend, describe } = await tableRun(tableId, o);
     for (const suite of suites) {
-      log(`${suite.description}: ${suite.budget.steps} steps of batch ${suite.budget.batch_size}${suite.budget.train_examples ? ` on ${suite.budget.train_examples} examples` : ''}`);
+      describe(suite);
       const s = await runSweep(suite, { db, createDir: db === DEFAULT_DB, backend, techniques, events: o.events ?? plainEvents(log) });
       if (s.stopped) throw new Error(`The run of ${suite.description} stopped early${s.stopReason ? ` (${s.stopReason})` : ''}; run the same command again to resume.`);
     }

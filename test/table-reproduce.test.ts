@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { reproduce } from '../cli/reproduce.js';
+import { planTable, reproduce } from '../cli/reproduce.js';
 import { Store } from '../harness/store/index.js';
 import { loadTable } from '../harness/sweep/table.js';
 import { writeE2eFolder, writeGlueFolders, writeGpt2Folder, writeRobertaFolder } from './helpers/glue-folders.js';
@@ -29,6 +29,11 @@ test('lora-roberta-base-glue at scale 0.01: every trial runs, the grid has the p
   // Bad input first: one sentence naming the folder, and nothing written.
   await assert.rejects(reproduce('lora-roberta-base-glue', { model, data: path.join(root, 'nope'), scale: 0.01, db, out, log: () => {} }), /nope\/MNLI.*does not exist/);
   await assert.rejects(reproduce('lora-roberta-base-glue', { data, scale: 0.01, db, out, log: () => {} }), /needs --model: roberta-base as a Hugging Face folder/);
+  assert.ok(!fs.existsSync(db));
+  // The plan alone (--plan): each suite's trials, none refused at this size, and nothing written.
+  const planned: string[] = [];
+  assert.equal(await planTable('lora-roberta-base-glue', { model, data, scale: 0.01, db, out, log: (l) => planned.push(l) }), 0);
+  assert.equal(planned.filter((l) => /^ {2}\d trial\(s\), 0 cannot fit$/.test(l)).length, 16, planned.join('\n'));
   assert.ok(!fs.existsSync(db));
 
   const file = await reproduce('lora-roberta-base-glue', { model, data, scale: 0.01, db, out, log: (l) => lines.push(l) });

@@ -78,21 +78,40 @@ export function packageVersions(): Record<string, string> {
   return out;
 }
 
-export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
+export interface SweepPlan {
+  trials: PlannedTrial[];
+  datasets: Map<string, Dataset>;
+  /** The training rows the memory check tokenised, kept for the trials that train on them. */
+  trainRows: TrainRows;
+  /** Trials that cannot fit in the backend's memory, each with its one sentence. */
+  refused: Map<PlannedTrial, string>;
+}
+
+/**
+ * A sweep's plan and its checks, with nothing stored, loaded or trained (`ftbench reproduce --plan` prints it): bad ids,
+ * configs, precision or data stop here with their sentence; trials that cannot fit come back with theirs.
+ */
+export async function planSweep(suite: Suite, opts: Pick<SweepOptions, 'techniques' | 'backend' | 'shard'>): Promise<SweepPlan> {
   let trials = plan(suite, opts.techniques); // validates ids and configs before anything is opened
   if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
   checkPrecision(trials, opts.backend); // before any data, base or database is touched
   // Data first: a malformed user file stops the sweep with its one sentence before the database is opened.
   const datasets = new Map<string, Dataset>();
   for (const d of suite.datasets) datasets.set(datasetIdOf(d), isFileDataset(d) ? await loadFileDataset(d) : await loadDataset(datasetIdOf(d)));
+  // Trials that cannot fit are stored as failed before their base is read or pretrained (a crash would take the
+  // backend down with it), judged from each base's config and tokenizer; the training rows it tokenises are the trials'.
+  const trainRows = new TrainRows();
+  const refused = await refusedTrials(suite, trials, datasets, trainRows, opts.backend.name);
+  return { trials, datasets, trainRows, refused };
+}
+
+export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
+  const { trials, datasets, trainRows, refused } = await planSweep(suite, opts);
   const store = await Store.open(opts.db, { createDir: opts.createDir });
   const ev = opts.events ?? {};
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
   try {
-    // Trials that cannot fit are stored as failed before their base is read or pretrained (a crash would take the
-    // backend down with it); a base no trial needs is not loaded. The training rows it tokenises are the trials' own.
-    const trainRows = new TrainRows();
-    const refused = await refusedTrials(suite, trials, datasets, trainRows, opts.backend.name);
+    // A base no trial needs (all of its trials refused) is not loaded.
     const bases = new Map<string, Base & { heldOutLoss: number }>();
     for (const entry of suite.models) {
       const id = modelIdOf(entry);
