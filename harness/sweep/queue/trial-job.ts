@@ -17,9 +17,10 @@ import { FTBENCH_VERSION, type TrialJob, type TrialProgress } from './protocol.j
 const plans = new Map<string, Promise<PlanIdentity>>();
 const heldOut = new Map<string, number>();
 const bases = new Map<string, Promise<Base>>();
-// Training rows tokenised once per base, dataset and length, shared by the memory check and the trials of this process.
-const trainRows = new TrainRows();
+// Per suite (ids name different files in different suites): each base's config and tokenizer, and the training rows
+// tokenised once per base, dataset and length, shared by the memory check and the trials this process runs.
 const planned = new Map<string, ReturnType<typeof plannedBase>>();
+const trainRows = new Map<string, TrainRows>();
 
 /**
  * A record comes with the backend's state after it: a failed trial that broke the backend (judged by state, in the
@@ -54,8 +55,10 @@ export async function runTrialJob(
   const entry = job.suite.models.find((m) => modelIdOf(m) === t.model)!;
   const dataset = id.datasets.get(t.dataset)!;
   // As in a sweep: a trial that cannot fit is stored as failed with its sentence before its base is loaded.
-  if (!planned.has(t.model)) planned.set(t.model, plannedBase(entry));
-  const no = plannedRefusal(t, await planned.get(t.model)!, dataset, trainRows, backend.name);
+  if (!planned.has(`${key}/${t.model}`)) planned.set(`${key}/${t.model}`, plannedBase(entry));
+  if (!trainRows.has(key)) trainRows.set(key, new TrainRows());
+  const rows = trainRows.get(key)!;
+  const no = plannedRefusal(t, await planned.get(`${key}/${t.model}`)!, dataset, rows, backend.name);
   if (no) return { kind: 'record', record: refusedRecord(t, job.configHash, no), backendFault: null };
   const { lockedBase } = await import('./base-lock.js');
   if (!bases.has(t.model)) bases.set(t.model, lockedBase(entry));
@@ -67,7 +70,7 @@ export async function runTrialJob(
     base,
     dataset,
     baseHeldOutLoss: heldOut.get(windowsKey)!,
-    trainRows,
+    trainRows: rows,
     configHash: job.configHash,
     onStep: opts.onStep,
   });
