@@ -122,6 +122,17 @@ describe('sweep', () => {
     }
   });
 
+  it('a queue job whose trial cannot fit comes back failed with the sentence, as in a sweep', async () => {
+    const backend = await initBackend();
+    const { suite } = tinySweep('huge-queued', ['lora'], { steps: 3, train_examples: 24, eval_examples: 16 });
+    const s2 = { ...suite, name: 'huge-queued', techniques: [{ id: 'lora', label: 'huge', config: { r: 1000000 } }] } as unknown as typeof suite;
+    const id = await identify(s2, techniques, backend.name);
+    const out = await runTrialJob({ ftbench: FTBENCH_VERSION, suiteName: s2.name, suiteHash: id.suiteHash, suite: s2, index: 0, configHash: id.hashes[0], backend: backend.name, label: 'huge' }, { techniques, backend: 'auto' });
+    assert.ok(out.kind === 'record' && out.record.status === 'failed' && out.backendFault === null);
+    assert.equal(out.record.steps, 0);
+    assert.match(out.record.error ?? '', /^Trial huge on encoder-tiny\/spam at batch 8 × \d+ tokens .* needs about [\d.]+ GiB .* use a smaller rank r\.$/);
+  });
+
   it('refuses a suite that plans the same trial twice', () => {
     const base = { name: 'dup', models: ['encoder-tiny'], datasets: ['spam'], budget: { steps: 5, batch_size: 8, lr: 1e-3 } };
     assert.throws(() => plan(suiteSchema.parse({ ...base, techniques: ['lora'], seeds: [0, 0] }), techniques), /plans the trial lora on encoder-tiny\/spam seed 0 twice \(seed 0 is listed twice in seeds\); list each once/);
