@@ -3,18 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { SOFTMAX, SOFTMAX_GRAD } from '../../kernels/softmax.js';
 import { grid, launch, output } from '../runner.js';
-import { perRow } from './wgsl.js';
+import { perRow, rowMaxAndExpSum } from './wgsl.js';
 
 const U = 'rows: u32, d: u32';
 
 const FORWARD = perRow({
   outputs: ['y'], inputs: ['x'], uniforms: U, width: 'u.d',
-  body: /* wgsl */ `
-  var m = -3.4e38;
-  for (var j = lid; j < u.d; j += RW) { m = max(m, x[o + j]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var j = lid; j < u.d; j += RW) { s += exp(x[o + j] - m); }
+  body: /* wgsl */ `${rowMaxAndExpSum('x', 'u.d')}
   s = wgSum(s, lid);
   for (var j = lid; j < u.d; j += RW) { y[o + j] = exp(x[o + j] - m) / s; }`,
 });

@@ -4,19 +4,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { SOFTMAX_NLL, SOFTMAX_NLL_GRAD } from '../../ops/softmax_nll.js';
 import { WG, grid, launch, output } from '../runner.js';
-import { elementwise, perRow } from './wgsl.js';
+import { elementwise, perRow, rowMaxAndExpSum } from './wgsl.js';
 
 const U = 'rows: u32, c: u32';
 const I32 = { labels: 'i32' };
 
 const FORWARD = perRow({
   outputs: ['nll', 'lse'], inputs: ['logits', 'labels'], uniforms: U, types: I32, width: 'u.c',
-  body: /* wgsl */ `
-  var m = -3.4e38;
-  for (var j = lid; j < u.c; j += RW) { m = max(m, logits[o + j]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var j = lid; j < u.c; j += RW) { s += exp(logits[o + j] - m); }
+  body: /* wgsl */ `${rowMaxAndExpSum('logits', 'u.c')}
   let l = m + log(wgSum(s, lid));
   if (lid == 0u) {
     let y = labels[row];

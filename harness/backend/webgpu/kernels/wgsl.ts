@@ -61,6 +61,17 @@ export function perRow(k: Parts & { width: string }): string {
 }
 
 /**
+ * Inside perRow: the row's max over `width` columns of `src` in `m`, and this thread's part of Σ exp(src − m) in `s`
+ * (wgSum(s, lid) is the row's), as the softmax and the log-sum-exp both begin.
+ */
+export const rowMaxAndExpSum = (src: string, width: string) => /* wgsl */ `
+  var m = -3.4e38;
+  for (var j = lid; j < ${width}; j += RW) { m = max(m, ${src}[o + j]); }
+  m = wgMax(m, lid);
+  var s = 0.0;
+  for (var j = lid; j < ${width}; j += RW) { s += exp(${src}[o + j] - m); }`;
+
+/**
  * out[j] = Σ over the u.rows rows r of `term` (WGSL reading r and j): a workgroup of RW threads per column j < u.d
  * (launched as grid(d)), as the parameter gradients of the norms sum over rows.
  */
