@@ -84,18 +84,11 @@ export function referenceStep(kind: StepKind, seed = 0, size = 'small'): Referen
   const mask = tf.ones([R.batch, R.seq]) as tf.Tensor2D;
   const labels = tf.tensor1d(Int32Array.from({ length: R.batch }, (_, i) => i % R.classes), 'int32');
   model.training = true;
-  return {
-    step() {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(model.classify(ids, mask), labels), vars);
-      return clipAndStep(value, grads, vars, opt, 1e-4);
-    },
-    dispose() {
-      opt.dispose();
-      applied.dispose();
-      model.dispose();
-      tf.dispose([ids, mask, labels]);
-    },
-  };
+  return trainingStep(() => crossEntropy(model.classify(ids, mask), labels), vars, opt, 1e-4, () => {
+    applied.dispose();
+    model.dispose();
+    tf.dispose([ids, mask, labels]);
+  });
 }
 
 /**
@@ -126,21 +119,15 @@ function decoderStep(kind: StepKind, seed: number, size: string, R: BenchSize): 
   const next = tf.tensor1d(all.filter((_, i) => i % (T + 1) > 0), 'int32'); // [B·T] the following token
   const mask = tf.ones([B, T]) as tf.Tensor2D;
   model.training = true;
-  return {
-    step() {
-      const { value, grads } = tf.variableGrads(() => {
-        const h = tf.reshape(model.hidden(ids, mask), [B * T, R.dModel]) as tf.Tensor2D; // [B·T, d]
-        return crossEntropy(model.lmLogits(h), next);
-      }, vars);
-      return clipAndStep(value, grads, vars, opt, 2e-4);
-    },
-    dispose() {
-      opt.dispose();
-      applied.dispose();
-      model.dispose();
-      tf.dispose([ids, next, mask]);
-    },
+  const loss = () => {
+    const h = tf.reshape(model.hidden(ids, mask), [B * T, R.dModel]) as tf.Tensor2D; // [B·T, d]
+    return crossEntropy(model.lmLogits(h), next);
   };
+  return trainingStep(loss, vars, opt, 2e-4, () => {
+    applied.dispose();
+    model.dispose();
+    tf.dispose([ids, next, mask]);
+  });
 }
 
 /** A decoder parameter's shape by name (weights stored [d_in, d_out]; k and v narrower under grouped-query attention). */
@@ -172,12 +159,24 @@ export function randomWeights(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(out, shape);
 }
 
-/** The step's tail, as the trainer does it: gradients clipped to global norm 1, one AdamW step, the loss read once. */
-function clipAndStep(value: tf.Scalar, grads: tf.NamedTensorMap, vars: tf.Variable[], opt: { step(g: Map<tf.Variable, tf.Tensor>, lr: number): void }, lr: number): number {
-  const g = new Map<tf.Variable, tf.Tensor>(vars.filter((v) => grads[v.name]).map((v) => [v, grads[v.name]]));
-  const clipped = globalNormClip(g, 1.0);
-  opt.step(clipped, lr);
-  const loss = value.dataSync()[0];
-  tf.dispose([value, ...Object.values(grads), ...(clipped !== g ? clipped.values() : [])]);
-  return loss;
+/**
+ * A step as the trainer takes it: `loss` and its gradients for `vars`, clipped to global norm 1, one AdamW step, the
+ * loss read once. dispose() frees the optimizer, then what `release` frees (adapter, model, batch).
+ */
+function trainingStep(loss: () => tf.Scalar, vars: tf.Variable[], opt: AdamW, lr: number, release: () => void): ReferenceStep {
+  return {
+    step() {
+      const { value, grads } = tf.variableGrads(loss, vars);
+      const g = new Map<tf.Variable, tf.Tensor>(vars.filter((v) => grads[v.name]).map((v) => [v, grads[v.name]]));
+      const clipped = globalNormClip(g, 1.0);
+      opt.step(clipped, lr);
+      const l = value.dataSync()[0];
+      tf.dispose([value, ...Object.values(grads), ...(clipped !== g ? clipped.values() : [])]);
+      return l;
+    },
+    dispose() {
+      opt.dispose();
+      release();
+    },
+  };
 }

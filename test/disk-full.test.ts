@@ -12,7 +12,7 @@ import type { Technique } from '../harness/plugin.js';
 import { runSweep } from '../harness/sweep/run.js';
 import { suiteSchema } from '../harness/sweep/suite.js';
 import { initBackend } from '../harness/backend/index.js';
-import { fillDisk, mountTmpfs } from './helpers/mounts.js';
+import { fillDisk, mountTmpfs, onMount } from './helpers/mounts.js';
 
 const FULL = /failed because the disk is full \(No space left on device\); what was stored before it is kept: free some space and run the same command again to continue\.$/;
 
@@ -26,9 +26,7 @@ async function storedHashes(db: string): Promise<string[]> {
 
 describe('disk full', () => {
   it('a trial that does not fit reports the real cause; the trials stored before it are kept', async (t) => {
-    const m = mountTmpfs('16m');
-    if (typeof m === 'string') return t.skip(m);
-    try {
+    await onMount(t, mountTmpfs('16m'), async (m) => {
       const db = path.join(m.dir, 'r.duckdb');
       const s = await Store.open(db);
       const run = await s.beginRun(runMeta());
@@ -44,9 +42,7 @@ describe('disk full', () => {
       await s.close(); // closing a store whose write failed must not throw over the cause
       fs.rmSync(filler);
       assert.deepEqual(await storedHashes(db), ['before-1', 'before-2']);
-    } finally {
-      m.release();
-    }
+    });
   });
 
   describe('in a sweep', () => {
@@ -68,9 +64,7 @@ describe('disk full', () => {
     });
 
     it('stops at the trial that cannot be stored, keeps the ones before it, and the same command continues after space is freed', async (t) => {
-      const m = mountTmpfs('16m');
-      if (typeof m === 'string') return t.skip(m);
-      try {
+      await onMount(t, mountTmpfs('16m'), async (m) => {
         const db = path.join(m.dir, 'r.duckdb');
         const suite = suiteSchema.parse({
           name: 'disk-full', models: ['encoder-tiny'], datasets: ['spam'], techniques: ['full-ft', filling.id, 'lora'], seeds: [0],
@@ -101,9 +95,7 @@ describe('disk full', () => {
         await s2.close();
         assert.deepEqual(rows.map((r) => `${r.technique} ${r.status}`), ['full-ft ok', 'lora ok', 'test-filling-disk ok']);
         assert.deepEqual(runs.map((r) => r.status), ['interrupted', 'finished']); // the stopped process's run, then the resumed one
-      } finally {
-        m.release();
-      }
+      });
     });
   });
 });

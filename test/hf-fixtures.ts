@@ -1,23 +1,10 @@
 // Tiny Hugging Face tokenizer.json files in the real formats (GPT-2 byte-level BPE, BERT WordPiece, LLaMA SentencePiece
 // BPE), written by tests: the shapes and component names are those of the published gpt2, bert-base-uncased and
 // Llama-2 tokenizer.json files, with small vocabularies.
+import { byteSymbols } from '../harness/model/import/tokenizer-json.js';
 
-/** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards. */
-export function bytesToUnicode(): Map<number, string> {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  return new Map(bs.map((b, i) => [b, String.fromCodePoint(cs[i])]));
-}
+/** GPT-2's bytes_to_unicode, byte → symbol, iterating in GPT-2's vocabulary order. */
+export const bytesToUnicode = (): Map<number, string> => new Map(byteSymbols());
 
 /** Byte-level BPE like gpt2: 256 byte symbols, the merges below, <|endoftext|> last. */
 export function gpt2TokenizerJson(): { json: object; vocab: Map<string, number> } {

@@ -13,7 +13,7 @@ import { runMeta, trial } from '../harness/store/testing.js';
 import { exportStore } from '../harness/store/exchange.js';
 import { buildReport } from '../reports/build.js';
 import { ROOT } from '../core/paths.js';
-import { mountTmpfs, remountReadOnly, setImmutable } from './helpers/mounts.js';
+import { mountTmpfs, onMount, remountReadOnly, setImmutable } from './helpers/mounts.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftbench-outpaths-'));
 const source = path.join(tmp, 'source.duckdb');
@@ -70,21 +70,15 @@ describe('unwritable output paths', () => {
   });
 
   it('a read-only file system: "is on a read-only file system", for a folder there and one to be made below it', async (t) => {
-    const m = mountTmpfs('1m', { readOnly: true });
-    if (typeof m === 'string') return t.skip(m);
-    try {
+    await onMount(t, mountTmpfs('1m', { readOnly: true }), async (m) => {
       for (const w of writers) {
         for (const dir of [m.dir, path.join(m.dir, 'new', 'out')]) await refuses(() => w.write(dir), w.start(dir), `${m.dir} is on a read-only file system`, w.fix);
       }
-    } finally {
-      m.release();
-    }
+    });
   });
 
   it('a results database on a file system remounted read-only: refused for writing, still read, nothing lost', async (t) => {
-    const m = mountTmpfs('16m');
-    if (typeof m === 'string') return t.skip(m);
-    try {
+    await onMount(t, mountTmpfs('16m'), async (m) => {
       const db = path.join(m.dir, 'r.duckdb');
       const s = await Store.open(db);
       await s.recordTrial(await s.beginRun(runMeta()), trial({ configHash: 'on-ro' }));
@@ -95,9 +89,7 @@ describe('unwritable output paths', () => {
       const r = await Store.open(db, { readOnly: true });
       assert.deepEqual(await r.query('SELECT config_hash FROM trials'), [{ config_hash: 'on-ro' }]);
       await r.close();
-    } finally {
-      m.release();
-    }
+    });
   });
 
   it('an immutable folder (chattr +i): "may not be changed"', async (t) => {
@@ -125,15 +117,11 @@ describe('unwritable output paths', () => {
   });
 
   it('ftbench report prints the one sentence and exits 1', async (t) => {
-    const m = mountTmpfs('1m', { readOnly: true });
-    if (typeof m === 'string') return t.skip(m);
-    try {
+    await onMount(t, mountTmpfs('1m', { readOnly: true }), async (m) => {
       const out = path.join(m.dir, 'report');
       const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/ftbench.js'), 'report', '--db', source, '--out', out], { encoding: 'utf8' });
       assert.equal(r.status, 1, r.stderr);
       assert.equal(r.stderr.trim(), `ftbench: Cannot write the report to ${out}: ${m.dir} is on a read-only file system; choose another --out folder.`);
-    } finally {
-      m.release();
-    }
+    });
   });
 });

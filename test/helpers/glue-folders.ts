@@ -7,6 +7,27 @@ import { saveSafetensors } from '../../harness/model/safetensors.js';
 import { bytesToUnicode } from '../hf-fixtures.js';
 import { mulberry32 } from '../../reports/stats.js';
 
+/** Weights drawn as Hugging Face initialises them (normal, σ 0.02, from a seeded mulberry32), collected by name. */
+function weights(seed: number) {
+  const rand = mulberry32(seed);
+  const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
+  const w: Record<string, tf.Tensor> = {};
+  const mat = (name: string, r: number, c: number) => (w[name] = tf.tensor2d(normal(r * c), [r, c]));
+  const vec = (name: string, n: number, v: number) => (w[name] = tf.fill([n], v));
+  return { w, mat, vec };
+}
+
+/** A Hugging Face folder: config.json, tokenizer.json, tokenizer_config.json when given, and the weights (then freed). */
+async function writeHfFolder(dir: string, f: { config: object; tokenizer: object; tokenizerConfig?: object; w: Record<string, tf.Tensor> }): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(f.config, null, 2));
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(f.tokenizer));
+  if (f.tokenizerConfig) fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(f.tokenizerConfig));
+  await saveSafetensors(path.join(dir, 'model.safetensors'), f.w, { format: 'pt' });
+  tf.dispose(Object.values(f.w));
+  return dir;
+}
+
 /** RoBERTa-base's layout and config keys at a small size (hidden 32, 2 layers): the real shape is 768 × 12 (docs/tables.md). */
 export async function writeRobertaFolder(dir: string, o: { hidden?: number; layers?: number; heads?: number; positions?: number; seed?: number } = {}): Promise<string> {
   const [d, L, H, P] = [o.hidden ?? 32, o.layers ?? 2, o.heads ?? 4, o.positions ?? 66];
@@ -33,11 +54,7 @@ export async function writeRobertaFolder(dir: string, o: { hidden?: number; laye
     num_attention_heads: H, vocab_size: V, max_position_embeddings: P, type_vocab_size: 1, layer_norm_eps: 1e-5, hidden_act: 'gelu',
     position_embedding_type: 'absolute', pad_token_id: 1, bos_token_id: 0, eos_token_id: 2, initializer_range: 0.02,
   };
-  const rand = mulberry32(o.seed ?? 7);
-  const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
-  const w: Record<string, tf.Tensor> = {};
-  const mat = (name: string, r: number, c: number) => (w[name] = tf.tensor2d(normal(r * c), [r, c]));
-  const vec = (name: string, n: number, v: number) => (w[name] = tf.fill([n], v));
+  const { w, mat, vec } = weights(o.seed ?? 7);
   const lin = (name: string, out: number, inp: number) => (mat(`${name}.weight`, out, inp), vec(`${name}.bias`, out, 0));
   const ln = (name: string) => (vec(`${name}.weight`, d, 1), vec(`${name}.bias`, d, 0));
   mat('roberta.embeddings.word_embeddings.weight', V, d);
@@ -56,13 +73,8 @@ export async function writeRobertaFolder(dir: string, o: { hidden?: number; laye
   w['lm_head.layer_norm.weight'] = tf.fill([d], 1);
   w['lm_head.layer_norm.bias'] = tf.fill([d], 0);
   vec('lm_head.bias', V, 0);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>' }));
-  await saveSafetensors(path.join(dir, 'model.safetensors'), w, { format: 'pt' });
-  tf.dispose(Object.values(w));
-  return dir;
+  const tokenizerConfig = { bos_token: '<s>', eos_token: '</s>', cls_token: '<s>', sep_token: '</s>', pad_token: '<pad>', unk_token: '<unk>', mask_token: '<mask>' };
+  return writeHfFolder(dir, { config, tokenizer, tokenizerConfig, w });
 }
 
 const WORDS = 'the cat sat on a mat while dogs ran in parks and birds sang over green hills near old towns'.split(' ');
@@ -107,11 +119,7 @@ export async function writeGpt2Folder(dir: string, o: { hidden?: number; layers?
   const { gpt2TokenizerJson } = await import('../hf-fixtures.js');
   const { json, vocab } = gpt2TokenizerJson();
   const [d, L, H, P, V] = [o.hidden ?? 32, o.layers ?? 2, o.heads ?? 4, o.positions ?? 192, vocab.size];
-  const rand = mulberry32(o.seed ?? 11);
-  const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
-  const w: Record<string, tf.Tensor> = {};
-  const mat = (name: string, r: number, c: number) => (w[name] = tf.tensor2d(normal(r * c), [r, c]));
-  const vec = (name: string, n: number, v: number) => (w[name] = tf.fill([n], v));
+  const { w, mat, vec } = weights(o.seed ?? 11);
   mat('transformer.wte.weight', V, d);
   mat('transformer.wpe.weight', P, d);
   for (let i = 0; i < L; i++) {
@@ -124,12 +132,7 @@ export async function writeGpt2Folder(dir: string, o: { hidden?: number; layers?
   }
   vec('transformer.ln_f.weight', d, 1), vec('transformer.ln_f.bias', d, 0);
   const config = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_embd: d, n_layer: L, n_head: H, n_positions: P, n_ctx: P, vocab_size: V, layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', bos_token_id: V - 1, eos_token_id: V - 1 };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
-  await saveSafetensors(path.join(dir, 'model.safetensors'), w, { format: 'pt' });
-  tf.dispose(Object.values(w));
-  return dir;
+  return writeHfFolder(dir, { config, tokenizer: json, w });
 }
 
 /** An E2E NLG folder in the official layout: trainset.csv, devset.csv, testset_w_refs.csv (mr, ref; several refs per mr). */
@@ -154,10 +157,7 @@ export async function writeLlamaFolder(dir: string, o: { hidden?: number; layers
   const { llamaTokenizerJson } = await import('../hf-fixtures.js');
   const { json, vocab } = llamaTokenizerJson();
   const [d, L, H, V, F] = [o.hidden ?? 32, o.layers ?? 2, o.heads ?? 4, vocab.size, 2 * (o.hidden ?? 32)];
-  const rand = mulberry32(o.seed ?? 13);
-  const normal = (n: number) => Float32Array.from({ length: n }, () => 0.02 * Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand()));
-  const w: Record<string, tf.Tensor> = {};
-  const mat = (name: string, r: number, c: number) => (w[name] = tf.tensor2d(normal(r * c), [r, c]));
+  const { w, mat } = weights(o.seed ?? 13);
   mat('model.embed_tokens.weight', V, d);
   mat('lm_head.weight', V, d);
   w['model.norm.weight'] = tf.fill([d], 1);
@@ -169,12 +169,7 @@ export async function writeLlamaFolder(dir: string, o: { hidden?: number; layers
     mat(`${p}mlp.gate_proj.weight`, F, d), mat(`${p}mlp.up_proj.weight`, F, d), mat(`${p}mlp.down_proj.weight`, d, F);
   }
   const config = { architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: V, hidden_size: d, intermediate_size: F, num_hidden_layers: L, num_attention_heads: H, num_key_value_heads: H, hidden_act: 'silu', max_position_embeddings: 512, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2 };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
-  await saveSafetensors(path.join(dir, 'model.safetensors'), w, { format: 'pt' });
-  tf.dispose(Object.values(w));
-  return dir;
+  return writeHfFolder(dir, { config, tokenizer: json, w });
 }
 
 /** An LLM-Adapters checkout's commonsense files: ft-training_set/commonsense_170k.json and dataset/<task>/test.json. */

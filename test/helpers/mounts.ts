@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 
 function run(cmd: string, args: string[]): string | null {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -37,6 +38,19 @@ export function mountTmpfs(size: string, opts: { readOnly?: boolean } = {}): Mou
       fs.rmdirSync(dir);
     },
   };
+}
+
+/** Runs `fn` on the mount and releases it after, however `fn` ends; where there is no mount, skips the test with why. */
+export async function onMount(t: TestContext, m: Mounted | string, fn: (m: Mounted) => Promise<void>): Promise<void> {
+  if (typeof m === 'string') {
+    t.skip(m);
+    return;
+  }
+  try {
+    await fn(m);
+  } finally {
+    m.release();
+  }
 }
 
 /** Remounts a mounted tmpfs read-only (its files stay, nothing can be written). */

@@ -13,34 +13,29 @@ export interface CheckpointShape {
   tokenizerConfig: Record<string, string | null>;
 }
 
-const llamaSpecials = { '<unk>': 0, '<s>': 1, '</s>': 2 };
-const llamaTokCfg = { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', pad_token: null };
+// A LLaMA-2-layout checkpoint: TinyLlama and Llama-2-7B publish the same config.json, tokenizer and special tokens
+// but for these dimensions (config.json's fields stay in the published order).
+interface LlamaDims { hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_key_value_heads: number; max_position_embeddings: number }
+const llama2 = (id: string, description: string, d: LlamaDims): CheckpointShape => ({
+  id,
+  description,
+  config: {
+    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: d.hidden_size, intermediate_size: d.intermediate_size,
+    num_hidden_layers: d.num_hidden_layers, num_attention_heads: 32, num_key_value_heads: d.num_key_value_heads, vocab_size: 32000,
+    max_position_embeddings: d.max_position_embeddings, rms_norm_eps: 1e-5, rope_theta: 10000, rope_scaling: null, hidden_act: 'silu',
+    tie_word_embeddings: false, attention_bias: false, bos_token_id: 1, eos_token_id: 2, initializer_range: 0.02, torch_dtype: 'float32',
+  },
+  specials: { '<unk>': 0, '<s>': 1, '</s>': 2 },
+  tokenizerConfig: { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', pad_token: null },
+});
 
 export const SHAPES: CheckpointShape[] = [
-  {
-    id: 'tinyllama-1.1b',
-    description: 'TinyLlama-1.1B: LLaMA-2 layout, d 2048, 22 layers, 32 heads, 4 key/value heads, FFN 5632, vocab 32000 (1.10B parameters)',
-    config: {
-      architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22,
-      num_attention_heads: 32, num_key_value_heads: 4, vocab_size: 32000, max_position_embeddings: 2048, rms_norm_eps: 1e-5,
-      rope_theta: 10000, rope_scaling: null, hidden_act: 'silu', tie_word_embeddings: false, attention_bias: false,
-      bos_token_id: 1, eos_token_id: 2, initializer_range: 0.02, torch_dtype: 'float32',
-    },
-    specials: llamaSpecials,
-    tokenizerConfig: llamaTokCfg,
-  },
-  {
-    id: 'llama-7b',
-    description: 'Llama-2-7B: d 4096, 32 layers, 32 heads, FFN 11008, vocab 32000 (6.74B parameters)',
-    config: {
-      architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 32,
-      num_attention_heads: 32, num_key_value_heads: 32, vocab_size: 32000, max_position_embeddings: 4096, rms_norm_eps: 1e-5,
-      rope_theta: 10000, rope_scaling: null, hidden_act: 'silu', tie_word_embeddings: false, attention_bias: false,
-      bos_token_id: 1, eos_token_id: 2, initializer_range: 0.02, torch_dtype: 'float32',
-    },
-    specials: llamaSpecials,
-    tokenizerConfig: llamaTokCfg,
-  },
+  llama2('tinyllama-1.1b', 'TinyLlama-1.1B: LLaMA-2 layout, d 2048, 22 layers, 32 heads, 4 key/value heads, FFN 5632, vocab 32000 (1.10B parameters)', {
+    hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22, num_key_value_heads: 4, max_position_embeddings: 2048,
+  }),
+  llama2('llama-7b', 'Llama-2-7B: d 4096, 32 layers, 32 heads, FFN 11008, vocab 32000 (6.74B parameters)', {
+    hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 32, num_key_value_heads: 32, max_position_embeddings: 4096,
+  }),
   {
     id: 'qwen2.5-1.5b',
     description: 'Qwen2.5-1.5B: d 1536, 28 layers, 12 heads, 2 key/value heads, q/k/v biases, FFN 8960, vocab 151936, tied embeddings (1.54B parameters)',

@@ -2,8 +2,11 @@
 // special tokens at the ids a real checkpoint has them, for checkpoints that make-checkpoint generates.
 import { BYTE_OFFSET, FIRST_MERGE_ID } from '../../../text/train.js';
 
-/** GPT-2's bytes_to_unicode: printable bytes map to themselves, the rest to U+0100 onwards. */
-export function bytesToUnicode(): string[] {
+/**
+ * GPT-2's bytes_to_unicode as [byte, symbol] pairs in GPT-2's order (printable bytes first, mapped to themselves; the
+ * rest to U+0100 onwards): the order of the 256 byte tokens in gpt2's and RoBERTa's vocab.json.
+ */
+export function byteSymbols(): [number, string][] {
   const bs: number[] = [];
   for (let b = 33; b <= 126; b++) bs.push(b);
   for (let b = 161; b <= 172; b++) bs.push(b);
@@ -16,8 +19,13 @@ export function bytesToUnicode(): string[] {
       cs.push(256 + n++);
     }
   }
+  return bs.map((b, i) => [b, String.fromCodePoint(cs[i])]);
+}
+
+/** GPT-2's bytes_to_unicode indexed by byte. */
+export function bytesToUnicode(): string[] {
   const out = new Array<string>(256);
-  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i])));
+  for (const [b, c] of byteSymbols()) out[b] = c;
   return out;
 }
 

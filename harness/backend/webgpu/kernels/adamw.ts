@@ -1,22 +1,19 @@
 // FtbAdamW on WebGPU: p', m', v' of one parameter in one dispatch, where the plain-op form takes 12.
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW, type AdamWAttrs } from '../../kernels/adamw.js';
-import { GROUP_INDEX, WG, bindings, grid, launch, output } from '../runner.js';
+import { WG, grid, launch, output } from '../runner.js';
+import { elementwise } from './wgsl.js';
 
-const CODE = /* wgsl */ `
-${bindings(['p2', 'm2', 'v2'], ['p', 'g', 'm', 'v'], 'n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, c1: f32, c2: f32, decay: f32')}
-${GROUP_INDEX}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = groupIndex(w, ng) * ${WG}u + lid;
-  if (i >= u.n) { return; }
+const CODE = elementwise({
+  outputs: ['p2', 'm2', 'v2'], inputs: ['p', 'g', 'm', 'v'], uniforms: 'n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, c1: f32, c2: f32, decay: f32', count: 'u.n',
+  body: /* wgsl */ `
   let gi = g[i];
   let mi = m[i] * u.beta1 + gi * (1.0 - u.beta1);
   let vi = v[i] * u.beta2 + gi * gi * (1.0 - u.beta2);
   m2[i] = mi;
   v2[i] = vi;
-  p2[i] = p[i] * u.decay - (mi / u.c1) / (sqrt(vi / u.c2) + u.eps) * u.lr;
-}`;
+  p2[i] = p[i] * u.decay - (mi / u.c1) / (sqrt(vi / u.c2) + u.eps) * u.lr;`,
+});
 
 export const adamwWebgpu: tf.KernelConfig = {
   kernelName: ADAMW,

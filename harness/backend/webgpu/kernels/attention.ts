@@ -7,14 +7,14 @@
 // in registers. tfjs's plain-op form takes 5 dispatches forward and about 8 backward and writes the scores.
 import * as tf from '@tensorflow/tfjs';
 import { ATTENTION, ATTENTION_D, ATTENTION_GRAD } from '../../ops/attention.js';
-import { GROUP_INDEX, WG, bindings, grid, launch, output } from '../runner.js';
+import { GROUP_INDEX, WG, grid, launch, output } from '../runner.js';
+import { kernel } from './wgsl.js';
 
 const BR = 64; // rows (threads) per workgroup
 // Keys (or queries) per tile: two [BC, hd] tiles and two BC-vectors within WebGPU's default 16 KiB of workgroup memory.
 const tileOf = (hd: number) => Math.max(1, Math.min(64, Math.floor((16384 / 4 - 128) / (2 * hd))));
 
 const U = 'B: u32, H: u32, T: u32, S: u32, hd: u32, sb: u32, sh: u32, st: u32, ss: u32, scale: f32';
-const ARGS = '@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
 const shared = (hd: number, bc: number) => /* wgsl */ `
 ${GROUP_INDEX}
@@ -44,28 +44,47 @@ const LOAD = /* wgsl */ `
   }`;
 const load = (a: string, b: string, rows: string) => LOAD.replaceAll('LA', a).replaceAll('LB', b).replace('let r = r0', `let rows = ${rows};\n    let r = r0`);
 
-const forward = (hd: number, bc: number) => /* wgsl */ `
-${bindings(['o', 'lse'], ['q', 'k', 'v', 'bias'], U)}
-${shared(hd, bc)}
-@compute @workgroup_size(${BR})
-fn main(${ARGS}) {
-  let pl = place(w, n, lid, u.T);
+// The two kinds of row a thread owns: a query row i (forward, dq) walking tiles of key rows (K, V), or a key row j
+// (dk, dv) walking tiles of query rows (Q, dY). `mine` is the offset of the thread's row in its own [rows][HD] tensors,
+// `theirs` that of the head's first row in the other side's.
+interface Side { row: string; rows: string; mine: string; other: string; theirs: string; tiles: [string, string] }
+const QUERY: Side = { row: 'i', rows: 'u.T', mine: 'qo', other: 'u.S', theirs: 'ko', tiles: ['k', 'v'] };
+const KEY: Side = { row: 'j', rows: 'u.S', mine: 'ko', other: 'u.T', theirs: 'qo', tiles: ['q', 'dy'] };
+
+// A kernel with a thread per row of `side`: where it stands (bh, its row, live, the offsets), `regs` as HD-vectors in
+// registers, then `body`.
+const rowKernel = (k: { out: string[]; inputs: string[]; hd: number; bc: number; side: Side; regs: string[]; body: string }) => kernel({
+  outputs: k.out, inputs: k.inputs, uniforms: U,
+  head: shared(k.hd, k.bc), size: BR,
+  body: /* wgsl */ `
+  let pl = place(w, n, lid, ${k.side.rows});
   let bh = pl.x;
-  let i = pl.y;
-  let live = bh < u.B * u.H && i < u.T;
-  let qo = (bh * u.T + i) * HD;
-  let ko = bh * u.S * HD;
-  var qr: array<f32, ${hd}>;
-  var acc: array<f32, ${hd}>;
+  let ${k.side.row} = pl.y;
+  let live = bh < u.B * u.H && ${k.side.row} < ${k.side.rows};
+  let ${k.side.mine} = (bh * ${k.side.rows} + ${k.side.row}) * HD;
+  let ${k.side.theirs} = bh * ${k.side.other} * HD;
+  ${k.regs.map((r) => `var ${r}: array<f32, ${k.hd}>;`).join('\n  ')}
+${k.body}`,
+});
+
+// The walk over the other side's rows BC at a time: each tile loaded into ta, tb (and whatever `extra` loads) between
+// barriers, then `step` for a live thread, r0 being the tile's first row.
+const tiles = (side: Side, step: string, extra = '') => /* wgsl */ `
+  for (var r0 = 0u; r0 < ${side.other}; r0 += BC) {
+    workgroupBarrier();
+    { let base = ${side.theirs}; ${load(side.tiles[0], side.tiles[1], side.other)} }${extra}
+    workgroupBarrier();
+    if (live) {${step}
+    }
+  }`;
+
+const forward = (hd: number, bc: number) => rowKernel({
+  out: ['o', 'lse'], inputs: ['q', 'k', 'v', 'bias'], hd, bc, side: QUERY, regs: ['qr', 'acc'],
+  body: /* wgsl */ `
   if (live) { for (var d = 0u; d < HD; d++) { qr[d] = q[qo + d] * u.scale; } }
   var m = -3.4e38;
   var l = 0.0;
-  var sc: array<f32, ${bc}>;
-  for (var r0 = 0u; r0 < u.S; r0 += BC) {
-    workgroupBarrier();
-    { let base = ko; ${load('k', 'v', 'u.S')} }
-    workgroupBarrier();
-    if (live) {
+  var sc: array<f32, ${bc}>;${tiles(QUERY, /* wgsl */ `
       let nj = min(BC, u.S - r0);
       var mt = m;
       for (var jj = 0u; jj < nj; jj++) {
@@ -83,97 +102,53 @@ fn main(${ARGS}) {
         l += p;
         for (var d = 0u; d < HD; d++) { acc[d] += p * tb[jj * HD + d]; }
       }
-      m = mt;
-    }
-  }
+      m = mt;`)}
   if (live) {
     for (var d = 0u; d < HD; d++) { o[qo + d] = acc[d] / l; }
     lse[bh * u.T + i] = m + log(l);
-  }
-}`;
+  }`,
+});
 
 // D[row] = Σ_d dy·out: one thread per query row.
-const D_CODE = /* wgsl */ `
-${bindings(['D'], ['dy', 'o'], 'rows: u32, hd: u32')}
-${GROUP_INDEX}
-@compute @workgroup_size(${WG})
-fn main(${ARGS}) {
+const D_CODE = kernel({
+  outputs: ['D'], inputs: ['dy', 'o'], uniforms: 'rows: u32, hd: u32', head: GROUP_INDEX, size: WG,
+  body: /* wgsl */ `
   let row = groupIndex(w, n) * ${WG}u + lid;
   if (row >= u.rows) { return; }
   var s = 0.0;
   for (var d = 0u; d < u.hd; d++) { s += dy[row * u.hd + d] * o[row * u.hd + d]; }
-  D[row] = s;
-}`;
+  D[row] = s;`,
+});
+
+const GRAD_IN = ['q', 'k', 'v', 'bias', 'lse', 'dy', 'D'];
 
 // dq_i = scale · Σ_j p_ij (dy_i·v_j − D_i) k_j: a thread per query row, walking key tiles.
-const gradQ = (hd: number, bc: number) => /* wgsl */ `
-${bindings(['dq'], ['q', 'k', 'v', 'bias', 'lse', 'dy', 'D'], U)}
-${shared(hd, bc)}
-@compute @workgroup_size(${BR})
-fn main(${ARGS}) {
-  let pl = place(w, n, lid, u.T);
-  let bh = pl.x;
-  let i = pl.y;
-  let live = bh < u.B * u.H && i < u.T;
-  let qo = (bh * u.T + i) * HD;
-  let ko = bh * u.S * HD;
-  var qr: array<f32, ${hd}>;
-  var gr: array<f32, ${hd}>;
-  var acc: array<f32, ${hd}>;
+const gradQ = (hd: number, bc: number) => rowKernel({
+  out: ['dq'], inputs: GRAD_IN, hd, bc, side: QUERY, regs: ['qr', 'gr', 'acc'],
+  body: /* wgsl */ `
   var li = 0.0;
   var Di = 0.0;
   if (live) {
     for (var d = 0u; d < HD; d++) { qr[d] = q[qo + d] * u.scale; gr[d] = dy[qo + d]; }
     li = lse[bh * u.T + i];
     Di = D[bh * u.T + i];
-  }
-  for (var r0 = 0u; r0 < u.S; r0 += BC) {
-    workgroupBarrier();
-    { let base = ko; ${load('k', 'v', 'u.S')} }
-    workgroupBarrier();
-    if (live) {
+  }${tiles(QUERY, /* wgsl */ `
       for (var jj = 0u; jj < min(BC, u.S - r0); jj++) {
         var s = 0.0;
         var dp = 0.0;
         for (var d = 0u; d < HD; d++) { s += qr[d] * ta[jj * HD + d]; dp += gr[d] * tb[jj * HD + d]; }
         let ds = exp(s + biasAt(bh, i, r0 + jj) - li) * (dp - Di);
         for (var d = 0u; d < HD; d++) { acc[d] += ds * ta[jj * HD + d]; }
-      }
-    }
-  }
-  if (live) { for (var d = 0u; d < HD; d++) { dq[qo + d] = acc[d] * u.scale; } }
-}`;
+      }`)}
+  if (live) { for (var d = 0u; d < HD; d++) { dq[qo + d] = acc[d] * u.scale; } }`,
+});
 
 // dk_j = scale · Σ_i p_ij (dy_i·v_j − D_i) q_i (part 1), dv_j = Σ_i p_ij dy_i (part 2): a thread per key row,
 // walking tiles of queries (with their dy, lse and D).
-const gradKV = (hd: number, bc: number, part: 1 | 2) => /* wgsl */ `
-${bindings([part === 1 ? 'dk' : 'dv'], ['q', 'k', 'v', 'bias', 'lse', 'dy', 'D'], U)}
-${shared(hd, bc)}
-@compute @workgroup_size(${BR})
-fn main(${ARGS}) {
-  let pl = place(w, n, lid, u.S);
-  let bh = pl.x;
-  let j = pl.y;
-  let live = bh < u.B * u.H && j < u.S;
-  let ko = (bh * u.S + j) * HD;
-  let qo = bh * u.T * HD;
-  var kr: array<f32, ${hd}>;
-  var vr: array<f32, ${hd}>;
-  var acc: array<f32, ${hd}>;
-  if (live) { for (var d = 0u; d < HD; d++) { kr[d] = k[ko + d] * u.scale; vr[d] = v[ko + d]; } }
-  for (var r0 = 0u; r0 < u.T; r0 += BC) {
-    workgroupBarrier();
-    { let base = qo; ${load('q', 'dy', 'u.T')} }
-    if (lid < BC) {
-      let r = r0 + lid;
-      var a = 0.0;
-      var b = 0.0;
-      if (r < u.T) { a = lse[bh * u.T + r]; b = D[bh * u.T + r]; }
-      tc[lid] = a;
-      td[lid] = b;
-    }
-    workgroupBarrier();
-    if (live) {
+const gradKV = (hd: number, bc: number, part: 1 | 2) => rowKernel({
+  out: [part === 1 ? 'dk' : 'dv'], inputs: GRAD_IN, hd, bc, side: KEY, regs: ['kr', 'vr', 'acc'],
+  body: /* wgsl */ `
+  if (live) { for (var d = 0u; d < HD; d++) { kr[d] = k[ko + d] * u.scale; vr[d] = v[ko + d]; } }${tiles(KEY, /* wgsl */ `
       for (var ii = 0u; ii < min(BC, u.T - r0); ii++) {
         var s = 0.0;
         ${part === 1 ? 'var dp = 0.0;' : ''}
@@ -182,11 +157,17 @@ fn main(${ARGS}) {
         ${part === 1
           ? 'let ds = p * (dp - td[ii]);\n        for (var d = 0u; d < HD; d++) { acc[d] += ds * ta[ii * HD + d]; }'
           : 'for (var d = 0u; d < HD; d++) { acc[d] += p * tb[ii * HD + d]; }'}
-      }
-    }
-  }
-  if (live) { for (var d = 0u; d < HD; d++) { ${part === 1 ? 'dk[ko + d] = acc[d] * u.scale;' : 'dv[ko + d] = acc[d];'} } }
-}`;
+      }`, /* wgsl */ `
+    if (lid < BC) {
+      let r = r0 + lid;
+      var a = 0.0;
+      var b = 0.0;
+      if (r < u.T) { a = lse[bh * u.T + r]; b = D[bh * u.T + r]; }
+      tc[lid] = a;
+      td[lid] = b;
+    }`)}
+  if (live) { for (var d = 0u; d < HD; d++) { ${part === 1 ? 'dk[ko + d] = acc[d] * u.scale;' : 'dv[ko + d] = acc[d];'} } }`,
+});
 
 type Info = tf.TensorInfo;
 

@@ -2,19 +2,14 @@
 // for them separately), where tfjs's plain-op form takes ~10 dispatches forward and ~20 backward.
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../../kernels/layer_norm.js';
-import { GROUP_INDEX, bindings, grid, launch, output } from '../runner.js';
-import { RW, WORKGROUP_REDUCE } from './reduce.js';
+import { grid, launch, output } from '../runner.js';
+import { columnSum, perRow } from './wgsl.js';
 
 const U = 'rows: u32, d: u32, eps: f32';
 
-const FORWARD = /* wgsl */ `
-${bindings(['y', 'mean', 'rstd'], ['x', 'gamma', 'beta'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = min(groupIndex(w, n), u.rows - 1u); // a clamped row repeats the last one's identical writes
-  let o = row * u.d;
+const FORWARD = perRow({
+  outputs: ['y', 'mean', 'rstd'], inputs: ['x', 'gamma', 'beta'], uniforms: U, width: 'u.d',
+  body: /* wgsl */ `
   var s = 0.0;
   for (var j = lid; j < u.d; j += RW) { s += x[o + j]; }
   let mu = wgSum(s, lid) / f32(u.d);
@@ -22,18 +17,15 @@ fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u3
   for (var j = lid; j < u.d; j += RW) { let c = x[o + j] - mu; q += c * c; }
   let r = 1.0 / sqrt(wgSum(q, lid) / f32(u.d) + u.eps);
   for (var j = lid; j < u.d; j += RW) { y[o + j] = (x[o + j] - mu) * r * gamma[j] + beta[j]; }
-  if (lid == 0u) { mean[row] = mu; rstd[row] = r; }
-}`;
+  if (lid == 0u) { mean[row] = mu; rstd[row] = r; }`,
+});
+
+const GRADS = ['dy', 'x', 'gamma', 'mean', 'rstd'];
 
 // dx = rstd · (dy·γ − mean(dy·γ) − x̂ · mean(dy·γ·x̂)), one workgroup per row.
-const GRAD_X = /* wgsl */ `
-${bindings(['dx'], ['dy', 'x', 'gamma', 'mean', 'rstd'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = min(groupIndex(w, n), u.rows - 1u);
-  let o = row * u.d;
+const GRAD_X = perRow({
+  outputs: ['dx'], inputs: GRADS, uniforms: U, width: 'u.d',
+  body: /* wgsl */ `
   let mu = mean[row];
   let r = rstd[row];
   var a = 0.0;
@@ -47,25 +39,15 @@ fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u3
   let mb = wgSum(b, lid) / f32(u.d);
   for (var j = lid; j < u.d; j += RW) {
     dx[o + j] = r * (dy[o + j] * gamma[j] - ma - (x[o + j] - mu) * r * mb);
-  }
-}`;
+  }`,
+});
 
 // dγ[j] = Σ_rows dy·x̂ (part 1) or dβ[j] = Σ_rows dy (part 2): one workgroup per column.
-const gradParam = (part: 1 | 2) => /* wgsl */ `
-${bindings(['dp'], ['dy', 'x', 'gamma', 'mean', 'rstd'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let j = min(groupIndex(w, n), u.d - 1u);
-  var s = 0.0;
-  for (var r = lid; r < u.rows; r += RW) {
-    ${part === 1 ? 's += dy[r * u.d + j] * (x[r * u.d + j] - mean[r]) * rstd[r];' : 's += dy[r * u.d + j];'}
-  }
-  let t = wgSum(s, lid);
-  if (lid == 0u) { dp[j] = t; }
-}`;
-const GRAD_PARAM = [GRAD_X, gradParam(1), gradParam(2)];
+const GRAD_PARAM = [
+  GRAD_X,
+  columnSum({ out: 'dp', inputs: GRADS, uniforms: U, term: 'dy[r * u.d + j] * (x[r * u.d + j] - mean[r]) * rstd[r]' }),
+  columnSum({ out: 'dp', inputs: GRADS, uniforms: U, term: 'dy[r * u.d + j]' }),
+];
 
 type Info = tf.TensorInfo;
 

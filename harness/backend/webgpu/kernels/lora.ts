@@ -3,7 +3,8 @@
 // where the plain ops take 3 forward (two matmuls and the scale) and 5 backward.
 import * as tf from '@tensorflow/tfjs';
 import { LORA, LORA_MAX_R, LORA_U } from '../../ops/lora.js';
-import { GROUP_INDEX, bindings, grid, launch, output } from '../runner.js';
+import { GROUP_INDEX, grid, launch, output } from '../runner.js';
+import { kernel } from './wgsl.js';
 
 const LW = 64; // threads per row
 const U = 'n: u32, din: u32, r: u32, dout: u32, scale: f32';
@@ -29,32 +30,24 @@ const HEAD = /* wgsl */ `
 ${GROUP_INDEX}
 var<workgroup> part: array<f32, ${LW * LORA_MAX_R}>; // [thread][k]
 var<workgroup> t: array<f32, ${LORA_MAX_R}>;`;
-const ARGS = '@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
-const FORWARD = /* wgsl */ `
-${bindings(['y', 'ts'], ['x', 'A', 'B'], U)}
-${HEAD}
-@compute @workgroup_size(${LW})
-fn main(${ARGS}) {
-  let row = min(groupIndex(w, ng), u.n - 1u);
-  ${rowTimesMatrix('x[row * u.din + i]', 'u.din', 'A[i * u.r + k]')}
-  if (lid < u.r) { ts[row * u.r + lid] = t[lid]; }
+// A workgroup per row: t = s·(row of src)·M as rowTimesMatrix, kept in `keep` ([n, r]), then `rest` (which may read t).
+const loraRow = (outputs: string[], inputs: string[], keep: string, product: string, rest = '') => kernel({
+  outputs, inputs, uniforms: U, head: HEAD, size: LW,
+  body: /* wgsl */ `
+  let row = min(groupIndex(w, n), u.n - 1u);
+  ${product}
+  if (lid < u.r) { ${keep}[row * u.r + lid] = t[lid]; }${rest}`,
+});
+
+const FORWARD = loraRow(['y', 'ts'], ['x', 'A', 'B'], 'ts', rowTimesMatrix('x[row * u.din + i]', 'u.din', 'A[i * u.r + k]'), /* wgsl */ `
   for (var j = lid; j < u.dout; j += ${LW}u) {
     var s = 0.0;
     for (var k = 0u; k < u.r; k++) { s += t[k] * B[k * u.dout + j]; }
     y[row * u.dout + j] = s;
-  }
-}`;
+  }`);
 
-const GRAD_U = /* wgsl */ `
-${bindings(['us'], ['dy', 'B'], U)}
-${HEAD}
-@compute @workgroup_size(${LW})
-fn main(${ARGS}) {
-  let row = min(groupIndex(w, ng), u.n - 1u);
-  ${rowTimesMatrix('dy[row * u.dout + i]', 'u.dout', 'B[k * u.dout + i]')}
-  if (lid < u.r) { us[row * u.r + lid] = t[lid]; }
-}`;
+const GRAD_U = loraRow(['us'], ['dy', 'B'], 'us', rowTimesMatrix('dy[row * u.dout + i]', 'u.dout', 'B[k * u.dout + i]'));
 
 type Info = tf.TensorInfo;
 

@@ -2,55 +2,36 @@
 // where the plain-op form takes 6 forward and ~12 backward.
 import * as tf from '@tensorflow/tfjs';
 import { RMS_NORM, RMS_NORM_GRAD } from '../../ops/rms_norm.js';
-import { GROUP_INDEX, bindings, grid, launch, output } from '../runner.js';
-import { RW, WORKGROUP_REDUCE } from './reduce.js';
+import { grid, launch, output } from '../runner.js';
+import { columnSum, perRow } from './wgsl.js';
 
 const U = 'rows: u32, d: u32, eps: f32';
 
-const FORWARD = /* wgsl */ `
-${bindings(['y', 'rstd'], ['x', 'gamma'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = min(groupIndex(w, n), u.rows - 1u);
-  let o = row * u.d;
+const FORWARD = perRow({
+  outputs: ['y', 'rstd'], inputs: ['x', 'gamma'], uniforms: U, width: 'u.d',
+  body: /* wgsl */ `
   var s = 0.0;
   for (var j = lid; j < u.d; j += RW) { let v = x[o + j]; s += v * v; }
   let r = 1.0 / sqrt(wgSum(s, lid) / f32(u.d) + u.eps);
   for (var j = lid; j < u.d; j += RW) { y[o + j] = x[o + j] * r * gamma[j]; }
-  if (lid == 0u) { rstd[row] = r; }
-}`;
+  if (lid == 0u) { rstd[row] = r; }`,
+});
+
+const GRADS = ['dy', 'x', 'gamma', 'rstd'];
 
 // dx = r·(dy·γ − x·r²·mean(dy·γ·x)), a workgroup per row.
-const GRAD_X = /* wgsl */ `
-${bindings(['dx'], ['dy', 'x', 'gamma', 'rstd'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = min(groupIndex(w, n), u.rows - 1u);
-  let o = row * u.d;
+const GRAD_X = perRow({
+  outputs: ['dx'], inputs: GRADS, uniforms: U, width: 'u.d',
+  body: /* wgsl */ `
   let r = rstd[row];
   var s = 0.0;
   for (var j = lid; j < u.d; j += RW) { s += dy[o + j] * gamma[j] * x[o + j]; }
   let c = wgSum(s, lid) / f32(u.d) * r * r;
-  for (var j = lid; j < u.d; j += RW) { dx[o + j] = r * (dy[o + j] * gamma[j] - x[o + j] * c); }
-}`;
+  for (var j = lid; j < u.d; j += RW) { dx[o + j] = r * (dy[o + j] * gamma[j] - x[o + j] * c); }`,
+});
 
 // dγ[j] = Σ_rows dy·x·rstd: a workgroup per column.
-const GRAD_G = /* wgsl */ `
-${bindings(['dg'], ['dy', 'x', 'gamma', 'rstd'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let j = min(groupIndex(w, n), u.d - 1u);
-  var s = 0.0;
-  for (var r = lid; r < u.rows; r += RW) { s += dy[r * u.d + j] * x[r * u.d + j] * rstd[r]; }
-  let t = wgSum(s, lid);
-  if (lid == 0u) { dg[j] = t; }
-}`;
+const GRAD_G = columnSum({ out: 'dg', inputs: GRADS, uniforms: U, term: 'dy[r * u.d + j] * x[r * u.d + j] * rstd[r]' });
 
 type Info = tf.TensorInfo;
 const rowsOf = (x: Info) => tf.util.sizeFromShape(x.shape) / x.shape[x.shape.length - 1];

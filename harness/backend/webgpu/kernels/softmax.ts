@@ -2,40 +2,27 @@
 // 3 forward and 4 backward.
 import * as tf from '@tensorflow/tfjs';
 import { SOFTMAX, SOFTMAX_GRAD } from '../../kernels/softmax.js';
-import { GROUP_INDEX, bindings, grid, launch, output } from '../runner.js';
-import { RW, WORKGROUP_REDUCE } from './reduce.js';
+import { grid, launch, output } from '../runner.js';
+import { perRow, rowMaxAndExpSum } from './wgsl.js';
 
 const U = 'rows: u32, d: u32';
 
-const FORWARD = /* wgsl */ `
-${bindings(['y'], ['x'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = min(groupIndex(w, n), u.rows - 1u) * u.d;
-  var m = -3.4e38;
-  for (var j = lid; j < u.d; j += RW) { m = max(m, x[o + j]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var j = lid; j < u.d; j += RW) { s += exp(x[o + j] - m); }
+const FORWARD = perRow({
+  outputs: ['y'], inputs: ['x'], uniforms: U, width: 'u.d',
+  body: /* wgsl */ `${rowMaxAndExpSum('x', 'u.d')}
   s = wgSum(s, lid);
-  for (var j = lid; j < u.d; j += RW) { y[o + j] = exp(x[o + j] - m) / s; }
-}`;
+  for (var j = lid; j < u.d; j += RW) { y[o + j] = exp(x[o + j] - m) / s; }`,
+});
 
 // dx = y · (dy − Σ dy·y)
-const BACKWARD = /* wgsl */ `
-${bindings(['dx'], ['dy', 'y'], U)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = min(groupIndex(w, n), u.rows - 1u) * u.d;
+const BACKWARD = perRow({
+  outputs: ['dx'], inputs: ['dy', 'y'], uniforms: U, width: 'u.d',
+  body: /* wgsl */ `
   var s = 0.0;
   for (var j = lid; j < u.d; j += RW) { s += dy[o + j] * y[o + j]; }
   s = wgSum(s, lid);
-  for (var j = lid; j < u.d; j += RW) { dx[o + j] = y[o + j] * (dy[o + j] - s); }
-}`;
+  for (var j = lid; j < u.d; j += RW) { dx[o + j] = y[o + j] * (dy[o + j] - s); }`,
+});
 
 type Info = tf.TensorInfo;
 const rowsOf = (t: Info) => { const d = t.shape[t.shape.length - 1]; return [d === 0 ? 0 : tf.util.sizeFromShape(t.shape) / d, d]; };

@@ -3,48 +3,34 @@
 // (logSoftmax, oneHot, mul, sum, neg) takes 8 forward and ~10 backward and writes two [N,C] tensors each way.
 import * as tf from '@tensorflow/tfjs';
 import { SOFTMAX_NLL, SOFTMAX_NLL_GRAD } from '../../ops/softmax_nll.js';
-import { GROUP_INDEX, WG, bindings, grid, launch, output } from '../runner.js';
-import { RW, WORKGROUP_REDUCE } from './reduce.js';
+import { WG, grid, launch, output } from '../runner.js';
+import { elementwise, perRow, rowMaxAndExpSum } from './wgsl.js';
 
 const U = 'rows: u32, c: u32';
 const I32 = { labels: 'i32' };
 
-const FORWARD = /* wgsl */ `
-${bindings(['nll', 'lse'], ['logits', 'labels'], U, I32)}
-${WORKGROUP_REDUCE}
-${GROUP_INDEX}
-@compute @workgroup_size(${RW})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = min(groupIndex(w, n), u.rows - 1u);
-  let o = row * u.c;
-  var m = -3.4e38;
-  for (var j = lid; j < u.c; j += RW) { m = max(m, logits[o + j]); }
-  m = wgMax(m, lid);
-  var s = 0.0;
-  for (var j = lid; j < u.c; j += RW) { s += exp(logits[o + j] - m); }
+const FORWARD = perRow({
+  outputs: ['nll', 'lse'], inputs: ['logits', 'labels'], uniforms: U, types: I32, width: 'u.c',
+  body: /* wgsl */ `${rowMaxAndExpSum('logits', 'u.c')}
   let l = m + log(wgSum(s, lid));
   if (lid == 0u) {
     let y = labels[row];
     let valid = y >= 0 && u32(y) < u.c;
     lse[row] = l;
     nll[row] = select(0.0, l - logits[o + select(0u, u32(y), valid)], valid);
-  }
-}`;
+  }`,
+});
 
 // dlogits = dy·(exp(x − lse) − [j = label]); a row whose label is out of range has no gradient.
-const BACKWARD = /* wgsl */ `
-${bindings(['dx'], ['dy', 'logits', 'labels', 'lse'], U, I32)}
-${GROUP_INDEX}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = groupIndex(w, n) * ${WG}u + lid;
-  if (i >= u.rows * u.c) { return; }
+const BACKWARD = elementwise({
+  outputs: ['dx'], inputs: ['dy', 'logits', 'labels', 'lse'], uniforms: U, types: I32, count: 'u.rows * u.c',
+  body: /* wgsl */ `
   let row = i / u.c;
   let y = labels[row];
   let valid = y >= 0 && u32(y) < u.c;
   let p = exp(logits[i] - lse[row]) - select(0.0, 1.0, valid && u32(y) == i % u.c);
-  dx[i] = select(0.0, dy[row] * p, valid);
-}`;
+  dx[i] = select(0.0, dy[row] * p, valid);`,
+});
 
 type Info = tf.TensorInfo;
 

@@ -2,36 +2,28 @@
 // plain ops take 3 forward and ~8 backward. The up projection is `up` in WGSL, where `u` names the uniforms.
 import * as tf from '@tensorflow/tfjs';
 import { SWIGLU, SWIGLU_GRAD } from '../../ops/swiglu.js';
-import { GROUP_INDEX, WG, bindings, grid, launch, output } from '../runner.js';
+import { WG, grid, launch, output } from '../runner.js';
+import { elementwise } from './wgsl.js';
 
 const HEAD = /* wgsl */ `
-${GROUP_INDEX}
 fn sigmoid(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); } // exp(-v) is inf for v < -88: σ = 0, as it should
 `;
 
-const FORWARD = /* wgsl */ `
-${bindings(['y'], ['g', 'up'], 'n: u32')}
-${HEAD}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = groupIndex(w, ng) * ${WG}u + lid;
-  if (i >= u.n) { return; }
+const FORWARD = elementwise({
+  outputs: ['y'], inputs: ['g', 'up'], uniforms: 'n: u32', head: HEAD, count: 'u.n',
+  body: /* wgsl */ `
   let v = g[i];
-  y[i] = v * sigmoid(v) * up[i];
-}`;
+  y[i] = v * sigmoid(v) * up[i];`,
+});
 
 // d/dg = dy·u·σ(g)(1 + g(1 − σ(g))), d/du = dy·g·σ(g)
-const backward = (part: 0 | 1) => /* wgsl */ `
-${bindings(['d'], ['dy', 'g', 'up'], 'n: u32')}
-${HEAD}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = groupIndex(w, ng) * ${WG}u + lid;
-  if (i >= u.n) { return; }
+const backward = (part: 0 | 1) => elementwise({
+  outputs: ['d'], inputs: ['dy', 'g', 'up'], uniforms: 'n: u32', head: HEAD, count: 'u.n',
+  body: /* wgsl */ `
   let v = g[i];
   let s = sigmoid(v);
-  d[i] = ${part === 0 ? 'dy[i] * up[i] * s * (1.0 + v * (1.0 - s))' : 'dy[i] * v * s'};
-}`;
+  d[i] = ${part === 0 ? 'dy[i] * up[i] * s * (1.0 + v * (1.0 - s))' : 'dy[i] * v * s'};`,
+});
 const BACKWARD = [backward(0), backward(1)];
 
 type Info = tf.TensorInfo;
