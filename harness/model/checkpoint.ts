@@ -17,6 +17,9 @@ interface EngineState {
 }
 const engineState = () => (tf.engine() as unknown as { state: EngineState }).state;
 
+/** Whether a gradient is being taken now (a tape is recording); evaluation and calibration passes run with none. */
+export const takingGradients = (): boolean => engineState().gradientDepth > 0;
+
 /** Runs f with the engine's gradient tape set aside, so f can take gradients of its own and leave the caller's tape whole. */
 function isolated<T>(f: () => T): T {
   const s = engineState();
@@ -43,7 +46,7 @@ export class BlockCheckpointer {
    * saved, so the block must get them from here, not from its closure, to run again.
    */
   run(i: number, block: (x: tf.Tensor, ctx: tf.Tensor[]) => tf.Tensor, x: tf.Tensor, ctx: tf.Tensor[]): tf.Tensor {
-    if (engineState().gradientDepth === 0) return block(x, ctx); // no gradient is being taken (evaluation): nothing to save
+    if (!takingGradients()) return block(x, ctx); // no gradient is being taken (evaluation): nothing to save
     const vars = this.varsOf(i, (x) => block(x, ctx), x);
     const n = 1 + ctx.length;
     const op = tf.customGrad(((...args: unknown[]) => {
