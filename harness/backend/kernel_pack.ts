@@ -16,10 +16,12 @@ import { geluConfigs } from './kernels/gelu.js';
 import { adamwConfig } from './kernels/adamw.js';
 import { transposeConfig } from './kernels/transpose.js';
 import { softmaxConfigs } from './kernels/softmax.js';
+import { softmaxNllConfigs } from './kernels/softmax_nll.js';
 import { concatConfig, padConfig, sliceConfig, splitVConfig } from './kernels/copy.js';
 import { layerNormGradConfig } from './ops/layer_norm.js';
 import { geluGradConfig } from './ops/gelu.js';
 import { softmaxGradConfig } from './ops/softmax.js';
+import { softmaxNllGradConfig } from './ops/softmax_nll.js';
 
 /** Kernels that need nothing but JS (the stock backend lacks them, or ours is faster). */
 export function jsKernels(mem: TensorMemory): tf.KernelConfig[] {
@@ -37,14 +39,14 @@ export function nativeKernels(addon: NativeAddon, mem: TensorMemory): tf.KernelC
     binaryConfig(addon, mem, 'Add'), binaryConfig(addon, mem, 'Sub'), binaryConfig(addon, mem, 'Multiply'), binaryConfig(addon, mem, 'RealDiv'),
     binaryConfig(addon, mem, 'Maximum'), binaryConfig(addon, mem, 'Minimum'), binaryConfig(addon, mem, 'SquaredDifference'),
     ...layerNormConfigs(addon, mem), ...geluConfigs(addon, mem), adamwConfig(addon, mem),
-    transposeConfig(addon, mem), ...softmaxConfigs(addon, mem),
+    transposeConfig(addon, mem), ...softmaxConfigs(addon, mem), ...softmaxNllConfigs(addon, mem),
     sliceConfig(addon, mem), splitVConfig(addon, mem), concatConfig(addon, mem), padConfig(addon, mem),
   ];
 }
 
 /** Gradients of ftbench's own fused kernels (registered by kernel name, so once for every backend). */
 export function registerGradients(): void {
-  for (const g of [layerNormGradConfig, geluGradConfig, softmaxGradConfig]) {
+  for (const g of [layerNormGradConfig, geluGradConfig, softmaxGradConfig, softmaxNllGradConfig]) {
     if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
   }
 }

@@ -35,6 +35,10 @@ export interface NativeAddon {
   swapAxes(heap: Heap, x: T, y: T, a: number, b: number, c: number, d: number): void;
   softmax(heap: Heap, x: T, y: T, rows: number, n: number): void;
   softmaxGrad(heap: Heap, dy: T, y: T, dx: T, rows: number, n: number): void;
+  /** Per row of logits [rows, c] with int32 labels: lse = log Σ exp, nll = lse − logits[label] (0 for a label outside [0, c)). */
+  softmaxNll(heap: Heap, logits: T, labels: T, nll: T, lse: T, rows: number, c: number): void;
+  /** dx = dy[row] · (exp(logits − lse[row]) − one-hot(label)); a zero row where the label is outside [0, c). */
+  softmaxNllGrad(heap: Heap, dy: T, logits: T, labels: T, lse: T, dx: T, rows: number, c: number): void;
   /** 4-bit codebook (src/quant.c), typed arrays of their own, `block` even: out[i] = levels[code_i] · scales[i / block]. */
   dequant4(packed: Uint8Array, scales: Float32Array, levels: Float32Array, out: Float32Array, n: number, block: number): void;
   /** Fills absmax (one per block) and packed (two codes per byte): code_i = #{k : w_i / absmax > midpoints[k]}. */

@@ -1,6 +1,7 @@
 // softmaxNll(logits [N,C], labels [N]) = −log softmax(logits)[label] per row, with its gradient softmax − one-hot, as
-// one fused kernel each way where the backend has them (webgpu): the [N,C] log-probabilities and one-hot never exist
-// (at a 32k vocabulary they are the largest tensors of a step). Where it has not, null: callers keep their plain ops.
+// one fused kernel each way where the backend has them (webgpu; native and wasm through the kernel pack): the [N,C]
+// log-probabilities and one-hot never exist (at a 32k vocabulary they are the largest tensors of a step). Where it has
+// not, null: callers keep their plain ops.
 import * as tf from '@tensorflow/tfjs';
 import { hasKernel, runKernel } from './fused.js';
 

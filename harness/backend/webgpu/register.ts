@@ -29,7 +29,8 @@ export function registerWebgpuKernels(): string[] {
     ...layerNormWebgpu, ...rmsNormWebgpu, ...geluWebgpu, ...swigluWebgpu, ...softmaxWebgpu, ...softmaxNllWebgpu, adamwWebgpu, ...attentionWebgpu, ...loraWebgpu,
   ];
   for (const c of configs) if (!tf.getKernel(c.kernelName, 'webgpu')) tf.registerKernel(c);
-  // Only webgpu has these kernels, so their gradients are registered here (LayerNorm's, GELU's, softmax's by kernel_pack).
+  // Gradients of the kernels only webgpu has (LayerNorm's, GELU's and softmax's come from kernel_pack); softmax NLL's is
+  // registered by whichever of the two runs first.
   for (const g of [attentionGradConfig, rmsNormGradConfig, swigluGradConfig, softmaxNllGradConfig, loraGradConfig]) {
     if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
   }

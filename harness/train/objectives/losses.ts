@@ -7,7 +7,7 @@ import { softmaxNll } from '../../backend/ops/index.js';
 
 /** Mean cross-entropy of logits [N,C] against int labels [N]. */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor): tf.Scalar {
-  const fused = softmaxNll(logits, labels); // one kernel each way where the backend has it (webgpu)
+  const fused = softmaxNll(logits, labels); // one kernel each way where the backend has it (webgpu, native, wasm)
   if (fused) return tf.mean(fused) as tf.Scalar;
   const logp = tf.logSoftmax(logits);
   return tf.neg(tf.mean(tf.sum(tf.mul(logp, tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor1D, logits.shape[1])), 1))) as tf.Scalar;

@@ -218,6 +218,28 @@ static napi_value softmax_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* softmaxNll(heap, logits, labels, nll, lse, rows, c): labels int32 */
+static napi_value softmax_nll(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!begin(env, info, &a, 7, "softmaxNll")) return NULL;
+  uint8_t *h = data_of(&a, 0);
+  float *x = ptr(&a, h, 1), *labels = ptr(&a, h, 2), *nll = ptr(&a, h, 3), *lse = ptr(&a, h, 4);
+  BAD_TENSOR("softmaxNll");
+  ftb_softmax_nll(x, (const int32_t *)labels, nll, lse, (size_t)i64(&a, 5), (size_t)i64(&a, 6));
+  return NULL;
+}
+
+/* softmaxNllGrad(heap, dy, logits, labels, lse, dx, rows, c): labels int32 */
+static napi_value softmax_nll_grad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!begin(env, info, &a, 8, "softmaxNllGrad")) return NULL;
+  uint8_t *h = data_of(&a, 0);
+  float *dy = ptr(&a, h, 1), *x = ptr(&a, h, 2), *labels = ptr(&a, h, 3), *lse = ptr(&a, h, 4), *dx = ptr(&a, h, 5);
+  BAD_TENSOR("softmaxNllGrad");
+  ftb_softmax_nll_grad(dy, x, (const int32_t *)labels, lse, dx, (size_t)i64(&a, 6), (size_t)i64(&a, 7));
+  return NULL;
+}
+
 /* binaryNd(heap, op, a, aOff, b, bOff, c, rank, dims): offsets in elements; dims as ftb_binary_nd's (a Float64Array). */
 static napi_value binary_nd(napi_env env, napi_callback_info info) {
   Args a;
@@ -343,6 +365,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"swapAxes", NULL, swap_axes, NULL, NULL, NULL, napi_default, NULL},
     {"softmax", NULL, softmax, NULL, NULL, NULL, napi_default, NULL},
     {"softmaxGrad", NULL, softmax_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"softmaxNll", NULL, softmax_nll, NULL, NULL, NULL, napi_default, NULL},
+    {"softmaxNllGrad", NULL, softmax_nll_grad, NULL, NULL, NULL, napi_default, NULL},
     {"binaryNd", NULL, binary_nd, NULL, NULL, NULL, napi_default, NULL},
     {"copyNd", NULL, copy_nd, NULL, NULL, NULL, napi_default, NULL},
     {"fill", NULL, fill, NULL, NULL, NULL, napi_default, NULL},

@@ -55,6 +55,12 @@ void ftb_swap_axes(const float *x, float *y, size_t a, size_t b, size_t c, size_
 void ftb_softmax(const float *x, float *y, size_t rows, size_t n);
 void ftb_softmax_grad(const float *dy, const float *y, float *dx, size_t rows, size_t n);
 
+/* Softmax cross-entropy over rows of c (softmax_nll.c): lse = log Σ exp(x), nll = lse − x[label] (0 when the label is
+   outside [0, c)); its gradient dx = dy · (exp(x − lse) − one-hot), a zero row where the label is out of range. */
+void ftb_softmax_nll(const float *x, const int32_t *labels, float *nll, float *lse, size_t rows, size_t c);
+void ftb_softmax_nll_grad(const float *dy, const float *x, const int32_t *labels, const float *lse, float *dx, size_t rows,
+                          size_t c);
+
 /* 4-bit codebook (quant.c): n codes two per byte, low nibble first, one absmax per block of `block` (even) values.
    dequant4: out[i] = levels[code_i] * scales[i / block]. quant4: code_i = #{k : w_i / absmax > midpoints[k]}, 15 midpoints. */
 void ftb_dequant4(const uint8_t *packed, const float *scales, const float *levels, float *out, size_t n, size_t block);
