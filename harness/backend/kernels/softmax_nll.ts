@@ -1,6 +1,6 @@
 // FtbSoftmaxNll / FtbSoftmaxNllGrad on the kernel pack: softmax cross-entropy in one native pass each way (rows split
-// across the pack's threads), behind ops/softmax_nll.ts. The plain form (logSoftmax, oneHot, mul, sum, neg) writes
-// two [N, C] tensors forward and more backward, through tfjs-cpu's JS OneHot and Tile at a 32k vocabulary.
+// across the pack's threads), behind ops/softmax_nll.ts. The plain form (logSoftmax, oneHot, mul, sum, neg: ~30
+// kernels a step, tfjs-cpu's JS OneHot among them) keeps six [N, C] tensors live at once, 131 MB each at 1024 × 32k.
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMemory } from './memory.js';
 import type { NativeAddon } from '../native/index.js';
