@@ -1,5 +1,5 @@
 // The 4-bit codebook kernels (harness/backend/codebook4.ts): the kernel pack's pack/unpack give exactly the codes and
-// values of the general codebook path (techniques/quantization/quant/blockwise.ts + pack.ts), and so does the JS fallback.
+// values of the general codebook path (harness/quant/blockwise.ts + pack.ts), and so does the JS fallback.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -7,8 +7,8 @@ import { dequant4, dequant4Tensor, quant4 } from '../harness/backend/codebook4.j
 import { loadNative } from '../harness/backend/native/index.js';
 import { initBackend } from '../harness/backend/index.js';
 import { NF4, NF4_MIDPOINTS } from '../techniques/quantization/quant/nf4.js';
-import { dequantizeBlockwise, quantizeBlockwise } from '../techniques/quantization/quant/blockwise.js';
-import { pack } from '../techniques/quantization/quant/pack.js';
+import { dequantizeBlockwise, quantizeBlockwise } from '../harness/quant/blockwise.js';
+import { pack } from '../harness/quant/pack.js';
 import { Nf4Weight } from '../techniques/quantization/quant/packed-weight.js';
 import { Rng } from '../core/rng.js';
 
@@ -44,6 +44,11 @@ describe('4-bit codebook kernels', () => {
 
   it('refuses an odd block, which would split a byte between two blocks', () => {
     assert.throws(() => quant4(new Float32Array(10), NF4_MIDPOINTS, 3), /block must be a positive even integer, got 3/);
+  });
+
+  it('refuses midpoints the kernel would misread: not 15 of them, or not ascending', () => {
+    assert.throws(() => quant4(new Float32Array(10), NF4_MIDPOINTS.subarray(1), 2), /16-level book has 15 midpoints, got 14/);
+    assert.throws(() => quant4(new Float32Array(10), NF4_MIDPOINTS.slice().reverse(), 2), /midpoints must be strictly ascending/);
   });
 
   it('an Nf4Weight holds the same bytes and gives the same tensor whichever path packed it', async () => {

@@ -421,6 +421,9 @@ budget: { steps: 2, batch_size: 4, lr: 1.0e-3, max_len: 16, eval_examples: 4 }
       { model: 'my-gpt2', dataset: 'toy', technique: 'lora', status: 'ok' },
     ]);
     assert.ok(fs.readdirSync(path.join(root, 'cache', 'models')).some((f) => /^hf-my-gpt2-[0-9a-f]{16}\.safetensors$/.test(f)));
+    // Run again: both trials are found stored from the folder's file hash, before anything is loaded or run.
+    const again = await runSweep(loadSuite(file), { db, backend: await initBackend(), techniques });
+    assert.deepEqual([again.skippedAsDone, again.ran], [2, 0]);
   } finally {
     if (prevCache === undefined) delete process.env.FTBENCH_CACHE;
     else process.env.FTBENCH_CACHE = prevCache;

@@ -148,4 +148,9 @@ budget: { steps: 2, batch_size: 1, lr: 1.0e-4, max_len: 128 }
   } finally {
     await s.close();
   }
+  // The same sweep again finds the refusal stored (its base never had a checkpoint hash: refused before load) and
+  // adds only its run: nothing judged again, nothing loaded.
+  const again = await runSweep(loadSuite(file), { db, backend: await initBackend(), techniques });
+  assert.deepEqual([again.skippedAsDone, again.ran], [1, 0]);
+  assert.deepEqual(await counts(), { ...before, runs: before.runs + 2, trials: before.trials + 1 });
 });

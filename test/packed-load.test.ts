@@ -12,8 +12,8 @@ import { saveSafetensors } from '../harness/model/safetensors.js';
 import { instantiate, type Base } from '../harness/zoo/bases.js';
 import { qlora } from '../techniques/quantization/qlora.js';
 import { packWeight, type Nf4Weight } from '../techniques/quantization/quant/packed-weight.js';
-import { dequantizeBlockwise } from '../techniques/quantization/quant/blockwise.js';
-import { unpack } from '../techniques/quantization/quant/pack.js';
+import { dequantizeBlockwise } from '../harness/quant/blockwise.js';
+import { unpack } from '../harness/quant/pack.js';
 import { NF4 } from '../techniques/quantization/quant/nf4.js';
 import type { ApplyContext } from '../harness/plugin.js';
 

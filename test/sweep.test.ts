@@ -8,6 +8,7 @@ import path from 'node:path';
 import { techniques } from '../techniques/index.js';
 import type { Technique } from '../harness/plugin.js';
 import { runSweep } from '../harness/sweep/run.js';
+import { TrainRows } from '../harness/sweep/train-rows.js';
 import { suiteSchema } from '../harness/sweep/suite.js';
 import { configHash, plan } from '../harness/sweep/plan.js';
 import { Store } from '../harness/store/index.js';
@@ -56,6 +57,20 @@ function tinySweep(name: string, techniqueIds: string[], budget: { steps: number
   return { db, suite };
 }
 
+/** Runs f, counting the training examples tokenised through the sweep's TrainRows (the memory check's and the trials'). */
+async function countEncodes<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const of = TrainRows.prototype.of;
+  let n = 0;
+  TrainRows.prototype.of = function (this: TrainRows, t, maxLen, train, encode) {
+    return of.call(this, t, maxLen, train, (e) => (n++, encode(e)));
+  };
+  try {
+    return [await f(), n];
+  } finally {
+    TrainRows.prototype.of = of;
+  }
+}
+
 describe('sweep', () => {
   before(() => {
     if (!techniques.has(diverging.id)) techniques.register(diverging);
@@ -98,7 +113,7 @@ describe('sweep', () => {
     await initBackend();
   });
 
-  it('stores a trial whose training memory cannot fit as failed, with one sentence, before training, and runs the rest', async () => {
+  it('stores a trial whose training memory cannot fit as failed, with one sentence, before training, and runs the rest; a rerun tokenises nothing', async () => {
     const backend = await initBackend();
     for (const [entries, budget, want, ok] of [
       // A rank off by orders of magnitude beside a sane LoRA: only the first is refused; the second trains.
@@ -108,7 +123,7 @@ describe('sweep', () => {
     ] as const) {
       const { db, suite } = tinySweep('huge', ['lora'], { steps: 3, train_examples: 24, eval_examples: 16 });
       const s2 = { ...suite, techniques: entries, budget: { ...suite.budget, ...budget } };
-      const summary = await runSweep(s2 as unknown as typeof suite, { db, backend, techniques });
+      const [summary, first] = await countEncodes(() => runSweep(s2 as unknown as typeof suite, { db, backend, techniques }));
       assert.equal(summary.failed, 1);
       assert.equal(summary.ran, 1 + ok);
       const s = await Store.open(db, { readOnly: true });
@@ -119,6 +134,14 @@ describe('sweep', () => {
       assert.match(String(rows[0].error), want);
       if (ok) assert.equal(rows[1].status, 'ok');
       await s.close();
+      assert.ok(first > 0, 'the first run tokenised its training split');
+      // Run again: every trial is stored (the refused one under its loaded base's hash, or under refused-before-load
+      // when no trial loaded it), so nothing is tokenised, trained or stored.
+      const [again, encoded] = await countEncodes(() => runSweep(s2 as unknown as typeof suite, { db, backend, techniques }));
+      assert.deepEqual([again.skippedAsDone, again.ran, encoded], [1 + ok, 0, 0]);
+      const s3 = await Store.open(db, { readOnly: true });
+      assert.equal((await s3.query('SELECT count(*)::INT AS n FROM trials'))[0].n, 1 + ok);
+      await s3.close();
     }
   });
 

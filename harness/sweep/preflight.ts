@@ -61,19 +61,27 @@ export function trialRefusal(t: PlannedTrial, c: ModelConfig, backend: string, l
   return refusal(`Trial ${t.label} on ${t.model}/${t.dataset} at batch ${s.batchSize} × ${s.seqLen} tokens (${why})`, c, s, memoryLimit(backend), backend);
 }
 
+/** The config and tokenizer of every base the trials use, read once (a bad config.json stops the sweep here). */
+export async function plannedBases(suite: Suite, trials: PlannedTrial[]): Promise<Map<string, PlannedBase>> {
+  const out = new Map<string, PlannedBase>();
+  for (const entry of suite.models) {
+    const id = modelIdOf(entry);
+    if (trials.some((t) => t.model === id)) out.set(id, await plannedBase(entry));
+  }
+  return out;
+}
+
 /**
  * A sweep's trials that cannot fit, each with its refusal sentence, judged before any base is loaded or pretrained.
+ * Only these trials' training splits are tokenised (a resumed sweep passes the ones it has not stored).
  */
-export async function refusedTrials(suite: Suite, trials: PlannedTrial[], datasets: Map<string, Dataset>, rows: TrainRows, backend: string): Promise<Map<PlannedTrial, string>> {
+export async function refusedTrials(suite: Suite, trials: PlannedTrial[], datasets: Map<string, Dataset>, rows: TrainRows, backend: string,
+  bases?: Map<string, PlannedBase>): Promise<Map<PlannedTrial, string>> {
+  const planned = bases ?? (await plannedBases(suite, trials));
   const out = new Map<PlannedTrial, string>();
-  for (const entry of suite.models) {
-    const mine = trials.filter((t) => t.model === modelIdOf(entry));
-    if (mine.length === 0) continue;
-    const base = await plannedBase(entry);
-    for (const t of mine) {
-      const no = plannedRefusal(t, base, datasets.get(t.dataset)!, rows, backend);
-      if (no) out.set(t, no);
-    }
+  for (const t of trials) {
+    const no = plannedRefusal(t, planned.get(t.model)!, datasets.get(t.dataset)!, rows, backend);
+    if (no) out.set(t, no);
   }
   return out;
 }

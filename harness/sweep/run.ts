@@ -17,7 +17,8 @@ import { loadFileDataset } from '../../datasets/files/index.js';
 import { refusedRecord, runTrial } from './trial.js';
 import { baseHeldOut } from './base-probes.js';
 import { backendFault } from '../backend/health.js';
-import { checkPrecision, refusedTrials } from './preflight.js';
+import { checkPrecision, plannedBases, refusedTrials } from './preflight.js';
+import { REFUSED_BEFORE_LOAD, storedTrials } from './stored.js';
 import { TrainRows } from './train-rows.js';
 
 export interface SweepEvents {
@@ -87,42 +88,55 @@ export interface SweepPlan {
   refused: Map<PlannedTrial, string>;
 }
 
-/**
- * A sweep's plan and its checks, with nothing stored, loaded or trained (`ftbench reproduce --plan` prints it): bad ids,
- * configs, precision or data stop here with their sentence; trials that cannot fit come back with theirs.
- */
-export async function planSweep(suite: Suite, opts: Pick<SweepOptions, 'techniques' | 'backend' | 'shard'>): Promise<SweepPlan> {
+/** The suite's trials (this shard's) and datasets, checked: bad ids, configs, precision or data stop here with their sentence. */
+async function planTrials(suite: Suite, opts: Pick<SweepOptions, 'techniques' | 'backend' | 'shard'>): Promise<Pick<SweepPlan, 'trials' | 'datasets'>> {
   let trials = plan(suite, opts.techniques); // validates ids and configs before anything is opened
   if (opts.shard) trials = trials.filter((t) => t.index % opts.shard!.n === opts.shard!.k);
   checkPrecision(trials, opts.backend); // before any data, base or database is touched
   // Data first: a malformed user file stops the sweep with its one sentence before the database is opened.
   const datasets = new Map<string, Dataset>();
   for (const d of suite.datasets) datasets.set(datasetIdOf(d), isFileDataset(d) ? await loadFileDataset(d) : await loadDataset(datasetIdOf(d)));
-  // Trials that cannot fit are stored as failed before their base is read or pretrained (a crash would take the
-  // backend down with it), judged from each base's config and tokenizer; the training rows it tokenises are the trials'.
+  return { trials, datasets };
+}
+
+/**
+ * A sweep's plan and its checks, with nothing stored, loaded or trained (`ftbench reproduce --plan` prints it): bad ids,
+ * configs, precision or data stop here with their sentence; trials that cannot fit come back with theirs.
+ */
+export async function planSweep(suite: Suite, opts: Pick<SweepOptions, 'techniques' | 'backend' | 'shard'>): Promise<SweepPlan> {
+  const { trials, datasets } = await planTrials(suite, opts);
   const trainRows = new TrainRows();
   const refused = await refusedTrials(suite, trials, datasets, trainRows, opts.backend.name);
   return { trials, datasets, trainRows, refused };
 }
 
 export async function runSweep(suite: Suite, opts: SweepOptions): Promise<SweepSummary> {
-  const { trials, datasets, trainRows, refused } = await planSweep(suite, opts);
+  const { trials, datasets } = await planTrials(suite, opts);
+  const planned = await plannedBases(suite, trials); // a bad config.json stops here, before the database is opened
   const store = await Store.open(opts.db, { createDir: opts.createDir });
   const ev = opts.events ?? {};
   const summary: SweepSummary = { runId: '', planned: trials.length, skippedAsDone: 0, ran: 0, failed: 0, stopped: false };
   try {
-    // A base no trial needs (all of its trials refused) is not loaded.
+    // Stored trials first, so a resumed sweep neither tokenises their training splits nor loads a base only they use.
+    const done = await store.finishedConfigHashes({ retryFailed: opts.retryFailed });
+    const { stored, keyed } = await storedTrials(suite, trials, datasets, done, opts.backend.name);
+    const todo = trials.filter((t) => !stored.has(t));
+    // Trials that cannot fit are stored as failed before their base is read or pretrained (a crash would take the
+    // backend down with it), judged from each base's config and tokenizer; the training rows it tokenises are the trials'.
+    const trainRows = new TrainRows();
+    const refused = await refusedTrials(suite, todo, datasets, trainRows, opts.backend.name, planned);
+    // A base no trial to run needs (all of them stored or refused) is not loaded.
     const bases = new Map<string, Base & { heldOutLoss: number }>();
     for (const entry of suite.models) {
       const id = modelIdOf(entry);
-      if (trials.every((t) => t.model !== id || refused.has(t))) continue;
+      if (todo.every((t) => t.model !== id || refused.has(t))) continue;
       const base = await baseFor(entry, (p) => ev.pretraining?.(id, p));
       bases.set(id, { ...base, heldOutLoss: await baseHeldOut(base, suite.budget.heldout_windows) });
     }
+    // A refused trial is stored under its base's hash when a run has loaded that base, else under REFUSED_BEFORE_LOAD.
+    const checkpointOf = (model: string) => bases.get(model)?.checkpointHash ?? keyed.get(model) ?? REFUSED_BEFORE_LOAD;
     const hashOf = (t: PlannedTrial) =>
-      configHash(t, { checkpointHash: bases.get(t.model)?.checkpointHash ?? 'refused-before-load', datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
-    const done = await store.finishedConfigHashes({ retryFailed: opts.retryFailed });
-    const todo = trials.filter((t) => !done.has(hashOf(t)));
+      configHash(t, { checkpointHash: checkpointOf(t.model), datasetHash: datasets.get(t.dataset)!.contentHash, backend: opts.backend.name });
     summary.skippedAsDone = trials.length - todo.length;
     ev.planned?.(trials, summary.skippedAsDone);
     const { backend } = opts;

@@ -13,7 +13,7 @@ import { loadCorpus, type Tokenizer } from '../../datasets/index.js';
 import { builtinTokenizer } from './tokenizer.js';
 import { pretrain, type PretrainProgress, type PretrainResult } from './pretrain.js';
 import { cachedJson } from '../../datasets/cache.js';
-import { hfConfigAndTokenizer, importHfInfo, type HfModelEntry } from '../model/import/index.js';
+import { hfConfigAndTokenizer, importHfInfo, importedPaths, type HfModelEntry } from '../model/import/index.js';
 import { readSafetensorsHeader } from '../model/safetensors-header.js';
 import { readBaseInfo } from './base-info.js';
 
@@ -135,11 +135,20 @@ export async function plannedBase(entry: string | HfModelEntry): Promise<{ confi
   return { config: configOf(p, tokenizer), tokenizer };
 }
 
-/** The checkpoint hash a model entry will have, without pretraining it (a queue's writer hashes trials it never runs). */
-export async function baseKeyFor(entry: string | HfModelEntry): Promise<string> {
-  if (typeof entry !== 'string') return (await importHfInfo(entry)).info.checkpointHash;
+/**
+ * The checkpoint hash a model entry has or will have, with nothing pretrained, converted or loaded (an imported
+ * folder's files are read to hash them): what a resumed sweep needs to find its stored trials before loading a base.
+ */
+export async function checkpointKey(entry: string | HfModelEntry): Promise<string> {
+  if (typeof entry !== 'string') return importedPaths(entry).key;
   const p = models.get(entry);
   return keyOf(p, await builtinTokenizer(p.tokenizerVocab));
+}
+
+/** checkpointKey, with an imported folder converted into the cache first (a queue's writer hashes trials it never runs, and its workers then find the base converted). */
+export async function baseKeyFor(entry: string | HfModelEntry): Promise<string> {
+  if (typeof entry !== 'string') return (await importHfInfo(entry)).info.checkpointHash;
+  return checkpointKey(entry);
 }
 
 /** Checkpoints up to this size stay in memory between trials (a sweep instantiates its base once per trial). */

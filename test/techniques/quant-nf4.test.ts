@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NF4, NF4_LEVELS, NF4_MAX_HALF_GAP, nf4Code } from '../../techniques/quantization/quant/nf4.js';
-import { blockAbsmax, dequantizeBlockwise, quantizeBlockwise } from '../../techniques/quantization/quant/blockwise.js';
+import { blockAbsmax, dequantizeBlockwise, quantizeBlockwise } from '../../harness/quant/blockwise.js';
 import { dequantizeScales, doubleQuantize } from '../../techniques/quantization/quant/double-quant.js';
 import { Rng } from '../../core/rng.js';
 

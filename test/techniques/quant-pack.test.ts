@@ -1,7 +1,7 @@
 // Bit packing: round trips for every width, the exact byte layout, sizes, and range errors.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pack, packedLength, unpack } from '../../techniques/quantization/quant/pack.js';
+import { pack, packedLength, unpack } from '../../harness/quant/pack.js';
 import { Rng } from '../../core/rng.js';
 
 describe('pack', () => {

@@ -5,6 +5,7 @@ import type { TensorMemory } from './memory.js';
 import type { NativeAddon } from '../native/index.js';
 import { sizeOf } from './heap.js';
 import { broadcastStrides, dimsOf } from './strides.js';
+import { type KernelArgs, withStockFallback } from './stock-fallback.js';
 
 const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 } as const;
 /** Ops the row/scalar fast path (ftb_binary) knows. */
@@ -22,30 +23,26 @@ function repeatKind(shape: number[], out: number[]): number {
   return -1;
 }
 
+const operands = (args: KernelArgs) => args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+
 export function binaryConfig(addon: NativeAddon, mem: TensorMemory, kernelName: BinaryKernel): tf.KernelConfig {
-  const stock = tf.getKernel(kernelName, mem.backendName)!;
-  return {
-    kernelName,
-    backendName: mem.backendName,
-    setupFunc: stock.setupFunc,
-    kernelFunc: (args) => {
-      const { a, b: bt } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      if (a.dtype !== 'float32' || bt.dtype !== 'float32') return stock.kernelFunc(args);
-      const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, bt.shape);
-      const aRep = repeatKind(a.shape, out), bRep = repeatKind(bt.shape, out);
-      const b = args.backend;
-      if (OPS[kernelName] >= FAST || aRep < 0 || bRep < 0 || out.length === 0) {
-        const res = mem.alloc(b, out, 'float32');
-        addon.binaryNd(mem.heap(b), OPS[kernelName], mem.ref(b, a), 0, mem.ref(b, bt), 0, mem.ref(b, res), out.length,
-          dimsOf(out, broadcastStrides(a.shape, out), broadcastStrides(bt.shape, out)));
-        return res;
-      }
+  const applies = (args: KernelArgs) => operands(args).a.dtype === 'float32' && operands(args).b.dtype === 'float32';
+  return withStockFallback(kernelName, mem, applies, (args) => {
+    const { a, b: bt } = operands(args);
+    const out = tf.backend_util.assertAndGetBroadcastShape(a.shape, bt.shape);
+    const aRep = repeatKind(a.shape, out), bRep = repeatKind(bt.shape, out);
+    const b = args.backend;
+    if (OPS[kernelName] >= FAST || aRep < 0 || bRep < 0 || out.length === 0) {
       const res = mem.alloc(b, out, 'float32');
-      const n = out.length === 0 ? 1 : out[out.length - 1];
-      const total = sizeOf(res);
-      addon.binary(mem.heap(b), OPS[kernelName], mem.ref(b, a), mem.ref(b, bt), mem.ref(b, res), n === 0 ? 0 : total / n, n,
-        aRep === 2 && bRep === 2 ? 0 : aRep, aRep === 2 && bRep === 2 ? 0 : bRep);
+      addon.binaryNd(mem.heap(b), OPS[kernelName], mem.ref(b, a), 0, mem.ref(b, bt), 0, mem.ref(b, res), out.length,
+        dimsOf(out, broadcastStrides(a.shape, out), broadcastStrides(bt.shape, out)));
       return res;
-    },
-  };
+    }
+    const res = mem.alloc(b, out, 'float32');
+    const n = out.length === 0 ? 1 : out[out.length - 1];
+    const total = sizeOf(res);
+    addon.binary(mem.heap(b), OPS[kernelName], mem.ref(b, a), mem.ref(b, bt), mem.ref(b, res), n === 0 ? 0 : total / n, n,
+      aRep === 2 && bRep === 2 ? 0 : aRep, aRep === 2 && bRep === 2 ? 0 : bRep);
+    return res;
+  });
 }

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorMemory } from './memory.js';
 import { transposeInto } from './copy.js';
+import { type KernelArgs, withStockFallback } from './stock-fallback.js';
 import type { NativeAddon } from '../native/index.js';
 
 /** Rows shorter than this (floats) gain nothing from block copies. */
@@ -29,22 +30,16 @@ export function asSwap(shape: number[], perm: number[]): [number, number, number
 const range = (lo: number, hi: number) => Array.from({ length: hi - lo }, (_, n) => lo + n);
 
 export function transposeConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig {
-  const stock = tf.getKernel('Transpose', mem.backendName)!;
-  return {
-    kernelName: 'Transpose',
-    backendName: mem.backendName,
-    setupFunc: stock.setupFunc,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { perm } = args.attrs as unknown as { perm: number[] };
-      const swap = x.dtype === 'float32' ? asSwap(x.shape, perm) : null;
-      const b = args.backend;
-      if (!swap || swap[3] < MIN_ROW) {
-        return x.dtype === 'float32' || x.dtype === 'int32' ? transposeInto(addon, mem, b, x, perm) : stock.kernelFunc(args);
-      }
-      const y = mem.alloc(b, perm.map((p) => x.shape[p]), 'float32');
-      addon.swapAxes(mem.heap(b), mem.ref(b, x), mem.ref(b, y), ...swap);
-      return y;
-    },
-  };
+  const input = (args: KernelArgs) => (args.inputs as { x: tf.TensorInfo }).x;
+  const fourBytes = (args: KernelArgs) => input(args).dtype === 'float32' || input(args).dtype === 'int32';
+  return withStockFallback('Transpose', mem, fourBytes, (args) => {
+    const x = input(args);
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const swap = x.dtype === 'float32' ? asSwap(x.shape, perm) : null;
+    const b = args.backend;
+    if (!swap || swap[3] < MIN_ROW) return transposeInto(addon, mem, b, x, perm);
+    const y = mem.alloc(b, perm.map((p) => x.shape[p]), 'float32');
+    addon.swapAxes(mem.heap(b), mem.ref(b, x), mem.ref(b, y), ...swap);
+    return y;
+  });
 }

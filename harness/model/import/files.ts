@@ -57,8 +57,21 @@ export class CheckpointReader {
 /** ftbench parameter name → a function producing its tensor from the checkpoint (called once, when the parameter is loaded). */
 export type Mapped = Record<string, () => tf.Tensor>;
 
-/** Content hash of the files that define the imported base, so a changed checkpoint is re-imported (read in chunks: shards are GBs). */
+/** Hashes already read in this process, by each file's path, size and mtime. */
+const hashed = new Map<string, string>();
+
+/**
+ * Content hash of the files that define the imported base, so a changed checkpoint is re-imported (read in chunks:
+ * shards are GBs). Read once a process while no file changes: a resumed sweep needs it before it loads the base (to
+ * know which trials are stored), and the load asks again.
+ */
 export function filesHash(files: string[]): string {
+  const stamp = JSON.stringify(files.map((f) => {
+    const s = fs.statSync(f, { throwIfNoEntry: false });
+    return [path.resolve(f), s?.size ?? null, s?.mtimeMs ?? null];
+  }));
+  const known = hashed.get(stamp);
+  if (known !== undefined) return known;
   const h = createHash('sha256');
   const chunk = Buffer.alloc(16 << 20);
   for (const f of files) {
@@ -71,7 +84,9 @@ export function filesHash(files: string[]): string {
       fs.closeSync(fd);
     }
   }
-  return h.digest('hex').slice(0, 16);
+  const digest = h.digest('hex').slice(0, 16);
+  hashed.set(stamp, digest);
+  return digest;
 }
 
 /** A tensor the mapping needs (read now; the caller disposes it), or one sentence naming it and the checkpoint. */

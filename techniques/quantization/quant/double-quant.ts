@@ -1,5 +1,5 @@
 // Double quantization (QLoRA §3): the fp32 absmax scales themselves quantized to 8 bits in blocks of 256, around an fp32 mean.
-import { dequantizeBlockwise, quantizeBlockwise } from './blockwise.js';
+import { dequantizeBlockwise, quantizeBlockwise } from '../../../harness/quant/blockwise.js';
 import { symmetricCodebook } from './intk.js';
 
 /** QLoRA's second-level block: 256 first-level scales share one fp32 constant (32/(64·256) bits per weight). */

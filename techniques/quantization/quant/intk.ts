@@ -1,4 +1,5 @@
 // Uniform INT-k quantization (k = 2, 3, 4, 8) of a weight W [d_in, d_out]: ŵ = s·(q − z), one (s, z) per output column and group of d_in rows.
+import type { Codebook } from '../../../harness/quant/blockwise.js';
 
 export const INT_BITS = [2, 3, 4, 8] as const;
 export type IntBits = (typeof INT_BITS)[number];
@@ -88,7 +89,7 @@ export function dequantizeIntK(q: IntK, codes: ArrayLike<number> = q.codes): Flo
 }
 
 /** The symmetric k-bit codebook on [-1, 1] (levels c/qmax − 1 for codes c = 0..2·qmax), for block-wise absmax use. */
-export function symmetricCodebook(bits: IntBits): { levels: Float32Array; code: (x: number) => number } {
+export function symmetricCodebook(bits: IntBits): Codebook {
   const qmax = qmaxOf(bits);
   return {
     levels: Float32Array.from({ length: 2 * qmax + 1 }, (_, c) => (c - qmax) / qmax),

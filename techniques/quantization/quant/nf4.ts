@@ -1,4 +1,5 @@
 // 4-bit NormalFloat (NF4, QLoRA §3): 16 levels at quantiles of N(0, 1), normalised to [-1, 1], with an exact zero.
+import { type Codebook, codeByMidpoints } from '../../../harness/quant/blockwise.js';
 
 /**
  * The NF4 levels exactly as bitsandbytes ships them (QLoRA, Appendix E): 7 negative and 8 positive normal
@@ -17,16 +18,7 @@ export const NF4_MIDPOINTS = Float32Array.from({ length: 15 }, (_, i) => (NF4_LE
 export const NF4_MAX_HALF_GAP = Math.max(...Array.from(NF4_MIDPOINTS, (m, i) => m - NF4_LEVELS[i]));
 
 /** The code (0..15) of the level nearest to x, for x in [-1, 1]. */
-export function nf4Code(x: number): number {
-  let lo = 0;
-  let hi = 15; // binary search: the number of midpoints below x is the code
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (x > NF4_MIDPOINTS[mid]) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export const nf4Code = codeByMidpoints(NF4_MIDPOINTS);
 
 /** NF4 as a codebook for block-wise absmax quantization. */
-export const NF4: { levels: Float32Array; code: (x: number) => number } = { levels: NF4_LEVELS, code: nf4Code };
+export const NF4: Codebook = { levels: NF4_LEVELS, code: nf4Code };

@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { dequant4, dequant4Tensor, quant4 } from '../../../harness/backend/codebook4.js';
 import { NF4, NF4_MIDPOINTS } from './nf4.js';
-import { dequantizeBlockwise, quantizeBlockwise } from './blockwise.js';
+import { dequantizeBlockwise, quantizeBlockwise } from '../../../harness/quant/blockwise.js';
 import { type DoubleQuantized, DQ_BLOCK, dequantizeScales, doubleQuantBytes, doubleQuantize } from './double-quant.js';
 import { type IntK, type IntKSpec, centeredCodes, dequantizeIntK, quantizeIntK } from './intk.js';
-import { pack, unpack } from './pack.js';
+import { pack, unpack } from '../../../harness/quant/pack.js';
 
 export type QuantFormat =
   | { kind: 'nf4'; block: number; doubleQuant: boolean }

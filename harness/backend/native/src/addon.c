@@ -79,144 +79,74 @@ static int begin(napi_env env, napi_callback_info info, Args *a, size_t n, const
   return 0;
 }
 
+/* Resolves the tensor arguments at the positions in `list` (ended by 0: position 0 is the heap) into t[position];
+   a dead one sets a->bad, as ptr does. */
+static void resolve(Args *a, uint8_t *heap, const int *list, float **t) {
+  for (; *list; list++) t[*list] = ptr(a, heap, (size_t)*list);
+}
+
+#define LIST(...) __VA_ARGS__
+/* Defines `fn`, the wrapper of a kernel whose argument 0 is the heap: it reads at least n arguments, resolves the
+   tensor arguments at `tensors` (a parenthesised list of positions), throws if one is dead, then runs the body, in
+   which T(i) is tensor argument i and INT(i) / NUM(i) argument i as an integer / a double. */
+#define KERNEL(fn, name, n, tensors, ...)                                                      \
+  static napi_value fn(napi_env env, napi_callback_info info) {                               \
+    Args a;                                                                                   \
+    if (!begin(env, info, &a, n, name)) return NULL;                                          \
+    float *t[MAX_ARGS] = {0};                                                                 \
+    resolve(&a, data_of(&a, 0), (const int[]){LIST tensors, 0}, t);                          \
+    BAD_TENSOR(name);                                                                         \
+    __VA_ARGS__;                                                                              \
+    return NULL;                                                                              \
+  }
+#define T(i) t[i]
+#define INT(i) i64(&a, i)
+#define NUM(i) f64(&a, i)
+
 /* bmm(heap, a, b, c, batch, m, n, k, ta, tb, aIdx, bIdx, bias, biasLen, act, alpha) */
-static napi_value bmm(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 16, "bmm")) return NULL;
-  uint8_t *h = data_of(&a, 0);
+KERNEL(bmm, "bmm", 16, (1, 2, 3, 12),
   const int32_t *a_idx = data_of(&a, 10), *b_idx = data_of(&a, 11);
   if (!a_idx || !b_idx) { napi_throw_error(env, NULL, "bmm: index arrays must be typed arrays"); return NULL; }
-  float *x = ptr(&a, h, 1), *w = ptr(&a, h, 2), *c = ptr(&a, h, 3), *bias = ptr(&a, h, 12);
-  BAD_TENSOR("bmm");
-  ftb_bmm(x, w, c, (int)i64(&a, 4), (int)i64(&a, 5), (int)i64(&a, 6), (int)i64(&a, 7), (int)i64(&a, 8), (int)i64(&a, 9),
-          a_idx, b_idx, bias, (int)i64(&a, 13), (int)i64(&a, 14), (float)f64(&a, 15));
-  return NULL;
-}
+  ftb_bmm(T(1), T(2), T(3), (int)INT(4), (int)INT(5), (int)INT(6), (int)INT(7), (int)INT(8), (int)INT(9),
+          a_idx, b_idx, T(12), (int)INT(13), (int)INT(14), (float)NUM(15)))
 
 /* unary(heap, op, x, y, n, p) */
-static napi_value unary(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 6, "unary")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 2), *y = ptr(&a, h, 3);
-  BAD_TENSOR("unary");
-  ftb_unary((int)i64(&a, 1), x, y, (size_t)i64(&a, 4), (float)f64(&a, 5));
-  return NULL;
-}
+KERNEL(unary, "unary", 6, (2, 3), ftb_unary((int)INT(1), T(2), T(3), (size_t)INT(4), (float)NUM(5)))
 
 /* sum(heap, x, y, outer, inner, overOuter) */
-static napi_value sum(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 6, "sum")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 1), *y = ptr(&a, h, 2);
-  BAD_TENSOR("sum");
-  ftb_sum(x, y, (size_t)i64(&a, 3), (size_t)i64(&a, 4), (int)i64(&a, 5));
-  return NULL;
-}
+KERNEL(sum, "sum", 6, (1, 2), ftb_sum(T(1), T(2), (size_t)INT(3), (size_t)INT(4), (int)INT(5)))
 
 /* binary(heap, op, a, b, c, rows, n, aRep, bRep) */
-static napi_value binary(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 9, "binary")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 2), *y = ptr(&a, h, 3), *z = ptr(&a, h, 4);
-  BAD_TENSOR("binary");
-  ftb_binary((int)i64(&a, 1), x, y, z, (size_t)i64(&a, 5), (size_t)i64(&a, 6), (int)i64(&a, 7), (int)i64(&a, 8));
-  return NULL;
-}
+KERNEL(binary, "binary", 9, (2, 3, 4),
+  ftb_binary((int)INT(1), T(2), T(3), T(4), (size_t)INT(5), (size_t)INT(6), (int)INT(7), (int)INT(8)))
 
 /* layerNorm(heap, x, g, b, y, mean, rstd, rows, d, eps) */
-static napi_value layer_norm(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 10, "layerNorm")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 1), *g = ptr(&a, h, 2), *b = ptr(&a, h, 3), *y = ptr(&a, h, 4), *mean = ptr(&a, h, 5),
-        *rstd = ptr(&a, h, 6);
-  BAD_TENSOR("layerNorm");
-  ftb_layer_norm(x, g, b, y, mean, rstd, (size_t)i64(&a, 7), (size_t)i64(&a, 8), (float)f64(&a, 9));
-  return NULL;
-}
+KERNEL(layer_norm, "layerNorm", 10, (1, 2, 3, 4, 5, 6),
+  ftb_layer_norm(T(1), T(2), T(3), T(4), T(5), T(6), (size_t)INT(7), (size_t)INT(8), (float)NUM(9)))
 
 /* layerNormGrad(heap, dy, x, g, mean, rstd, dx, dg, db, rows, d) */
-static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 11, "layerNormGrad")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *dy = ptr(&a, h, 1), *x = ptr(&a, h, 2), *g = ptr(&a, h, 3), *mean = ptr(&a, h, 4), *rstd = ptr(&a, h, 5),
-        *dx = ptr(&a, h, 6), *dg = ptr(&a, h, 7), *db = ptr(&a, h, 8);
-  BAD_TENSOR("layerNormGrad");
-  ftb_layer_norm_grad(dy, x, g, mean, rstd, dx, dg, db, (size_t)i64(&a, 9), (size_t)i64(&a, 10));
-  return NULL;
-}
+KERNEL(layer_norm_grad, "layerNormGrad", 11, (1, 2, 3, 4, 5, 6, 7, 8),
+  ftb_layer_norm_grad(T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), (size_t)INT(9), (size_t)INT(10)))
 
 /* gelu(heap, x, y, n) */
-static napi_value gelu(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 4, "gelu")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 1), *y = ptr(&a, h, 2);
-  BAD_TENSOR("gelu");
-  ftb_gelu(x, y, (size_t)i64(&a, 3));
-  return NULL;
-}
+KERNEL(gelu, "gelu", 4, (1, 2), ftb_gelu(T(1), T(2), (size_t)INT(3)))
 
 /* geluGrad(heap, dy, x, dx, n) */
-static napi_value gelu_grad(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 5, "geluGrad")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *dy = ptr(&a, h, 1), *x = ptr(&a, h, 2), *dx = ptr(&a, h, 3);
-  BAD_TENSOR("geluGrad");
-  ftb_gelu_grad(dy, x, dx, (size_t)i64(&a, 4));
-  return NULL;
-}
+KERNEL(gelu_grad, "geluGrad", 5, (1, 2, 3), ftb_gelu_grad(T(1), T(2), T(3), (size_t)INT(4)))
 
 /* adamw(heap, p, g, m, v, p2, m2, v2, n, lr, b1, b2, eps, c1, c2, decay) */
-static napi_value adamw(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 16, "adamw")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *p = ptr(&a, h, 1), *g = ptr(&a, h, 2), *m = ptr(&a, h, 3), *v = ptr(&a, h, 4), *p2 = ptr(&a, h, 5),
-        *m2 = ptr(&a, h, 6), *v2 = ptr(&a, h, 7);
-  BAD_TENSOR("adamw");
-  ftb_adamw(p, g, m, v, p2, m2, v2, (size_t)i64(&a, 8), (float)f64(&a, 9), (float)f64(&a, 10), (float)f64(&a, 11),
-            (float)f64(&a, 12), (float)f64(&a, 13), (float)f64(&a, 14), (float)f64(&a, 15));
-  return NULL;
-}
+KERNEL(adamw, "adamw", 16, (1, 2, 3, 4, 5, 6, 7),
+  ftb_adamw(T(1), T(2), T(3), T(4), T(5), T(6), T(7), (size_t)INT(8), (float)NUM(9), (float)NUM(10), (float)NUM(11),
+            (float)NUM(12), (float)NUM(13), (float)NUM(14), (float)NUM(15)))
 
 /* swapAxes(heap, x, y, a, b, c, d) */
-static napi_value swap_axes(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 7, "swapAxes")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 1), *y = ptr(&a, h, 2);
-  BAD_TENSOR("swapAxes");
-  ftb_swap_axes(x, y, (size_t)i64(&a, 3), (size_t)i64(&a, 4), (size_t)i64(&a, 5), (size_t)i64(&a, 6));
-  return NULL;
-}
+KERNEL(swap_axes, "swapAxes", 7, (1, 2), ftb_swap_axes(T(1), T(2), (size_t)INT(3), (size_t)INT(4), (size_t)INT(5), (size_t)INT(6)))
 
 /* softmax(heap, x, y, rows, n) */
-static napi_value softmax(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 5, "softmax")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 1), *y = ptr(&a, h, 2);
-  BAD_TENSOR("softmax");
-  ftb_softmax(x, y, (size_t)i64(&a, 3), (size_t)i64(&a, 4));
-  return NULL;
-}
+KERNEL(softmax, "softmax", 5, (1, 2), ftb_softmax(T(1), T(2), (size_t)INT(3), (size_t)INT(4)))
 
 /* softmaxGrad(heap, dy, y, dx, rows, n) */
-static napi_value softmax_grad(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 6, "softmaxGrad")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *dy = ptr(&a, h, 1), *y = ptr(&a, h, 2), *dx = ptr(&a, h, 3);
-  BAD_TENSOR("softmaxGrad");
-  ftb_softmax_grad(dy, y, dx, (size_t)i64(&a, 4), (size_t)i64(&a, 5));
-  return NULL;
-}
+KERNEL(softmax_grad, "softmaxGrad", 6, (1, 2, 3), ftb_softmax_grad(T(1), T(2), T(3), (size_t)INT(4), (size_t)INT(5)))
 
 /* softmaxNll(heap, logits, labels, nll, lse, rows, c): labels int32 */
 static napi_value softmax_nll(napi_env env, napi_callback_info info) {
@@ -241,44 +171,23 @@ static napi_value softmax_nll_grad(napi_env env, napi_callback_info info) {
 }
 
 /* binaryNd(heap, op, a, aOff, b, bOff, c, rank, dims): offsets in elements; dims as ftb_binary_nd's (a Float64Array). */
-static napi_value binary_nd(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 9, "binaryNd")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 2), *y = ptr(&a, h, 4), *z = ptr(&a, h, 6);
+KERNEL(binary_nd, "binaryNd", 9, (2, 4, 6),
   const double *dims = data_of(&a, 8);
-  BAD_TENSOR("binaryNd");
-  if (!dims && i64(&a, 7) > 0) { napi_throw_error(env, NULL, "binaryNd: dims must be a Float64Array"); return NULL; }
-  ftb_binary_nd((int)i64(&a, 1), x + i64(&a, 3), y + i64(&a, 5), z, (int)i64(&a, 7), dims);
-  return NULL;
-}
+  if (!dims && INT(7) > 0) { napi_throw_error(env, NULL, "binaryNd: dims must be a Float64Array"); return NULL; }
+  ftb_binary_nd((int)INT(1), T(2) + INT(3), T(4) + INT(5), T(6), (int)INT(7), dims))
 
 /* copyNd(heap, x, xOff, y, yOff, rank, dims): 4-byte elements, offsets in elements. */
-static napi_value copy_nd(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 7, "copyNd")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *x = ptr(&a, h, 1), *y = ptr(&a, h, 3);
+KERNEL(copy_nd, "copyNd", 7, (1, 3),
   const double *dims = data_of(&a, 6);
-  BAD_TENSOR("copyNd");
-  if (!dims && i64(&a, 5) > 0) { napi_throw_error(env, NULL, "copyNd: dims must be a Float64Array"); return NULL; }
-  ftb_copy_nd(x + i64(&a, 2), y + i64(&a, 4), (int)i64(&a, 5), dims);
-  return NULL;
-}
+  if (!dims && INT(5) > 0) { napi_throw_error(env, NULL, "copyNd: dims must be a Float64Array"); return NULL; }
+  ftb_copy_nd(T(1) + INT(2), T(3) + INT(4), (int)INT(5), dims))
 
-/* fill(heap, y, n, value): n 4-byte elements, value as a float (isInt: as an int32). */
-static napi_value fill(napi_env env, napi_callback_info info) {
-  Args a;
-  if (!begin(env, info, &a, 5, "fill")) return NULL;
-  uint8_t *h = data_of(&a, 0);
-  float *y = ptr(&a, h, 1);
-  BAD_TENSOR("fill");
+/* fill(heap, y, n, value, isInt): n 4-byte elements, value as a float (isInt: as an int32). */
+KERNEL(fill, "fill", 5, (1),
   uint32_t bits;
-  if (i64(&a, 4)) { int32_t v = (int32_t)i64(&a, 3); memcpy(&bits, &v, 4); }
-  else { float v = (float)f64(&a, 3); memcpy(&bits, &v, 4); }
-  ftb_fill(y, (size_t)i64(&a, 2), bits);
-  return NULL;
-}
+  if (INT(4)) { int32_t v = (int32_t)INT(3); memcpy(&bits, &v, 4); }
+  else { float v = (float)NUM(3); memcpy(&bits, &v, 4); }
+  ftb_fill(T(1), (size_t)INT(2), bits))
 
 /* release(array): detaches the ArrayBuffer under a typed array, which frees its memory now instead of at V8's next
    full collection (the native backend calls it when a tensor it allocated is disposed); later views read as empty. */

@@ -35,6 +35,16 @@ export function unpack(packed: Uint8Array, bits: number, n: number, out = new Ui
     out.set(packed.subarray(0, n));
     return out;
   }
+  if (bits === 4) {
+    // Two whole codes a byte: the JS fallback of a packed base's per-matmul dequantization unpacks every weight.
+    for (let i = 0; i + 1 < n; i += 2) {
+      const byte = packed[i >> 1];
+      out[i] = byte & 15;
+      out[i + 1] = byte >> 4;
+    }
+    if (n & 1) out[n - 1] = packed[(n - 1) >> 1] & 15;
+    return out;
+  }
   const mask = (1 << bits) - 1;
   let bit = 0;
   for (let i = 0; i < n; i++, bit += bits) {
