@@ -7,8 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../harness/backend/index.js';
 import { probeAdapter } from '../harness/backend/webgpu.js';
 import { gpuCounts } from '../harness/backend/webgpu/counters.js';
-import { adamwUpdate, attention, gelu, layerNorm, linear, loraDelta, rmsNorm, softmax, softmaxNll, swiglu, useFusedAttention } from '../harness/backend/ops/index.js';
+import { adamwUpdate, adamwUpdateGroup, attention, gelu, layerNorm, linear, loraDelta, rmsNorm, softmax, softmaxNll, swiglu, useFusedAttention } from '../harness/backend/ops/index.js';
 import { useMatmul } from '../harness/backend/webgpu/matmul.js';
+import { adamwGroupCapacity } from '../harness/backend/webgpu/kernels/adamw.js';
+import { STORAGE_ROOM_WANTED, storageRoom } from '../harness/backend/webgpu/runner.js';
 import { setPrecision, type Precision } from '../harness/backend/precision.js';
 import { loadNative } from '../harness/backend/native/index.js';
 import { globalNormClip } from '../harness/train/trainer.js';
@@ -102,9 +104,39 @@ test('fused WGSL kernels match the CPU default: LayerNorm, GELU, softmax, attent
   console.log(`# worst relative differences: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
 });
 
+test('AdamW over several parameters: each gets its own update, bit for bit, several to a dispatch', { skip: SKIP }, async () => {
+  // Sizes around a workgroup (256) and far apart, each parameter with its own lr, bias corrections and decay.
+  const shapes = [[33, 7], [300], [1], [64, 64], [5, 3], [257], [2, 2, 2]];
+  const attrs = shapes.map((_, j) => ({ lr: 1e-3 * (j + 1), beta1: 0.9, beta2: 0.999, eps: 1e-8, c1: 0.19 + 0.1 * j, c2: 0.002 * (j + 1), decay: 1 - 1e-5 * j }));
+  const items = (ins: tf.Tensor[]) => shapes.map((_, j) => ({ p: ins[4 * j], g: ins[4 * j + 1], m: ins[4 * j + 2], v: tf.abs(ins[4 * j + 3]), attrs: attrs[j] }));
+  let dispatches = 0, room = 0;
+  const res = await both(shapes.flatMap((sh) => [sh, sh, sh, sh]), (ins) => {
+    const xs = items(ins);
+    const single = xs.flatMap((x) => adamwUpdate(x.p, x.g, x.m, x.v, x.attrs));
+    const before = gpuCounts().dispatches;
+    const grouped = adamwUpdateGroup(xs).flat();
+    if (tf.getBackend() === 'webgpu') {
+      dispatches = gpuCounts().dispatches - before;
+      room = storageRoom(tf.backend());
+      single.forEach((t, k) => assert.deepEqual(grouped[k].dataSync(), t.dataSync(), `output ${k}: grouped and single updates differ`));
+    }
+    tf.dispose([...single, ...xs.map((x) => x.v)]);
+    return grouped;
+  });
+  close(res.ref, res.gpu, 'adamw group');
+  const nav = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<{ limits: Record<string, number> }> } } }).navigator;
+  const offered = Number((await nav.gpu.requestAdapter()).limits.maxStorageBuffersPerShaderStage);
+  assert.equal(room, Math.min(STORAGE_ROOM_WANTED, Math.max(8, offered)), 'the device was not given the storage buffers its adapter offers');
+  const perDispatch = Math.floor(room / 7);
+  assert.equal(dispatches, Math.ceil(shapes.length / perDispatch), `${shapes.length} parameters at ${perDispatch} per dispatch`);
+  assert.equal(adamwGroupCapacity(tf.backend()), perDispatch);
+  console.log(`# adapter offers ${offered} storage buffers per dispatch; device has ${room}: AdamW ${perDispatch} parameters per dispatch`);
+});
+
 test('global-norm clipping on webgpu gives the CPU result and reads nothing back', { skip: SKIP }, async () => {
   for (const maxNorm of [1, 1e6]) { // clipped, and left alone (scaled by exactly 1)
-    const shapes = [[40, 30], [30], [7, 3, 5], [1]];
+    // More gradients than one dispatch binds at any room up to 32, empty and scalar ones among them.
+    const shapes = [[40, 30], [30], [7, 3, 5], [1], [0], ...Array.from({ length: 36 }, (_, i) => [i + 2])];
     const res = await both(shapes, (gs) => {
       const vars = gs.map((g) => tf.variable(tf.zerosLike(g)));
       const before = gpuCounts();

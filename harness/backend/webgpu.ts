@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { countRead, instrument } from './webgpu/counters.js';
 import { registerWebgpuKernels, fusedEnabled } from './webgpu/register.js';
 import { patchUploads } from './webgpu/uploads.js';
+import { STORAGE_ROOM_WANTED, storageRoom } from './webgpu/runner.js';
 import { registerGradients } from './kernel_pack.js';
 
 export interface GpuAdapter {
@@ -235,7 +236,8 @@ function describe(adapter: any): GpuAdapter {
   return { ...a, software };
 }
 
-let state: { adapter: GpuAdapter; kernels: string[]; features: string[] } | null = null;
+type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number };
+let state: WebgpuState | null = null;
 let gpu: Gpu | null = null;
 
 async function dawn(): Promise<Gpu> {
@@ -266,7 +268,7 @@ export async function probeAdapter(): Promise<{ adapter: GpuAdapter } | { reason
  * Creates the device and makes 'webgpu' the active tfjs backend. Refuses a software adapter unless `allowSoftware`
  * (`--backend webgpu` forces it; automatic choice never does). Throws with the reason when it cannot.
  */
-export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ adapter: GpuAdapter; kernels: string[]; features: string[] }> {
+export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<WebgpuState> {
   if (!state) {
     const g = await dawn();
     const raw = await g.requestAdapter({ powerPreference: 'high-performance' });
@@ -275,10 +277,16 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
     if (adapter.software && !opts.allowSoftware) throw new Error(`only a software adapter is available (${adapter.description})`);
     // tfjs asks navigator.gpu for its adapter: hand it the one we inspected, asking its device for shader-f16 too
     // (mixed precision) when offered; tfjs itself asks for timestamp-query when offered.
+    // And more storage buffers per dispatch than WebGPU's default 8 where the adapter offers them: the clipping, AdamW,
+    // and tfjs's AddN and Concat then take several tensors per dispatch.
     const extra = fusedEnabled() ? ['shader-f16'].filter((f) => raw.features.has(f)) : [];
+    const room = Math.min(STORAGE_ROOM_WANTED, Number(raw.limits.maxStorageBuffersPerShaderStage) || 8);
+    const limits = fusedEnabled() && room > 8 ? { maxStorageBuffersPerShaderStage: room } : {};
     const forTfjs = {
       features: raw.features, limits: raw.limits, info: raw.info,
-      requestDevice: (d: any = {}) => raw.requestDevice({ ...d, requiredFeatures: [...(d.requiredFeatures ?? []), ...extra] }),
+      requestDevice: (d: any = {}) => raw.requestDevice({
+        ...d, requiredFeatures: [...(d.requiredFeatures ?? []), ...extra], requiredLimits: { ...(d.requiredLimits ?? {}), ...limits },
+      }),
     };
     const nav = { gpu: { requestAdapter: async () => forTfjs, getPreferredCanvasFormat: () => 'rgba8unorm', wgslLanguageFeatures: new Set() } };
     if ((globalThis as any).navigator) Object.defineProperty((globalThis as any).navigator, 'gpu', { value: nav.gpu, configurable: true });
@@ -292,7 +300,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
     // ftbench's fused kernels in WGSL (their gradients are registered by kernel name, shared with wasm).
     const fused = registerWebgpuKernels();
     registerGradients();
-    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [] };
+    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [], storageBuffers: 8 };
   } else if (state.adapter.software && !opts.allowSoftware) {
     throw new Error(`only a software adapter is available (${state.adapter.description})`);
   }
@@ -300,6 +308,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<{ ad
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed (see the warning above)');
   instrument(tf.backend());
   state.features = [...(tf.backend() as any).device.features].map(String).sort();
+  state.storageBuffers = storageRoom(tf.backend());
   const probe = tf.tidy(() => tf.sum(tf.mul(tf.tensor1d([1, 2, 3]), 2)));
   const value = probe.dataSync()[0];
   probe.dispose();

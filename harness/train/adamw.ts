@@ -1,6 +1,6 @@
 // AdamW (Loshchilov & Hutter): Adam moments with decoupled weight decay, per-group lr scale and decay.
 import * as tf from '@tensorflow/tfjs';
-import { adamwUpdate } from '../backend/ops/index.js';
+import { adamwGroupSize, adamwUpdateGroup, type AdamWItem } from '../backend/ops/index.js';
 import type { Optimizer, OptimizerSpec, ParamGroup } from '../plugin.js';
 
 interface Slot {
@@ -28,6 +28,7 @@ export class AdamW implements Optimizer {
 
   step(grads: Map<tf.Variable, tf.Tensor>, lr: number): void {
     const { beta1: b1, beta2: b2, eps } = this.spec;
+    const todo: Array<{ p: tf.Variable; s: Slot; item: AdamWItem }> = [];
     for (const [p, g] of grads) {
       let s = this.slots.get(p);
       if (!s) {
@@ -37,14 +38,21 @@ export class AdamW implements Optimizer {
       }
       s.t += 1;
       const a = lr * s.lrScale;
-      const c1 = 1 - b1 ** s.t;
-      const c2 = 1 - b2 ** s.t;
+      // m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p (1 − lr·λ) − lr · (m/c1) / (√(v/c2) + ε)
+      const attrs = { lr: a, beta1: b1, beta2: b2, eps, c1: 1 - b1 ** s.t, c2: 1 - b2 ** s.t, decay: 1 - a * s.weightDecay };
+      todo.push({ p, s, item: { p, g, m: s.m, v: s.v, attrs } });
+    }
+    // A few parameters per kernel call where the backend updates several in one dispatch (webgpu), else one.
+    const size = adamwGroupSize();
+    for (let i = 0; i < todo.length; i += size) {
+      const part = todo.slice(i, i + size);
       tf.tidy(() => {
-        // m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p (1 − lr·λ) − lr · (m/c1) / (√(v/c2) + ε)
-        const [p2, m2, v2] = adamwUpdate(p, g, s.m, s.v, { lr: a, beta1: b1, beta2: b2, eps, c1, c2, decay: 1 - a * s.weightDecay });
-        s.m.assign(m2);
-        s.v.assign(v2);
-        p.assign(p2);
+        adamwUpdateGroup(part.map((x) => x.item)).forEach(([p2, m2, v2], j) => {
+          const { p, s } = part[j];
+          s.m.assign(m2);
+          s.v.assign(v2);
+          p.assign(p2);
+        });
       });
     }
   }

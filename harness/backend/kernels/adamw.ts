@@ -5,6 +5,8 @@ import type { NativeAddon } from '../native/index.js';
 import { sizeOf } from './heap.js';
 
 export const ADAMW = 'FtbAdamW';
+/** Several parameters' updates in one kernel call (webgpu only: it binds them in few dispatches). */
+export const ADAMW_GROUP = 'FtbAdamWGroup';
 
 export interface AdamWAttrs {
   lr: number;
@@ -16,6 +18,17 @@ export interface AdamWAttrs {
   c2: number;
   /** Decoupled weight decay factor 1 − lr·λ. */
   decay: number;
+}
+
+/** FtbAdamWGroup's attributes: the shared betas and ε, and per parameter j its lr, bias corrections and decay. */
+export interface AdamWGroupAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  lr: number[];
+  c1: number[];
+  c2: number[];
+  decay: number[];
 }
 
 export function adamwConfig(addon: NativeAddon, mem: TensorMemory): tf.KernelConfig {

@@ -7,5 +7,5 @@ export { linear } from './linear.js';
 export { loraDelta } from './lora.js';
 export { softmax } from './softmax.js';
 export { softmaxNll } from './softmax_nll.js';
-export { adamwUpdate, type AdamWAttrs } from './adamw.js';
+export { adamwUpdate, adamwUpdateGroup, adamwGroupSize, type AdamWAttrs, type AdamWItem } from './adamw.js';
 export { attention, plainAttention, useFusedAttention } from './attention.js';

@@ -4,7 +4,7 @@
 // result: grads are scaled by maxNorm/‖g‖ when ‖g‖ > maxNorm and by exactly 1 otherwise.
 /* eslint-disable @typescript-eslint/no-explicit-any -- tfjs's WebGPU backend internals are untyped here. */
 import * as tf from '@tensorflow/tfjs';
-import { GROUP_INDEX, WG, bindings, grid, launch, output } from './runner.js';
+import { GROUP_INDEX, WG, bindings, grid, launch, output, storageRoom } from './runner.js';
 import { WORKGROUP_REDUCE, RW } from './kernels/reduce.js';
 import { fusedEnabled } from './register.js';
 
@@ -14,9 +14,6 @@ export function clipsOnDevice(): boolean {
 }
 
 const PARTS = 64; // workgroups per partial-sum dispatch: enough to stream a large tensor, few to add up after
-// Storage buffers per dispatch stay within WebGPU's default of 8 per shader stage.
-const SUMSQ_TERMS = 7; // 7 gradients + the partials
-const MUL_TERMS = 3; // 3 gradients + 3 outputs + the scale
 
 const range = (k: number) => Array.from({ length: k }, (_, i) => i);
 
@@ -59,11 +56,15 @@ function chunks<T>(xs: T[], n: number): T[][] {
   return range(Math.ceil(xs.length / n)).map((i) => xs.slice(i * n, i * n + n));
 }
 
-/** globalNormClip's WebGPU form: about 1/7 + 1/3 dispatch per gradient and one more, no read. Returns new tensors. */
+/**
+ * globalNormClip's WebGPU form, no read: with the device's room for R storage buffers per dispatch, 1/(R−1) + 1/⌊(R−1)/2⌋
+ * dispatch per gradient (1/7 + 1/3 at WebGPU's default R = 8) and one more. Returns new tensors.
+ */
 export function clipOnDevice(grads: Map<tf.Variable, tf.Tensor>, maxNorm: number): Map<tf.Variable, tf.Tensor> {
   const backend = tf.backend() as any;
+  const room = storageRoom(backend);
   const live = [...grads].filter(([, g]) => g.size > 0);
-  const sums = chunks(live.map(([, g]) => g), SUMSQ_TERMS);
+  const sums = chunks(live.map(([, g]) => g), room - 1); // k gradients + the partials
   const partials = output(backend, [Math.max(1, sums.length) * PARTS]);
   const scale = output(backend, []);
   sums.forEach((gs, slot) => {
@@ -71,7 +72,7 @@ export function clipOnDevice(grads: Map<tf.Variable, tf.Tensor>, maxNorm: number
   });
   launch(backend, { code: SCALE, outputs: [scale], inputs: [partials], uniforms: { u32: [sums.length * PARTS], f32: [maxNorm] }, groups: [1, 1, 1] });
   const out = new Map<tf.Variable, tf.Tensor>();
-  for (const part of chunks(live, MUL_TERMS)) {
+  for (const part of chunks(live, Math.floor((room - 1) / 2))) { // k gradients + k outputs + the scale
     const ys = part.map(([, g]) => output(backend, g.shape));
     const largest = Math.max(...part.map(([, g]) => g.size));
     launch(backend, { code: mul(part.length), outputs: ys, inputs: [...part.map(([, g]) => g), scale], uniforms: { u32: part.map(([, g]) => g.size) }, groups: grid(Math.ceil(largest / WG)) });

@@ -26,7 +26,7 @@ export function fusedEnabled(): boolean {
 export function registerWebgpuKernels(): string[] {
   if (!fusedEnabled()) return [];
   const configs = [
-    ...layerNormWebgpu, ...rmsNormWebgpu, ...geluWebgpu, ...swigluWebgpu, ...softmaxWebgpu, ...softmaxNllWebgpu, adamwWebgpu, ...attentionWebgpu, ...loraWebgpu,
+    ...layerNormWebgpu, ...rmsNormWebgpu, ...geluWebgpu, ...swigluWebgpu, ...softmaxWebgpu, ...softmaxNllWebgpu, ...adamwWebgpu, ...attentionWebgpu, ...loraWebgpu,
   ];
   for (const c of configs) if (!tf.getKernel(c.kernelName, 'webgpu')) tf.registerKernel(c);
   // Gradients of the kernels only webgpu has (LayerNorm's, GELU's and softmax's come from kernel_pack); softmax NLL's is

@@ -7,6 +7,8 @@ import { countDispatch } from './counters.js';
 
 export const WG = 256; // threads per workgroup of the elementwise kernels
 const MAX_GROUPS = 65535; // per dispatch dimension (WebGPU's default limit)
+/** Storage buffers per dispatch we ask a device for, where its adapter offers them: more per dispatch, fewer dispatches. */
+export const STORAGE_ROOM_WANTED = 32;
 
 const pipelines = new WeakMap<object, Map<string, any>>();
 
@@ -29,6 +31,11 @@ function pipeline(backend: any, code: string, outputs: number, inputs: number): 
     cache.set(code, p);
   }
   return p;
+}
+
+/** Storage buffers one dispatch may bind on `backend`'s device: WebGPU's default of 8, or what initWebgpu asked for. */
+export function storageRoom(backend: any): number {
+  return Math.max(8, Number(backend.device.limits.maxStorageBuffersPerShaderStage) || 8);
 }
 
 /** Workgroup grid for `groups` workgroups: x up to 65535, the rest in y (kernels index by `groupIndex`). */
