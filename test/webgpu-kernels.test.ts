@@ -10,7 +10,7 @@ import { gpuCounts } from '../harness/backend/webgpu/counters.js';
 import { adamwUpdate, adamwUpdateGroup, attention, gelu, layerNorm, linear, loraDelta, rmsNorm, softmax, softmaxNll, swiglu, useFusedAttention } from '../harness/backend/ops/index.js';
 import { useMatmul } from '../harness/backend/webgpu/matmul.js';
 import { adamwGroupCapacity } from '../harness/backend/webgpu/kernels/adamw.js';
-import { STORAGE_ROOM_WANTED, storageRoom } from '../harness/backend/webgpu/runner.js';
+import { STORAGE_ROOM_WANTED, storageRoom, subgroupsInUse, useSubgroups } from '../harness/backend/webgpu/runner.js';
 import { setPrecision, type Precision } from '../harness/backend/precision.js';
 import { loadNative } from '../harness/backend/native/index.js';
 import { globalNormClip } from '../harness/train/trainer.js';
@@ -149,6 +149,47 @@ test('global-norm clipping on webgpu gives the CPU result and reads nothing back
     });
     close(res.ref, res.gpu, `clip at ${maxNorm}`);
   }
+});
+
+test('the row reductions agree with the CPU default both in subgroups (used where the device has them) and in the workgroup tree', { skip: SKIP }, async () => {
+  const info = await initBackend('webgpu');
+  if (info.features?.includes('subgroups')) {
+    assert.ok(info.subgroups && subgroupsInUse(tf.backend()), 'the device has subgroups, but the reductions do not use them');
+  }
+  console.log(`# subgroups: ${info.subgroups ? `size ${info.subgroups}, used` : 'not used'}`);
+  const worst: Record<string, number> = {};
+  for (const on of [true, false]) {
+    const was = useSubgroups(on);
+    try {
+      const form = on ? 'subgroups' : 'tree';
+      for (const [rows, d] of [[6, 5], [3, 1000]] as const) {
+        const ln = await both([[rows, d], [d], [d]], withGrads(([x, g, b]) => layerNorm(x, g, b, 1e-5)));
+        worst[`${form} layerNorm ${d}`] = close(ln.ref, ln.gpu, `${form}: layerNorm ${rows}×${d}`);
+        const rn = await both([[rows, d], [d]], withGrads(([x, g]) => rmsNorm(x, g, 1e-6)));
+        worst[`${form} rmsNorm ${d}`] = close(rn.ref, rn.gpu, `${form}: rmsNorm ${rows}×${d}`);
+        const sm = await both([[rows, d]], withGrads(([x]) => softmax(x)), 30); // the max matters: exp(±30)
+        worst[`${form} softmax ${d}`] = close(sm.ref, sm.gpu, `${form}: softmax ${rows}×${d}`);
+        const ce = await both([[rows, d]], withGrads(([x]) => {
+          const l = tf.tensor1d(Int32Array.from({ length: rows }, (_, i) => (i * 7) % d), 'int32');
+          const y = softmaxNll(x as tf.Tensor2D, l) ?? plainNll(x as tf.Tensor2D, l);
+          l.dispose();
+          return y;
+        }), 30);
+        worst[`${form} softmaxNll ${d}`] = close(ce.ref, ce.gpu, `${form}: softmaxNll ${rows}×${d}`);
+      }
+      const clip = await both([[300, 7], [5], [1000]], (gs) => {
+        const vars = gs.map((g) => tf.variable(tf.zerosLike(g)));
+        const out = globalNormClip(new Map(vars.map((v, i) => [v, gs[i]])), 1);
+        const vals = [...out.values()].map((t) => tf.clone(t));
+        tf.dispose([...out.values(), ...vars]);
+        return vals;
+      });
+      worst[`${form} clip`] = close(clip.ref, clip.gpu, `${form}: clip`);
+    } finally {
+      useSubgroups(was);
+    }
+  }
+  console.log(`# worst relative differences: ${Object.entries(worst).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
 });
 
 /** Runs `f` on webgpu with our tiled matmul (fp32 or mixed) and tfjs's left alone on the reference. */

@@ -11,6 +11,7 @@ import { countRead, instrument } from './webgpu/counters.js';
 import { registerWebgpuKernels, fusedEnabled } from './webgpu/register.js';
 import { patchUploads } from './webgpu/uploads.js';
 import { STORAGE_ROOM_WANTED, storageRoom } from './webgpu/runner.js';
+import { probeSubgroups } from './webgpu/subgroups.js';
 import { registerGradients } from './kernel_pack.js';
 
 export interface GpuAdapter {
@@ -236,7 +237,7 @@ function describe(adapter: any): GpuAdapter {
   return { ...a, software };
 }
 
-type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number };
+type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number; subgroups: number | null };
 let state: WebgpuState | null = null;
 let gpu: Gpu | null = null;
 
@@ -279,7 +280,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
     // (mixed precision) when offered; tfjs itself asks for timestamp-query when offered.
     // And more storage buffers per dispatch than WebGPU's default 8 where the adapter offers them: the clipping, AdamW,
     // and tfjs's AddN and Concat then take several tensors per dispatch.
-    const extra = fusedEnabled() ? ['shader-f16'].filter((f) => raw.features.has(f)) : [];
+    const extra = fusedEnabled() ? ['shader-f16', 'subgroups'].filter((f) => raw.features.has(f)) : [];
     const room = Math.min(STORAGE_ROOM_WANTED, Number(raw.limits.maxStorageBuffersPerShaderStage) || 8);
     const limits = fusedEnabled() && room > 8 ? { maxStorageBuffersPerShaderStage: room } : {};
     const forTfjs = {
@@ -300,7 +301,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
     // ftbench's fused kernels in WGSL (their gradients are registered by kernel name, shared with wasm).
     const fused = registerWebgpuKernels();
     registerGradients();
-    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [], storageBuffers: 8 };
+    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [], storageBuffers: 8, subgroups: null };
   } else if (state.adapter.software && !opts.allowSoftware) {
     throw new Error(`only a software adapter is available (${state.adapter.description})`);
   }
@@ -313,5 +314,9 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
   const value = probe.dataSync()[0];
   probe.dispose();
   if (value !== 12) throw new Error(`the WebGPU device computes wrongly (2·(1+2+3) gave ${value})`);
+  if (fusedEnabled() && state.subgroups == null) {
+    const sg = await probeSubgroups();
+    state.subgroups = 'size' in sg ? sg.size : null;
+  }
   return state;
 }

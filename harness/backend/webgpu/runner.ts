@@ -4,6 +4,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tfjs's WebGPU backend internals and Dawn objects are untyped here. */
 import * as tf from '@tensorflow/tfjs';
 import { countDispatch } from './counters.js';
+import { withSubgroups } from './kernels/reduce.js';
 
 export const WG = 256; // threads per workgroup of the elementwise kernels
 const MAX_GROUPS = 65535; // per dispatch dimension (WebGPU's default limit)
@@ -12,10 +13,32 @@ export const STORAGE_ROOM_WANTED = 32;
 
 const pipelines = new WeakMap<object, Map<string, any>>();
 
+// Devices whose subgroups subgroups.ts has checked, and whether they are used (tests and benches compare both forms).
+const subgroupDevices = new WeakSet<object>();
+let subgroupsWanted = process.env.FTBENCH_WEBGPU_SUBGROUPS !== '0';
+
+/** Marks `backend`'s device as one whose subgroups the reductions may use. */
+export function allowSubgroups(backend: any): void {
+  subgroupDevices.add(backend.device);
+}
+
+/** Turns the subgroup reductions on or off (where the device allows them); returns the previous setting. */
+export function useSubgroups(on: boolean): boolean {
+  const was = subgroupsWanted;
+  subgroupsWanted = on;
+  return was;
+}
+
+/** Whether kernels launched on `backend` now reduce with subgroups. */
+export function subgroupsInUse(backend: any): boolean {
+  return subgroupsWanted && subgroupDevices.has(backend.device);
+}
+
 // An explicit layout: 'auto' drops bindings a shader does not read, and our kernels bind every declared buffer.
-function pipeline(backend: any, code: string, outputs: number, inputs: number): any {
+function pipeline(backend: any, source: string, outputs: number, inputs: number): any {
   let cache = pipelines.get(backend.device);
   if (!cache) pipelines.set(backend.device, (cache = new Map()));
+  const code = subgroupsInUse(backend) ? withSubgroups(source) : source;
   let p = cache.get(code);
   if (!p) {
     const S = (globalThis as any).GPUShaderStage.COMPUTE;
