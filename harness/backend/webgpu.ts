@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { countRead, instrument } from './webgpu/counters.js';
 import { registerWebgpuKernels, fusedEnabled } from './webgpu/register.js';
 import { patchUploads } from './webgpu/uploads.js';
-import { STORAGE_ROOM_WANTED, storageRoom } from './webgpu/runner.js';
+import { STORAGE_ROOM_WANTED, storageRoom, subgroupsInUse } from './webgpu/runner.js';
 import { probeSubgroups } from './webgpu/subgroups.js';
 import { registerGradients } from './kernel_pack.js';
 
@@ -239,6 +239,7 @@ function describe(adapter: any): GpuAdapter {
 
 type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number; subgroups: number | null };
 let state: WebgpuState | null = null;
+let subgroupsProbed = false;
 let gpu: Gpu | null = null;
 
 async function dawn(): Promise<Gpu> {
@@ -314,9 +315,10 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
   const value = probe.dataSync()[0];
   probe.dispose();
   if (value !== 12) throw new Error(`the WebGPU device computes wrongly (2·(1+2+3) gave ${value})`);
-  if (fusedEnabled() && state.subgroups == null) {
+  if (fusedEnabled() && !subgroupsProbed) {
+    subgroupsProbed = true;
     const sg = await probeSubgroups();
-    state.subgroups = 'size' in sg ? sg.size : null;
+    state.subgroups = 'size' in sg && subgroupsInUse(tf.backend()) ? sg.size : null; // FTBENCH_WEBGPU_SUBGROUPS=0: not used
   }
   return state;
 }
