@@ -313,6 +313,7 @@ async function main(): Promise<void> {
     features: gpuInfo?.features ?? null,
     storage_buffers_per_dispatch: gpuInfo?.storageBuffers ?? null,
     subgroup_size: gpuInfo?.subgroups ?? null,
+    subgroups_note: gpuInfo?.subgroupsNote ?? null,
     shapes: SHAPES,
     rows,
     matmul,
@@ -326,7 +327,7 @@ async function main(): Promise<void> {
   const f = (x: number | null, d = 1) => (x == null ? '—' : x.toFixed(d));
   log('');
   log(`GPU: ${gpuInfo?.blas ?? 'none'}   CPU: ${summary.cpu.model} × ${summary.cpu.cores}, ${summary.cpu.backend ?? '—'}`);
-  log(`WebGPU features: ${summary.features?.join(', ') ?? '—'}; storage buffers per dispatch: ${summary.storage_buffers_per_dispatch ?? '—'}; reductions in subgroups of ${summary.subgroup_size ?? '— (not used)'}`);
+  log(`WebGPU features: ${summary.features?.join(', ') ?? '—'}; storage buffers per dispatch: ${summary.storage_buffers_per_dispatch ?? '—'}; reductions in subgroups of ${summary.subgroup_size ?? `— (not used: ${summary.subgroups_note ?? 'no WebGPU'})`}`);
   log('shape      kind    precision  webgpu ms/step  tokens/s   cpu ms/step  tokens/s   speed-up  Δ first loss');
   for (const r of rows) {
     log(`${r.shape.padEnd(10)} ${r.kind.padEnd(8)} ${r.precision.padEnd(7)} ${f(r.webgpu_ms).padStart(14)} ${f(r.webgpu_tokens_s, 0).padStart(9)} ${f(r.cpu_ms).padStart(13)} ${f(r.cpu_tokens_s, 0).padStart(9)} ${(r.speedup == null ? '—' : `${r.speedup.toFixed(1)}×`).padStart(10)}  ${r.first_loss_diff == null ? '—' : r.first_loss_diff.toExponential(1)}`);
@@ -336,7 +337,7 @@ async function main(): Promise<void> {
   }
   log(`(${summary.seconds} s)`);
   // The machine-readable line, also without --json, so a log alone is enough.
-  process.stdout.write(`GPU_BENCH_JSON ${JSON.stringify({ adapter: summary.adapter, features: summary.features, storage_buffers_per_dispatch: summary.storage_buffers_per_dispatch, subgroup_size: summary.subgroup_size, cpu: summary.cpu, rows, matmul })}\n`);
+  process.stdout.write(`GPU_BENCH_JSON ${JSON.stringify({ adapter: summary.adapter, features: summary.features, storage_buffers_per_dispatch: summary.storage_buffers_per_dispatch, subgroup_size: summary.subgroup_size, subgroups_note: summary.subgroups_note, cpu: summary.cpu, rows, matmul })}\n`);
 }
 
 await main();

@@ -20,6 +20,7 @@ export interface BackendInfo {
   features?: string[]; // the WebGPU device's features (shader-f16 for budget.precision mixed, timestamp-query), on 'webgpu'
   storageBuffers?: number; // storage buffers one dispatch may bind on the WebGPU device (8 by default; more when offered)
   subgroups?: number | null; // the WebGPU device's subgroup size when the reductions use subgroups, else null
+  subgroupsNote?: string; // why they do not
 }
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
@@ -99,10 +100,10 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
   // WebGPU: `auto` takes it only for a hardware adapter (never lavapipe/SwiftShader); `webgpu` takes any.
   if (choice === 'webgpu' || (choice === 'auto' && process.env.FTBENCH_WEBGPU !== '0' && hardwareGpuLikely())) {
     try {
-      const { adapter, kernels, features, storageBuffers, subgroups } = await initWebgpu({ allowSoftware: choice === 'webgpu' });
+      const { adapter, kernels, features, storageBuffers, subgroups, subgroupsNote } = await initWebgpu({ allowSoftware: choice === 'webgpu' });
       // `blas` is what does the matrix math: stored with the run, it names the GPU.
       const blas = `${adapter.vendor}${adapter.architecture ? ` ${adapter.architecture}` : ''}: ${adapter.description || adapter.device}`;
-      return (current = { name: 'webgpu', threads: 1, kernelPack: 'webgpu', blas, kernels, adapter, features, storageBuffers, subgroups });
+      return (current = { name: 'webgpu', threads: 1, kernelPack: 'webgpu', blas, kernels, adapter, features, storageBuffers, subgroups, subgroupsNote });
     } catch (e) {
       if (choice === 'webgpu') throw new Error(`Backend "webgpu" could not start: ${(e as Error).message}.`);
       console.warn(`ftbench: a GPU is present but WebGPU cannot use it (${(e as Error).message}); using the CPU backend.`);

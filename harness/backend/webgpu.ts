@@ -237,7 +237,7 @@ function describe(adapter: any): GpuAdapter {
   return { ...a, software };
 }
 
-type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number; subgroups: number | null };
+type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number; subgroups: number | null; subgroupsNote?: string };
 let state: WebgpuState | null = null;
 let subgroupsProbed = false;
 let gpu: Gpu | null = null;
@@ -319,6 +319,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
     subgroupsProbed = true;
     const sg = await probeSubgroups();
     state.subgroups = 'size' in sg && subgroupsInUse(tf.backend()) ? sg.size : null; // FTBENCH_WEBGPU_SUBGROUPS=0: not used
+    state.subgroupsNote = 'reason' in sg ? sg.reason : state.subgroups == null ? 'FTBENCH_WEBGPU_SUBGROUPS=0' : undefined;
   }
   return state;
 }

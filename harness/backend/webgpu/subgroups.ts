@@ -25,6 +25,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_
 export async function probeSubgroups(): Promise<{ size: number } | { reason: string }> {
   const backend = tf.backend() as any;
   if (!backend.device.features.has('subgroups')) return { reason: 'the device has no subgroups' };
+  // Compiled on its own first: an invalid pipeline recorded into tfjs's command encoder would void tfjs's work with it.
+  const device = backend.device;
+  device.pushErrorScope('validation');
+  const messages = (await device.createShaderModule({ code: PROBE }).getCompilationInfo()).messages.filter((m: any) => m.type === 'error');
+  const invalid = await device.popErrorScope();
+  if (messages.length || invalid) return { reason: `the subgroup probe does not compile here (${messages[0]?.message ?? invalid.message})` };
   const out = output(backend, [4 * RW]);
   launch(backend, { code: PROBE, outputs: [out], inputs: [], uniforms: { u32: [0] }, groups: [1, 1, 1] });
   const t = tf.engine().makeTensorFromTensorInfo(out);
