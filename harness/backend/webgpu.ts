@@ -277,8 +277,8 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
     if (!raw) throw new Error('Dawn found no WebGPU adapter (no Vulkan driver: install mesa-vulkan-drivers, or a GPU driver).');
     const adapter = describe(raw);
     if (adapter.software && !opts.allowSoftware) throw new Error(`only a software adapter is available (${adapter.description})`);
-    // tfjs asks navigator.gpu for its adapter: hand it the one we inspected, asking its device for shader-f16 too
-    // (mixed precision) when offered; tfjs itself asks for timestamp-query when offered.
+    // tfjs asks navigator.gpu for its adapter: hand it the one we inspected, asking its device for shader-f16 (mixed
+    // precision) and subgroups (the row reductions) too when offered; tfjs itself asks for timestamp-query when offered.
     // And more storage buffers per dispatch than WebGPU's default 8 where the adapter offers them: the clipping, AdamW,
     // and tfjs's AddN and Concat then take several tensors per dispatch.
     const extra = fusedEnabled() ? ['shader-f16', 'subgroups'].filter((f) => raw.features.has(f)) : [];
