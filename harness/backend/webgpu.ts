@@ -237,9 +237,8 @@ function describe(adapter: any): GpuAdapter {
   return { ...a, software };
 }
 
-type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number; subgroups: number | null; subgroupsNote?: string };
+type WebgpuState = { adapter: GpuAdapter; kernels: string[]; features: string[]; storageBuffers: number; subgroups?: number | null; subgroupsNote?: string };
 let state: WebgpuState | null = null;
-let subgroupsProbed = false;
 let gpu: Gpu | null = null;
 
 async function dawn(): Promise<Gpu> {
@@ -302,7 +301,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
     // ftbench's fused kernels in WGSL (their gradients are registered by kernel name, shared with wasm).
     const fused = registerWebgpuKernels();
     registerGradients();
-    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [], storageBuffers: 8, subgroups: null };
+    state = { adapter, kernels: ['AddN', ...fused, ...registerCpuFallbacks()], features: [], storageBuffers: 8 };
   } else if (state.adapter.software && !opts.allowSoftware) {
     throw new Error(`only a software adapter is available (${state.adapter.description})`);
   }
@@ -315,8 +314,7 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
   const value = probe.dataSync()[0];
   probe.dispose();
   if (value !== 12) throw new Error(`the WebGPU device computes wrongly (2·(1+2+3) gave ${value})`);
-  if (fusedEnabled() && !subgroupsProbed) {
-    subgroupsProbed = true;
+  if (fusedEnabled() && state.subgroups === undefined) { // once per process: null after a probe that found none
     const sg = await probeSubgroups();
     state.subgroups = 'size' in sg && subgroupsInUse(tf.backend()) ? sg.size : null; // FTBENCH_WEBGPU_SUBGROUPS=0: not used
     state.subgroupsNote = 'reason' in sg ? sg.reason : state.subgroups == null ? 'FTBENCH_WEBGPU_SUBGROUPS=0' : undefined;

@@ -28,7 +28,7 @@ export class AdamW implements Optimizer {
 
   step(grads: Map<tf.Variable, tf.Tensor>, lr: number): void {
     const { beta1: b1, beta2: b2, eps } = this.spec;
-    const todo: Array<{ p: tf.Variable; s: Slot; item: AdamWItem }> = [];
+    const todo: Array<AdamWItem & { p: tf.Variable; s: Slot }> = [];
     for (const [p, g] of grads) {
       let s = this.slots.get(p);
       if (!s) {
@@ -40,14 +40,14 @@ export class AdamW implements Optimizer {
       const a = lr * s.lrScale;
       // m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p (1 − lr·λ) − lr · (m/c1) / (√(v/c2) + ε)
       const attrs = { lr: a, beta1: b1, beta2: b2, eps, c1: 1 - b1 ** s.t, c2: 1 - b2 ** s.t, decay: 1 - a * s.weightDecay };
-      todo.push({ p, s, item: { p, g, m: s.m, v: s.v, attrs } });
+      todo.push({ p, g, m: s.m, v: s.v, attrs, s });
     }
     // A few parameters per kernel call where the backend updates several in one dispatch (webgpu), else one.
     const size = adamwGroupSize();
     for (let i = 0; i < todo.length; i += size) {
       const part = todo.slice(i, i + size);
       tf.tidy(() => {
-        adamwUpdateGroup(part.map((x) => x.item)).forEach(([p2, m2, v2], j) => {
+        adamwUpdateGroup(part).forEach(([p2, m2, v2], j) => {
           const { p, s } = part[j];
           s.m.assign(m2);
           s.v.assign(v2);

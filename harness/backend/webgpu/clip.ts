@@ -4,7 +4,7 @@
 // result: grads are scaled by maxNorm/‖g‖ when ‖g‖ > maxNorm and by exactly 1 otherwise.
 /* eslint-disable @typescript-eslint/no-explicit-any -- tfjs's WebGPU backend internals are untyped here. */
 import * as tf from '@tensorflow/tfjs';
-import { GROUP_INDEX, WG, bindings, grid, launch, output, storageRoom } from './runner.js';
+import { GROUP_INDEX, WG, bindings, chunks, grid, launch, output, range, storageRoom } from './runner.js';
 import { WORKGROUP_REDUCE, RW } from './kernels/reduce.js';
 import { fusedEnabled } from './register.js';
 
@@ -14,8 +14,6 @@ export function clipsOnDevice(): boolean {
 }
 
 const PARTS = 64; // workgroups per partial-sum dispatch: enough to stream a large tensor, few to add up after
-
-const range = (k: number) => Array.from({ length: k }, (_, i) => i);
 
 // Partial sums of squares of k gradients into partials[slot·PARTS + workgroup].
 const sumsq = (k: number) => /* wgsl */ `
@@ -51,10 +49,6 @@ fn main(@builtin(workgroup_id) w: vec3<u32>, @builtin(num_workgroups) ng: vec3<u
   let c = scale[0];
   ${range(k).map((i) => `if (i < u.n${i}) { y${i}[i] = g${i}[i] * c; }`).join('\n  ')}
 }`;
-
-function chunks<T>(xs: T[], n: number): T[][] {
-  return range(Math.ceil(xs.length / n)).map((i) => xs.slice(i * n, i * n + n));
-}
 
 /**
  * globalNormClip's WebGPU form, no read: with the device's room for R storage buffers per dispatch, 1/(R−1) + 1/⌊(R−1)/2⌋

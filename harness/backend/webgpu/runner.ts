@@ -11,7 +11,16 @@ const MAX_GROUPS = 65535; // per dispatch dimension (WebGPU's default limit)
 /** Storage buffers per dispatch we ask a device for, where its adapter offers them: more per dispatch, fewer dispatches. */
 export const STORAGE_ROOM_WANTED = 32;
 
-const pipelines = new WeakMap<object, Map<string, any>>();
+/** 0, 1, …, k−1: the index lists the kernel-text builders map over. */
+export const range = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
+
+/** `xs` in runs of at most n: the tensors of one dispatch each, where a dispatch binds a limited number. */
+export function chunks<T>(xs: T[], n: number): T[][] {
+  return range(Math.ceil(xs.length / n)).map((i) => xs.slice(i * n, i * n + n));
+}
+
+// Per device, the pipelines of each form of the reductions, keyed by the kernel's source text.
+const pipelines = new WeakMap<object, { tree: Map<string, any>; subgroups: Map<string, any> }>();
 
 // Devices whose subgroups subgroups.ts has checked, and whether they are used (tests and benches compare both forms).
 const subgroupDevices = new WeakSet<object>();
@@ -36,11 +45,13 @@ export function subgroupsInUse(backend: any): boolean {
 
 // An explicit layout: 'auto' drops bindings a shader does not read, and our kernels bind every declared buffer.
 function pipeline(backend: any, source: string, outputs: number, inputs: number): any {
-  let cache = pipelines.get(backend.device);
-  if (!cache) pipelines.set(backend.device, (cache = new Map()));
-  const code = subgroupsInUse(backend) ? withSubgroups(source) : source;
-  let p = cache.get(code);
+  let forms = pipelines.get(backend.device);
+  if (!forms) pipelines.set(backend.device, (forms = { tree: new Map(), subgroups: new Map() }));
+  const sub = subgroupsInUse(backend);
+  const cache = sub ? forms.subgroups : forms.tree;
+  let p = cache.get(source);
   if (!p) {
+    const code = sub ? withSubgroups(source) : source;
     const S = (globalThis as any).GPUShaderStage.COMPUTE;
     const entries = [
       ...Array.from({ length: outputs }, () => ({ buffer: { type: 'storage' } })),
@@ -51,7 +62,7 @@ function pipeline(backend: any, source: string, outputs: number, inputs: number)
     const layout = backend.device.createPipelineLayout({ bindGroupLayouts: [group] });
     const module = backend.device.createShaderModule({ code });
     p = { pipeline: backend.device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' } }), group };
-    cache.set(code, p);
+    cache.set(source, p);
   }
   return p;
 }

@@ -38,8 +38,9 @@ export async function probeSubgroups(): Promise<{ size: number } | { reason: str
   t.dispose();
   const size = v[RW];
   const sum = (RW * (RW - 1)) / 2;
+  if (!(size >= 4 && size <= RW) || (size & (size - 1)) !== 0) return { reason: `subgroup size ${size}` };
   for (let lid = 0; lid < RW; lid++) {
-    if (v[RW + lid] !== size || !(size >= 4 && size <= RW) || (size & (size - 1)) !== 0) return { reason: `subgroup sizes ${v[RW + lid]} and ${size} in one workgroup` };
+    if (v[RW + lid] !== size) return { reason: `subgroup sizes ${v[RW + lid]} and ${size} in one workgroup` };
     if (v[lid] !== lid % size) return { reason: `thread ${lid} is thread ${v[lid]} of its subgroup, not ${lid % size}` };
     if (v[2 * RW + lid] !== sum || v[3 * RW + lid] !== RW - 1) return { reason: `the subgroup reduction gave ${v[2 * RW + lid]} and ${v[3 * RW + lid]}, not ${sum} and ${RW - 1}` };
   }

@@ -3,10 +3,8 @@
 // (7 storage buffers each: p, g, m, v in, p', m', v' out).
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW, ADAMW_GROUP, type AdamWAttrs, type AdamWGroupAttrs } from '../../kernels/adamw.js';
-import { WG, grid, launch, output, storageRoom } from '../runner.js';
+import { WG, chunks, grid, launch, output, range, storageRoom } from '../runner.js';
 import { elementwise } from './wgsl.js';
-
-const range = (k: number) => Array.from({ length: k }, (_, i) => i);
 
 // k parameters, thread i updating element i of each parameter that long: the grid is sized for the largest.
 // One parameter's arithmetic is written once, so that grouped and single updates agree to the bit.
@@ -69,8 +67,7 @@ export const adamwWebgpu: tf.KernelConfig[] = [
       const a = attrs as unknown as AdamWGroupAttrs;
       const x = inputs as Record<string, tf.TensorInfo>;
       const ps: Param[] = a.lr.map((lr, j) => ({ p: x[`p${j}`], g: x[`g${j}`], m: x[`m${j}`], v: x[`v${j}`], lr, c1: a.c1[j], c2: a.c2[j], decay: a.decay[j] }));
-      const k = adamwGroupCapacity(backend);
-      return range(Math.ceil(ps.length / k)).flatMap((c) => launchUpdate(backend, ps.slice(c * k, c * k + k), a));
+      return chunks(ps, adamwGroupCapacity(backend)).flatMap((part) => launchUpdate(backend, part, a));
     },
   },
 ];
